@@ -1,0 +1,15 @@
+.PHONY: run test lint format
+
+run:  ## Serve vetchat with the demo clinic on http://127.0.0.1:8000
+	scripts/run.sh
+
+test:  ## Lint, format check and every test, on a throwaway PostgreSQL
+	scripts/test.sh
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .

@@ -1,0 +1,12 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+from accounts.models import User
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
+        # Sign-up is open to pet parents only; vets and staff are created by an admin.
+        user.role = User.Role.PET_PARENT
+        user.name = form.cleaned_data["name"].strip()
+        return super().save_user(request, user, form, commit=commit)

@@ -1,0 +1,91 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields: object) -> "User":
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.setdefault("role", User.Role.STAFF)
+        fields["is_superuser"] = True
+        if fields["role"] != User.Role.STAFF:
+            raise ValueError("A superuser must have the staff role.")
+        return self._create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Someone who signs in: a pet parent, a veterinarian or a member of the clinic's staff."""
+
+    class Role(models.TextChoices):
+        PET_PARENT = "pet_parent", "Pet parent"
+        VETERINARIAN = "veterinarian", "Veterinarian"
+        STAFF = "staff", "Clinic staff"
+
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField("display name", max_length=150)
+    role = models.CharField(max_length=20, choices=Role, default=Role.PET_PARENT)
+    image_url = models.URLField(
+        "profile image URL", max_length=500, blank=True, help_text="Initials are shown when empty."
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Unset this instead of deleting the account."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @property
+    def is_staff(self) -> bool:
+        """Only clinic staff reach the admin; the role is the single source of truth."""
+        return self.role == self.Role.STAFF
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@", 1)[0]
+
+    @property
+    def initials(self) -> str:
+        words = self.display_name.replace("Dr.", "").split()
+        return "".join(word[0] for word in words[:2]).upper() or "?"
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name

@@ -1,0 +1,57 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appointments.models import Appointment
+from appointments.selectors import appointment_list
+from chat.selectors import unread_counts
+
+
+class AppointmentListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        petName = serializers.CharField()
+        petParentName = serializers.CharField()
+        veterinarianName = serializers.CharField()
+        appointmentDate = serializers.CharField(help_text="YYYY-MM-DD in the clinic's time zone")
+        appointmentTime = serializers.CharField(help_text="HH:MM in the clinic's time zone")
+        status = serializers.ChoiceField(choices=Appointment.Status.choices)
+        unreadCount = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="appointments_list",
+        responses={
+            200: inline_serializer("AppointmentList", {"appointments": OutputSerializer(many=True)})
+        },
+        summary="The signed-in user's appointments",
+    )
+    def get(self, request: Request) -> Response:
+        appointments = list(appointment_list(user=request.user))
+        unread = unread_counts(user=request.user, appointment_ids=[a.pk for a in appointments])
+        return Response(
+            {"appointments": [appointment_row(a, unread.get(a.pk, 0)) for a in appointments]}
+        )
+
+
+def appointment_row(appointment: Appointment, unread_count: int) -> dict:
+    return {
+        **appointment_summary(appointment),
+        "status": appointment.status,
+        "unreadCount": unread_count,
+    }
+
+
+def appointment_summary(appointment: Appointment) -> dict:
+    """The appointment as the seed's chat API describes it."""
+    local = timezone.localtime(appointment.starts_at)
+    return {
+        "id": str(appointment.pk),
+        "petName": appointment.pet.name,
+        "petParentName": appointment.pet_parent.display_name,
+        "veterinarianName": appointment.veterinarian.display_name,
+        "appointmentDate": local.strftime("%Y-%m-%d"),
+        "appointmentTime": local.strftime("%H:%M"),
+    }

@@ -1,0 +1,134 @@
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from appointments.models import Appointment, Pet
+
+DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
+DEMO_USERS = [
+    ("parent@example.com", "Alex Morgan", User.Role.PET_PARENT),
+    ("parent2@example.com", "Sam Rivera", User.Role.PET_PARENT),
+    ("vet@example.com", "Dr. Jane Foster", User.Role.VETERINARIAN),
+    ("vet2@example.com", "Dr. Omar Haddad", User.Role.VETERINARIAN),
+    ("admin@example.com", "Clinic Admin", User.Role.STAFF),
+]
+DEMO_PETS = [
+    # owner, name, species, breed, date of birth
+    ("parent@example.com", "Biscuit", Pet.Species.DOG, "Beagle", date(2019, 4, 2)),
+    ("parent@example.com", "Miso", Pet.Species.CAT, "British Shorthair", date(2021, 9, 15)),
+    ("parent2@example.com", "Pepper", Pet.Species.RABBIT, "Holland Lop", date(2023, 2, 8)),
+]
+DEMO_APPOINTMENTS = [
+    # key, pet, vet, days from today, clinic time, status, reason
+    (
+        "biscuit-today",
+        "Biscuit",
+        "vet@example.com",
+        0,
+        time(9, 30),
+        Appointment.Status.SCHEDULED,
+        "Limping on the front left leg since the weekend.",
+    ),
+    (
+        "miso-upcoming",
+        "Miso",
+        "vet@example.com",
+        3,
+        time(11, 0),
+        Appointment.Status.SCHEDULED,
+        "Annual vaccination and check-up.",
+    ),
+    (
+        "biscuit-past",
+        "Biscuit",
+        "vet@example.com",
+        -20,
+        time(15, 0),
+        Appointment.Status.COMPLETED,
+        "Ear infection follow-up.",
+    ),
+    (
+        "pepper-tomorrow",
+        "Pepper",
+        "vet2@example.com",
+        1,
+        time(14, 0),
+        Appointment.Status.SCHEDULED,
+        "Teeth check.",
+    ),
+]
+DEMO_NAMESPACE = uuid.UUID("6f1c2a7e-3c1b-4a53-9d4e-2b8f0c4f7a10")
+
+
+def demo_appointment_id(key: str) -> uuid.UUID:
+    """Stable ids, so running the command again updates rather than duplicates."""
+    return uuid.uuid5(DEMO_NAMESPACE, key)
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo clinic: five sign-ins, their pets and appointments."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even though the database holds users that are not demo users.",
+        )
+
+    def handle(self, *args: object, force: bool = False, **options: object) -> None:
+        demo_emails = [email for email, _, _ in DEMO_USERS]
+        others = User.objects.exclude(email__in=demo_emails).count()
+        if others and not force:
+            raise CommandError(
+                f"The database holds {others} user(s) that are not demo users; refusing to add "
+                "demo sign-ins with a published password. Use --force to seed anyway."
+            )
+        with transaction.atomic():
+            users = {email: self._user(email, name, role) for email, name, role in DEMO_USERS}
+            pets = {
+                name: self._pet(users[owner], name, species, breed, born)
+                for owner, name, species, breed, born in DEMO_PETS
+            }
+            today = timezone.localdate()
+            for key, pet_name, vet, days, at, status, reason in DEMO_APPOINTMENTS:
+                pet = pets[pet_name]
+                starts_at = timezone.make_aware(datetime.combine(today + timedelta(days=days), at))
+                appointment, _ = Appointment.objects.update_or_create(
+                    id=demo_appointment_id(key),
+                    defaults={
+                        "pet": pet,
+                        "pet_parent": pet.owner,
+                        "veterinarian": users[vet],
+                        "starts_at": starts_at,
+                        "status": status,
+                        "reason": reason,
+                    },
+                )
+                appointment.full_clean()
+
+        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in with:"))
+        for email, name, role in DEMO_USERS:
+            self.stdout.write(f"  {email:<22} {DEMO_PASSWORD}   ({role.label}: {name})")
+
+    def _user(self, email: str, name: str, role: str) -> User:
+        user = User.objects.filter(email=email).first() or User(email=email)
+        user.name = name
+        user.role = role
+        user.is_active = True
+        user.is_superuser = role == User.Role.STAFF
+        user.set_password(DEMO_PASSWORD)
+        user.full_clean(exclude=["password"])
+        user.save()
+        return user
+
+    def _pet(self, owner: User, name: str, species: str, breed: str, born: date) -> Pet:
+        pet, _ = Pet.objects.update_or_create(
+            owner=owner,
+            name=name,
+            defaults={"species": species, "breed": breed, "date_of_birth": born},
+        )
+        return pet

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run vetchat with the demo clinic on http://127.0.0.1:8000. Ctrl+C stops it.
+# Without DATABASE_URL, a PostgreSQL cluster is kept in .pgdata/ and stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/venv.sh
+
+export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+local_db=
+if [ -z "${DATABASE_URL:-}" ]; then
+  DATABASE_URL=$(scripts/postgres.sh start .pgdata)
+  export DATABASE_URL
+  local_db=1
+  trap 'scripts/postgres.sh stop .pgdata' EXIT
+fi
+
+.venv/bin/python manage.py migrate --no-input
+if [ -n "$local_db" ]; then
+  .venv/bin/python manage.py seed_demo
+else
+  .venv/bin/python manage.py seed_demo || echo "Demo data skipped (see above); serving anyway."
+fi
+.venv/bin/python manage.py collectstatic --no-input -v0
+
+echo "vetchat is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
+.venv/bin/gunicorn vetchat.wsgi \
+  --bind "127.0.0.1:${PORT:-8000}" \
+  --workers "${WEB_CONCURRENCY:-2}" \
+  --access-logfile - \
+  --graceful-timeout 5

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every check and test vetchat has: lint, format, the whole pytest suite (browser tests included).
+# Without DATABASE_URL, a throwaway PostgreSQL cluster is started and removed afterwards.
+# Extra arguments go to pytest, e.g. scripts/test.sh tests/chat -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Chromium for the browser tests..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing: install Debian's chromium package (apt-get install chromium)." >&2
+    exit 1
+  fi
+fi
+
+scripts/venv.sh dev
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  pgdir=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-test-pg.XXXXXX")
+  trap 'scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+  DATABASE_URL=$(scripts/postgres.sh start "$pgdir" fast)
+  export DATABASE_URL
+fi
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")}
+export DJANGO_DEBUG=0
+
+# Pages under test load the same hashed static files production serves.
+.venv/bin/python manage.py collectstatic --no-input -v0
+
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,59 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.models import User
+from appointments.models import Appointment, Pet
+from tests.factories import PetParentFactory
+
+
+def snapshot() -> dict:
+    return {
+        "users": sorted(User.objects.values_list("email", "role", "is_superuser")),
+        "pets": sorted(Pet.objects.values_list("owner__email", "name")),
+        "appointments": sorted(
+            Appointment.objects.values_list("id", "pet__name", "veterinarian__email", "starts_at")
+        ),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_gives_the_same_clinic():
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+    assert len(first["users"]) == 5
+
+
+@pytest.mark.django_db
+def test_demo_clinic_has_the_promised_sign_ins_and_appointments(client):
+    call_command("seed_demo")
+    for email in [
+        "parent@example.com",
+        "parent2@example.com",
+        "vet@example.com",
+        "vet2@example.com",
+        "admin@example.com",
+    ]:
+        assert client.login(username=email, password="vetchat-demo"), email
+    parent = User.objects.get(email="parent@example.com")
+    assert parent.pets.count() >= 2
+    today = timezone.localdate()
+    mine = Appointment.objects.filter(pet_parent=parent, veterinarian__email="vet@example.com")
+    assert any(timezone.localtime(a.starts_at).date() == today for a in mine)
+    assert any(timezone.localtime(a.starts_at).date() > today for a in mine)
+    assert Appointment.objects.filter(
+        pet_parent__email="parent2@example.com", veterinarian__email="vet2@example.com"
+    ).exists()
+    assert User.objects.get(email="admin@example.com").is_superuser
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_a_database_with_real_users_unless_forced():
+    PetParentFactory(email="real.person@clinic.example")
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert not User.objects.filter(email="parent@example.com").exists()
+    call_command("seed_demo", "--force")
+    assert User.objects.filter(email="parent@example.com").exists()

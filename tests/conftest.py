@@ -1,0 +1,52 @@
+import pytest
+from django.test import Client
+
+from tests.factories import (
+    AppointmentFactory,
+    PetParentFactory,
+    StaffFactory,
+    VetFactory,
+)
+
+
+@pytest.fixture
+def parent(db):
+    return PetParentFactory(name="Alex Morgan")
+
+
+@pytest.fixture
+def vet(db):
+    return VetFactory(name="Dr. Jane Foster")
+
+
+@pytest.fixture
+def appointment(parent, vet):
+    return AppointmentFactory(pet__owner=parent, veterinarian=vet)
+
+
+@pytest.fixture
+def other_parent(db):
+    return PetParentFactory()
+
+
+@pytest.fixture
+def other_vet(db):
+    return VetFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory(is_superuser=True)
+
+
+@pytest.fixture
+def client_for():
+    """A test client signed in as the given user, or anonymous for None."""
+
+    def make(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,57 @@
+from datetime import date, timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from appointments.models import Appointment, Pet
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Faker("name")
+    role = User.Role.PET_PARENT
+    password = factory.django.Password(PASSWORD)
+
+
+class PetParentFactory(UserFactory):
+    role = User.Role.PET_PARENT
+
+
+class VetFactory(UserFactory):
+    role = User.Role.VETERINARIAN
+    name = factory.Sequence(lambda n: f"Dr. Vet {n}")
+
+
+class StaffFactory(UserFactory):
+    role = User.Role.STAFF
+
+
+class PetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pet
+
+    owner = factory.SubFactory(PetParentFactory)
+    name = factory.Faker("first_name")
+    species = Pet.Species.DOG
+    breed = "Mixed"
+    date_of_birth = date(2020, 1, 1)
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    pet = factory.SubFactory(PetFactory)
+    pet_parent = factory.SelfAttribute("pet.owner")
+    veterinarian = factory.SubFactory(VetFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    duration = timedelta(minutes=30)
+    status = Appointment.Status.SCHEDULED
+    reason = "Check-up"

@@ -1,0 +1,47 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_django(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") or key == "DJANGO_SETTINGS_MODULE"
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_django(["check"])
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    result = run_django(
+        ["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        DJANGO_SECRET_KEY="x" * 60,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = run_django(
+        ["check", "--deploy", "--fail-level", "DEBUG"],
+        DJANGO_SECRET_KEY="kq3-Jd8s_1LmZx9vQw7PzR2tYb6NcE4hU0aGfKjS5oXiVlT-pWmB",
+        DJANGO_ALLOWED_HOSTS="chat.clinic.example",
+        DJANGO_HTTPS="1",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

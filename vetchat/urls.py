@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from appointments.api import AppointmentListApi
+from vetchat import schema  # noqa: F401  (registers the session scheme with drf-spectacular)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: answers without a session or the database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+api_urlpatterns = [
+    path("appointments/", AppointmentListApi.as_view(), name="appointment_list"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/", include((api_urlpatterns, "api"))),
+    path("", include("appointments.urls")),
+]
+
+handler404 = "vetchat.api.not_found"
+handler500 = "vetchat.api.server_error"
+
+admin.site.site_header = "vetchat clinic admin"
+admin.site.site_title = "vetchat admin"
