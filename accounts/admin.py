@@ -13,6 +13,14 @@ class UserCreationForm(AdminUserCreationForm):
 
 
 class UserEditForm(UserChangeForm):
+    image_url = forms.URLField(
+        label="Profile image URL",
+        assume_scheme="https",
+        max_length=500,
+        required=False,
+        help_text="Initials are shown when empty.",
+    )
+
     class Meta:
         model = User
         fields = "__all__"

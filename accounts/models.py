@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -40,6 +42,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         VETERINARIAN = "veterinarian", "Veterinarian"
         STAFF = "staff", "Clinic staff"
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("email address", unique=True)
     name = models.CharField("display name", max_length=150)
     role = models.CharField(max_length=20, choices=Role, default=Role.PET_PARENT)

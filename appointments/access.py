@@ -4,6 +4,7 @@ Pages, the API and anything later (WebSockets) load appointments through these f
 every list is scoped by the same queryset, so no caller can forget a check.
 """
 
+from http import HTTPStatus
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -11,6 +12,7 @@ from django.http import Http404
 
 from accounts.models import User
 from appointments.models import Appointment
+from vetchat.api import ApplicationError
 
 
 def participant_filter(user: User) -> Q:
@@ -52,3 +54,35 @@ def get_visible_appointment(*, user: User, appointment_id: UUID | str) -> Appoin
         )
     except (Appointment.DoesNotExist, ValueError) as exc:
         raise Http404("No such appointment.") from exc
+
+
+class AppointmentNotFound(ApplicationError):
+    status = HTTPStatus.NOT_FOUND
+    code = "not_found"
+
+
+class NotAParticipant(ApplicationError):
+    status = HTTPStatus.FORBIDDEN
+    code = "forbidden"
+
+
+def get_participant_appointment(
+    *,
+    user: User,
+    appointment_id: UUID,
+    queryset: QuerySet[Appointment] | None = None,
+) -> Appointment:
+    """Load an appointment for one of its two participants, or say why not.
+
+    `queryset` lets a caller add the joins and annotations it needs, so that loading and
+    checking stay one query.
+    """
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    appointment = queryset.filter(pk=appointment_id).first()
+    if appointment is None:
+        raise AppointmentNotFound("No appointment with this id.")
+    if not user.is_active or not is_participant(user, appointment):
+        raise NotAParticipant(
+            "Only the appointment's pet parent and veterinarian can use its chat."
+        )
+    return appointment

@@ -156,7 +156,6 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "vetchat <noreply@localhost>")
 
 LANGUAGE_CODE = "en-us"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from appointments.api import AppointmentListApi
+from chat.urls import api_urlpatterns as chat_api_urlpatterns
 from vetchat import schema  # noqa: F401  (registers the session scheme with drf-spectacular)
 
 
@@ -14,6 +15,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 api_urlpatterns = [
     path("appointments/", AppointmentListApi.as_view(), name="appointment_list"),
+    *chat_api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment, Pet
+from chat.api import prescription_summary
+from chat.services import chat_get_or_create, message_send
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
 DEMO_USERS = [
@@ -61,6 +63,40 @@ DEMO_APPOINTMENTS = [
         "Teeth check.",
     ),
 ]
+DEMO_CONVERSATIONS = {
+    # appointment key: (sender, message type, content, payload)
+    "biscuit-today": [
+        ("parent@example.com", "text", "Hi! Biscuit is still limping this morning.", None),
+        (
+            "vet@example.com",
+            "text",
+            "Thanks for letting me know. Is he putting any weight on the leg?",
+            None,
+        ),
+        ("parent@example.com", "text", "A little, but he lifts it after a few steps.", None),
+    ],
+    "biscuit-past": [
+        (
+            "vet@example.com",
+            "assessment",
+            "The ear canal is clear; the infection has resolved.",
+            None,
+        ),
+        (
+            "vet@example.com",
+            "prescription",
+            "",
+            {
+                "medication": "Otomax ear drops",
+                "dose": "4 drops",
+                "frequency": "once a day",
+                "duration": "5 more days",
+                "notes": "Finish the course even if the ear looks fine.",
+            },
+        ),
+        ("parent@example.com", "text", "Great news, thank you!", None),
+    ],
+}
 DEMO_NAMESPACE = uuid.UUID("6f1c2a7e-3c1b-4a53-9d4e-2b8f0c4f7a10")
 
 
@@ -109,6 +145,7 @@ class Command(BaseCommand):
                     },
                 )
                 appointment.full_clean()
+                self._conversation(appointment, DEMO_CONVERSATIONS.get(key, []), users)
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in with:"))
         for email, name, role in DEMO_USERS:
@@ -124,6 +161,20 @@ class Command(BaseCommand):
         user.full_clean(exclude=["password"])
         user.save()
         return user
+
+    def _conversation(
+        self, appointment: Appointment, lines: list[tuple], users: dict[str, User]
+    ) -> None:
+        chat = chat_get_or_create(appointment=appointment)
+        for number, (sender, kind, content, payload) in enumerate(lines, start=1):
+            message_send(
+                chat=chat,
+                sender=users[sender],
+                content=content or prescription_summary(payload),
+                message_type=kind,
+                payload=payload,
+                client_id=f"demo-{number}",  # a second run finds them stored
+            )
 
     def _pet(self, owner: User, name: str, species: str, breed: str, born: date) -> Pet:
         pet, _ = Pet.objects.update_or_create(

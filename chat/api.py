@@ -1,0 +1,435 @@
+"""The appointment chat API, with the field names of the seed's contract."""
+
+import re
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+from uuid import UUID
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from appointments.access import get_participant_appointment
+from appointments.api import appointment_summary
+from appointments.models import Appointment
+from chat.models import MAX_CONTENT_LENGTH, Chat, Message
+from chat.selectors import chat_appointments, message_page
+from chat.services import chat_get_or_create, chat_mark_read, message_send
+
+MAX_SEQ = 2**31 - 1
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_SIZE = 100 * 1024 * 1024
+ATTACHMENT_TYPES = {Message.Type.IMAGE, Message.Type.VIDEO, Message.Type.FILE}
+CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$", re.I)
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Input ---------------------------------------------------------------------------------------
+
+
+class AppointmentParams(serializers.Serializer):
+    appointmentId = serializers.UUIDField()
+
+
+class MessageListParams(AppointmentParams):
+    after = serializers.IntegerField(min_value=0, max_value=MAX_SEQ, required=False)
+    before = serializers.IntegerField(min_value=1, max_value=MAX_SEQ, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+    markRead = serializers.BooleanField(default=True)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if "after" in data and "before" in data:
+            raise serializers.ValidationError({"before": "Use either after or before, not both."})
+        return data
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know, so a typo is an error rather than silently dropped."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: "Unknown field." for key in sorted(unknown)}
+                )
+        return super().to_internal_value(data)
+
+
+def _text(max_length: int) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)
+
+
+class PrescriptionPayload(StrictSerializer):
+    medication = serializers.CharField(max_length=200)
+    dose = _text(200)
+    frequency = _text(200)
+    duration = _text(200)
+    notes = _text(2000)
+
+
+class AssessmentPayload(StrictSerializer):
+    findings = _text(4000)
+    diagnosis = _text(1000)
+    plan = _text(4000)
+
+
+PAYLOADS = {
+    Message.Type.PRESCRIPTION: PrescriptionPayload,
+    Message.Type.ASSESSMENT: AssessmentPayload,
+}
+
+
+class AttachmentInput(StrictSerializer):
+    url = serializers.CharField(max_length=2000)
+    name = serializers.CharField(max_length=255)
+    contentType = serializers.CharField(max_length=127)
+    size = serializers.IntegerField(min_value=0, max_value=MAX_ATTACHMENT_SIZE)
+
+    def validate_url(self, url: str) -> str:
+        if url.startswith("https://") or (url.startswith("/") and not url.startswith("//")):
+            return url
+        raise serializers.ValidationError("Use an https:// URL or a path on this site.")
+
+    def validate_contentType(self, content_type: str) -> str:
+        if not CONTENT_TYPE.match(content_type):
+            raise serializers.ValidationError("Not a media type such as image/png.")
+        return content_type.lower()
+
+
+class SendMessageInput(StrictSerializer):
+    appointmentId = serializers.UUIDField()
+    content = serializers.CharField(
+        max_length=MAX_CONTENT_LENGTH, required=False, allow_blank=True, default=""
+    )
+    messageType = serializers.ChoiceField(choices=Message.Type.choices, default=Message.Type.TEXT)
+    payload = serializers.JSONField(required=False, allow_null=True, default=None)
+    attachments = AttachmentInput(many=True, required=False, default=list)
+    clientId = serializers.CharField(required=False, allow_null=True, default=None)
+
+    def validate_clientId(self, client_id: str | None) -> str | None:
+        if client_id is not None and not CLIENT_ID.match(client_id):
+            raise serializers.ValidationError("Use 1-64 letters, digits, or - _ . :")
+        return client_id
+
+    def validate_attachments(self, attachments: list) -> list:
+        if len(attachments) > MAX_ATTACHMENTS:
+            raise serializers.ValidationError(f"At most {MAX_ATTACHMENTS} attachments.")
+        return attachments
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        kind = data["messageType"]
+        attachments = data["attachments"]
+        errors: dict[str, str] = {}
+
+        payload = data["payload"]
+        if payload is not None:
+            if kind not in PAYLOADS:
+                errors["payload"] = f"A {kind} message carries no payload."
+            else:
+                checker = PAYLOADS[kind](data=payload)
+                if checker.is_valid():
+                    data["payload"] = dict(checker.validated_data)
+                else:
+                    errors["payload"] = "; ".join(
+                        f"{field}: {' '.join(map(str, messages))}"
+                        for field, messages in checker.errors.items()
+                    )
+
+        if kind in ATTACHMENT_TYPES:
+            if not attachments:
+                errors["attachments"] = f"A {kind} message needs at least one attachment."
+            elif kind != Message.Type.FILE:
+                wrong = [a["name"] for a in attachments if not a["contentType"].startswith(kind)]
+                if wrong:
+                    errors["attachments"] = f"Not {kind} content: {', '.join(wrong)}."
+        elif attachments:
+            errors["attachments"] = "Only image, video and file messages carry attachments."
+
+        if not data["content"] and kind not in ATTACHMENT_TYPES:
+            if kind == Message.Type.PRESCRIPTION and data["payload"] and "payload" not in errors:
+                data["content"] = prescription_summary(data["payload"])
+            else:
+                errors["content"] = "Write a message before sending."
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+def prescription_summary(payload: dict[str, str]) -> str:
+    """Readable text for clients that show only `content`."""
+    parts = [payload.get(key, "") for key in ("medication", "dose", "frequency", "duration")]
+    return ", ".join(part for part in parts if part)
+
+
+# Output --------------------------------------------------------------------------------------
+
+
+class MessageOutput(serializers.Serializer):
+    """Documents the message shape; the views build it by hand from database rows."""
+
+    _id = serializers.UUIDField()
+    seq = serializers.IntegerField()
+    senderId = serializers.UUIDField()
+    senderName = serializers.CharField()
+    senderImage = serializers.URLField(allow_null=True)
+    content = serializers.CharField()
+    messageType = serializers.ChoiceField(choices=Message.Type.choices)
+    isRead = serializers.BooleanField()
+    isDelivered = serializers.BooleanField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+    payload = serializers.DictField(required=False)
+    attachments = inline_serializer(
+        "Attachment",
+        {
+            "url": serializers.CharField(),
+            "name": serializers.CharField(),
+            "contentType": serializers.CharField(),
+            "size": serializers.IntegerField(),
+        },
+        many=True,
+        required=False,
+    )
+
+
+class ChatAppointmentOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    petParentName = serializers.CharField()
+    veterinarianName = serializers.CharField()
+    petName = serializers.CharField()
+    appointmentDate = serializers.CharField()
+    appointmentTime = serializers.CharField()
+
+
+class MessageListOutput(serializers.Serializer):
+    messages = MessageOutput(many=True)
+    appointment = ChatAppointmentOutput()
+    lastSeq = serializers.IntegerField(help_text="The seq of the chat's newest message.")
+    hasMore = serializers.BooleanField(
+        help_text="With `after`: newer messages remain. Otherwise: older messages remain."
+    )
+    otherLastReadSeq = serializers.IntegerField(
+        help_text="How far the other participant has read: your messages up to it are read."
+    )
+
+
+class SendMessageOutput(serializers.Serializer):
+    message = MessageOutput()
+    success = serializers.BooleanField()
+
+
+def message_row(message: Message) -> dict[str, Any]:
+    """A stored message in the same shape as the rows of `message_page`."""
+    sender = message.sender
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "sender_id": sender.pk,
+        "sender__name": sender.name,
+        "sender__email": sender.email,
+        "sender__image_url": sender.image_url,
+        "message_type": message.message_type,
+        "content": message.content,
+        "payload": message.payload,
+        "attachments": message.attachments,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
+    }
+
+
+class ReadCursors:
+    """Who has read how far, to derive each message's isRead."""
+
+    def __init__(self, appointment: Appointment) -> None:
+        self.parent_id = appointment.pet_parent_id
+        self.by_user = {
+            appointment.pet_parent_id: appointment.parent_read_seq,
+            appointment.veterinarian_id: appointment.vet_read_seq,
+        }
+        self.vet_id = appointment.veterinarian_id
+
+    def reader_of(self, sender_id: UUID) -> UUID:
+        return self.vet_id if sender_id == self.parent_id else self.parent_id
+
+    def is_read(self, row: dict[str, Any]) -> bool:
+        return self.by_user[self.reader_of(row["sender_id"])] >= row["seq"]
+
+
+def message_json(row: dict[str, Any], cursors: ReadCursors) -> dict[str, Any]:
+    message = {
+        "_id": str(row["id"]),
+        "seq": row["seq"],
+        "senderId": str(row["sender_id"]),
+        "senderName": row["sender__name"] or row["sender__email"].split("@", 1)[0],
+        "senderImage": row["sender__image_url"] or None,
+        "content": row["content"],
+        "messageType": row["message_type"],
+        "isRead": cursors.is_read(row),
+        "isDelivered": True,  # the server has stored it
+        "createdAt": iso_utc(row["created_at"]),
+        "updatedAt": iso_utc(row["updated_at"]),
+    }
+    if row["payload"]:
+        message["payload"] = row["payload"]
+    if row["attachments"]:
+        message["attachments"] = row["attachments"]
+    return message
+
+
+# Views ---------------------------------------------------------------------------------------
+
+
+def load_chat(user: User, appointment_id: UUID) -> tuple[Appointment, Chat]:
+    """The appointment (checked for this participant) and its chat, created on first access."""
+    appointment = get_participant_appointment(
+        user=user, appointment_id=appointment_id, queryset=chat_appointments()
+    )
+    try:
+        chat = appointment.chat
+    except Chat.DoesNotExist:
+        chat = chat_get_or_create(appointment=appointment)
+    return appointment, chat
+
+
+def chat_etag(chat: Chat, cursors: ReadCursors, params: dict[str, Any]) -> str:
+    """Changes whenever the answer to this same request would change."""
+    state = [chat.last_seq, *cursors.by_user.values()]
+    query = [params.get("after"), params.get("before"), params["limit"]]
+    return '"' + ".".join("-" if part is None else str(part) for part in state + query) + '"'
+
+
+class MessagesApi(APIView):
+    @extend_schema(
+        operation_id="chat_messages_list",
+        summary="Messages of an appointment's chat, oldest first",
+        parameters=[
+            OpenApiParameter("appointmentId", OpenApiTypes.UUID, required=True),
+            OpenApiParameter("after", int, description="Only messages newer than this seq."),
+            OpenApiParameter("before", int, description="Only messages older than this seq."),
+            OpenApiParameter("limit", int, description="1-200, default 50."),
+            OpenApiParameter(
+                "markRead",
+                bool,
+                description="Default true: the other participant's returned messages become "
+                "read. False fetches without reading (a hidden tab).",
+            ),
+        ],
+        responses={200: MessageListOutput, 304: None},
+    )
+    def get(self, request: Request) -> Response:
+        params = validated(MessageListParams, request.query_params)
+        user = request.user
+        appointment, chat = load_chat(user, params["appointmentId"])
+        cursors = ReadCursors(appointment)
+
+        after = params.get("after")
+        if after is not None and after >= chat.last_seq:
+            page_rows, has_more = [], False  # nothing newer exists: no need to ask
+        else:
+            page = message_page(
+                chat_id=chat.pk, limit=params["limit"], after=after, before=params.get("before")
+            )
+            page_rows, has_more = page.rows, page.has_more
+
+        if params["markRead"] and page_rows:
+            newest = page_rows[-1]["seq"]
+            if newest > cursors.by_user[user.pk]:
+                chat_mark_read(chat=chat, user=user, up_to_seq=newest)
+                cursors.by_user[user.pk] = newest
+
+        etag = chat_etag(chat, cursors, params)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if etag in request.headers.get("If-None-Match", ""):
+            return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
+        return Response(
+            {
+                "messages": [message_json(row, cursors) for row in page_rows],
+                "appointment": appointment_summary(appointment),
+                "lastSeq": chat.last_seq,
+                "hasMore": has_more,
+                "otherLastReadSeq": cursors.by_user[cursors.reader_of(user.pk)],
+            },
+            headers=headers,
+        )
+
+    @extend_schema(
+        operation_id="chat_messages_send",
+        summary="Send a message into an appointment's chat",
+        request=SendMessageInput,
+        responses={201: SendMessageOutput, 200: SendMessageOutput},
+        description="201 for a new message; 200 with the stored message when `clientId` "
+        "repeats one this sender already sent.",
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(SendMessageInput, request.data)
+        user = request.user
+        appointment, chat = load_chat(user, data["appointmentId"])
+        message, created = message_send(
+            chat=chat,
+            sender=user,
+            content=data["content"],
+            message_type=data["messageType"],
+            payload=data["payload"],
+            attachments=data["attachments"],
+            client_id=data["clientId"],
+        )
+        cursors = ReadCursors(appointment)
+        return Response(
+            {"message": message_json(message_row(message), cursors), "success": True},
+            status=HTTPStatus.CREATED if created else HTTPStatus.OK,
+        )
+
+
+class ChatTestApi(APIView):
+    @extend_schema(
+        operation_id="chat_test",
+        summary="Check that the chat works for this appointment and user",
+        parameters=[OpenApiParameter("appointmentId", OpenApiTypes.UUID, required=True)],
+        responses={
+            200: inline_serializer(
+                "ChatTest",
+                {
+                    "appointmentExists": serializers.BooleanField(),
+                    "chatExists": serializers.BooleanField(),
+                    "appointmentId": serializers.UUIDField(),
+                    "userId": serializers.UUIDField(),
+                    "userRole": serializers.ChoiceField(choices=["pet_parent", "veterinarian"]),
+                    "message": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = validated(AppointmentParams, request.query_params)
+        user = request.user
+        appointment = get_participant_appointment(
+            user=user,
+            appointment_id=params["appointmentId"],
+            queryset=Appointment.objects.select_related("chat"),
+        )
+        return Response(
+            {
+                "appointmentExists": True,
+                "chatExists": hasattr(appointment, "chat"),
+                "appointmentId": str(appointment.pk),
+                "userId": str(user.pk),
+                "userRole": user.role,
+                "message": "Appointment chat system is working correctly",
+            }
+        )

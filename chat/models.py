@@ -1,0 +1,87 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+from appointments.models import Appointment
+
+MAX_CONTENT_LENGTH = 10_000
+
+
+class Chat(models.Model):
+    """The conversation of one appointment. `last_seq` is the seq of its newest message."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="chat")
+    last_seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Chat of {self.appointment}"
+
+
+class Message(models.Model):
+    class Type(models.TextChoices):
+        TEXT = "text", "Text"
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        ASSESSMENT = "assessment", "Assessment"
+        PRESCRIPTION = "prescription", "Prescription"
+        FILE = "file", "File"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="messages")
+    # 1, 2, 3… within the chat, in commit order: clients page and poll by it.
+    seq = models.PositiveIntegerField()
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chat_messages"
+    )
+    message_type = models.CharField(max_length=20, choices=Type, default=Type.TEXT)
+    content = models.TextField(blank=True)
+    payload = models.JSONField(null=True, blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    # Chosen by the sending client so that a retried send is stored once.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: none given
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["chat", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chat", "seq"], name="chat_message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["chat", "sender", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="chat_message_client_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("content"), MAX_CONTENT_LENGTH),
+                name="chat_message_content_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.get_message_type_display()} from {self.sender_id}"
+
+
+class ReadState(models.Model):
+    """How far one participant has read one chat; it only ever moves forward."""
+
+    chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="read_states")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chat_read_states"
+    )
+    last_read_seq = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chat", "user"], name="chat_read_state_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.chat_id} up to #{self.last_read_seq}"
