@@ -1,10 +1,8 @@
 """The appointment chat API, with the field names of the seed's contract."""
 
 import re
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
-from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -13,13 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from appointments.access import get_participant_appointment
-from appointments.api import appointment_summary
 from appointments.models import Appointment
-from chat.models import MAX_CONTENT_LENGTH, Chat, Message
-from chat.selectors import chat_appointments, message_page
-from chat.services import chat_get_or_create, chat_mark_read, message_send
+from chat.flows import ReadCursors, chat_view, load_chat, message_json, message_row
+from chat.models import MAX_CONTENT_LENGTH, Message
+from chat.services import message_send
 
 MAX_SEQ = 2**31 - 1
 MAX_ATTACHMENTS = 10
@@ -27,10 +23,6 @@ MAX_ATTACHMENT_SIZE = 100 * 1024 * 1024
 ATTACHMENT_TYPES = {Message.Type.IMAGE, Message.Type.VIDEO, Message.Type.FILE}
 CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$", re.I)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -234,84 +226,7 @@ class SendMessageOutput(serializers.Serializer):
     success = serializers.BooleanField()
 
 
-def message_row(message: Message) -> dict[str, Any]:
-    """A stored message in the same shape as the rows of `message_page`."""
-    sender = message.sender
-    return {
-        "id": message.pk,
-        "seq": message.seq,
-        "sender_id": sender.pk,
-        "sender__name": sender.name,
-        "sender__email": sender.email,
-        "sender__image_url": sender.image_url,
-        "message_type": message.message_type,
-        "content": message.content,
-        "payload": message.payload,
-        "attachments": message.attachments,
-        "created_at": message.created_at,
-        "updated_at": message.updated_at,
-    }
-
-
-class ReadCursors:
-    """Who has read how far, to derive each message's isRead."""
-
-    def __init__(self, appointment: Appointment) -> None:
-        self.parent_id = appointment.pet_parent_id
-        self.by_user = {
-            appointment.pet_parent_id: appointment.parent_read_seq,
-            appointment.veterinarian_id: appointment.vet_read_seq,
-        }
-        self.vet_id = appointment.veterinarian_id
-
-    def reader_of(self, sender_id: UUID) -> UUID:
-        return self.vet_id if sender_id == self.parent_id else self.parent_id
-
-    def is_read(self, row: dict[str, Any]) -> bool:
-        return self.by_user[self.reader_of(row["sender_id"])] >= row["seq"]
-
-
-def message_json(row: dict[str, Any], cursors: ReadCursors) -> dict[str, Any]:
-    message = {
-        "_id": str(row["id"]),
-        "seq": row["seq"],
-        "senderId": str(row["sender_id"]),
-        "senderName": row["sender__name"] or row["sender__email"].split("@", 1)[0],
-        "senderImage": row["sender__image_url"] or None,
-        "content": row["content"],
-        "messageType": row["message_type"],
-        "isRead": cursors.is_read(row),
-        "isDelivered": True,  # the server has stored it
-        "createdAt": iso_utc(row["created_at"]),
-        "updatedAt": iso_utc(row["updated_at"]),
-    }
-    if row["payload"]:
-        message["payload"] = row["payload"]
-    if row["attachments"]:
-        message["attachments"] = row["attachments"]
-    return message
-
-
 # Views ---------------------------------------------------------------------------------------
-
-
-def load_chat(user: User, appointment_id: UUID) -> tuple[Appointment, Chat]:
-    """The appointment (checked for this participant) and its chat, created on first access."""
-    appointment = get_participant_appointment(
-        user=user, appointment_id=appointment_id, queryset=chat_appointments()
-    )
-    try:
-        chat = appointment.chat
-    except Chat.DoesNotExist:
-        chat = chat_get_or_create(appointment=appointment)
-    return appointment, chat
-
-
-def chat_etag(chat: Chat, cursors: ReadCursors, params: dict[str, Any]) -> str:
-    """Changes whenever the answer to this same request would change."""
-    state = [chat.last_seq, *cursors.by_user.values()]
-    query = [params.get("after"), params.get("before"), params["limit"]]
-    return '"' + ".".join("-" if part is None else str(part) for part in state + query) + '"'
 
 
 class MessagesApi(APIView):
@@ -334,39 +249,20 @@ class MessagesApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = validated(MessageListParams, request.query_params)
-        user = request.user
-        appointment, chat = load_chat(user, params["appointmentId"])
-        cursors = ReadCursors(appointment)
-
-        after = params.get("after")
-        if after is not None and after >= chat.last_seq:
-            page_rows, has_more = [], False  # nothing newer exists: no need to ask
-        else:
-            page = message_page(
-                chat_id=chat.pk, limit=params["limit"], after=after, before=params.get("before")
-            )
-            page_rows, has_more = page.rows, page.has_more
-
-        if params["markRead"] and page_rows:
-            newest = page_rows[-1]["seq"]
-            if newest > cursors.by_user[user.pk]:
-                chat_mark_read(chat=chat, user=user, up_to_seq=newest)
-                cursors.by_user[user.pk] = newest
-
-        etag = chat_etag(chat, cursors, params)
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if etag in request.headers.get("If-None-Match", ""):
-            return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
-        return Response(
-            {
-                "messages": [message_json(row, cursors) for row in page_rows],
-                "appointment": appointment_summary(appointment),
-                "lastSeq": chat.last_seq,
-                "hasMore": has_more,
-                "otherLastReadSeq": cursors.by_user[cursors.reader_of(user.pk)],
-            },
-            headers=headers,
+        appointment, chat = load_chat(request.user, params["appointmentId"])
+        view = chat_view(
+            user=request.user,
+            appointment=appointment,
+            chat=chat,
+            limit=params["limit"],
+            after=params.get("after"),
+            before=params.get("before"),
+            mark_read=params["markRead"],
         )
+        headers = {"ETag": view.etag, "Cache-Control": "private, no-cache"}
+        if view.etag in request.headers.get("If-None-Match", ""):
+            return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
+        return Response(view.body, headers=headers)
 
     @extend_schema(
         operation_id="chat_messages_send",
