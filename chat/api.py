@@ -133,6 +133,8 @@ class SendMessageInput(StrictSerializer):
         if payload is not None:
             if kind not in PAYLOADS:
                 errors["payload"] = f"A {kind} message carries no payload."
+            elif not isinstance(payload, dict):
+                errors["payload"] = "Send an object of named fields."
             else:
                 checker = PAYLOADS[kind](data=payload)
                 if checker.is_valid():

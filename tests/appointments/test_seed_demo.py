@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment, Pet
+from chat.models import Message
 from tests.factories import PetParentFactory
 
 
@@ -13,6 +14,9 @@ def snapshot() -> dict:
         "pets": sorted(Pet.objects.values_list("owner__email", "name")),
         "appointments": sorted(
             Appointment.objects.values_list("id", "pet__name", "veterinarian__email", "starts_at")
+        ),
+        "messages": sorted(
+            Message.objects.values_list("chat__appointment_id", "seq", "sender__email", "content")
         ),
     }
 
@@ -24,6 +28,7 @@ def test_seed_demo_twice_gives_the_same_clinic():
     call_command("seed_demo")
     assert snapshot() == first
     assert len(first["users"]) == 5
+    assert len(first["messages"]) >= 3
 
 
 @pytest.mark.django_db

@@ -1,0 +1,91 @@
+"""The chat endpoints do a small, fixed number of queries, whatever the chat's length."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chat.models import Message
+from chat.services import chat_get_or_create
+from tests.chat.conftest import URL, post
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(chat, parent, vet, count: int) -> None:
+    Message.objects.bulk_create(
+        Message(chat=chat, seq=n, sender=vet if n % 2 else parent, content=f"m{n}")
+        for n in range(1, count + 1)
+    )
+    chat.last_seq = count
+    chat.save()
+
+
+def queries(call) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def counts_for(size: int, client_for, parent, vet) -> dict[str, int]:
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(pet__owner=parent, veterinarian=vet)
+    chat = chat_get_or_create(appointment=appointment)
+    fill(chat, parent, vet, size)
+    client = client_for(parent)
+    query = {"appointmentId": str(appointment.pk)}
+    result = {
+        "latest page (first read)": len(queries(lambda: client.get(URL, query))),
+        "latest page (already read)": len(queries(lambda: client.get(URL, query))),
+        "poll, nothing new": len(queries(lambda: client.get(URL, {**query, "after": size}))),
+        "history page": len(queries(lambda: client.get(URL, {**query, "before": size // 2}))),
+        "send": len(queries(lambda: post(client, {**query, "content": "x"}))),
+        "poll, one new from the vet": 0,
+    }
+    Message.objects.create(chat=chat, seq=size + 2, sender=vet, content="new")
+    chat.last_seq = size + 2
+    chat.save()
+    result["poll, one new from the vet"] = len(
+        queries(lambda: client.get(URL, {**query, "after": size + 1}))
+    )
+    return result
+
+
+def test_query_counts_do_not_grow_with_the_chat(client_for, parent, vet):
+    small = counts_for(5, client_for, parent, vet)
+    large = counts_for(500, client_for, parent, vet)
+    assert small == large
+    # Each: session, user, then appointment + chat + both read cursors in one query. Then reads
+    # add the messages and, when something new was read, the cursor; a send adds BEGIN, the
+    # chat row lock, the insert, the chat's last_seq and COMMIT.
+    assert large == {
+        "latest page (first read)": 5,
+        "latest page (already read)": 4,
+        "poll, nothing new": 3,
+        "history page": 4,
+        "send": 8,
+        "poll, one new from the vet": 5,
+    }
+
+
+def test_messages_are_read_with_the_chat_seq_index(client_for, parent, vet):
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(pet__owner=parent, veterinarian=vet)
+    chat = chat_get_or_create(appointment=appointment)
+    fill(chat, parent, vet, 2000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE chat_message")
+    sql = next(
+        q
+        for q in queries(
+            lambda: client_for(parent).get(
+                URL, {"appointmentId": str(appointment.pk), "after": 1990}
+            )
+        )
+        if 'FROM "chat_message"' in q
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "chat_message_seq_unique" in plan, plan
