@@ -1,0 +1,96 @@
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.utils import timezone
+
+from appointments.models import Appointment
+from chat.models import Chat, Message
+from chat.services import chat_get_or_create, message_send
+from tests.factories import PetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/accounts/user/?q=alex&role__exact=pet_parent",
+        "/admin/appointments/pet/?q=rex",
+        "/admin/appointments/appointment/?status__exact=scheduled&q=jane",
+        "/admin/chat/chat/?q=alex",
+        "/admin/chat/message/?q=hello&message_type__exact=text",
+        "/admin/chat/readstate/",
+        "/admin/accounts/user/add/",
+        "/admin/appointments/appointment/add/",
+    ],
+)
+def test_admin_pages_work_for_staff(client_for, staff, appointment, url):
+    chat = chat_get_or_create(appointment=appointment)
+    message_send(chat=chat, sender=appointment.pet_parent, content="hello")
+    response = client_for(staff).get(url)
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("who", ["parent", "vet"])
+def test_participants_do_not_reach_the_admin(request, client_for, who):
+    response = client_for(request.getfixturevalue(who)).get("/admin/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert "/admin/login/" in response.url
+
+
+def test_creating_an_appointment_in_the_admin_creates_its_chat(client_for, staff, vet):
+    pet = PetFactory()
+    starts = timezone.localtime() + timedelta(days=2)
+    response = client_for(staff).post(
+        "/admin/appointments/appointment/add/",
+        {
+            "pet_parent": pet.owner.pk,
+            "pet": pet.pk,
+            "veterinarian": vet.pk,
+            "starts_at_0": starts.strftime("%Y-%m-%d"),
+            "starts_at_1": starts.strftime("%H:%M:%S"),
+            "duration": "00:30:00",
+            "status": "scheduled",
+            "reason": "Vaccination",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
+    appointment = Appointment.objects.get(pet=pet)
+    assert Chat.objects.filter(appointment=appointment).exists()
+
+
+def test_admin_refuses_an_appointment_for_someone_elses_pet(client_for, staff, vet, parent):
+    pet = PetFactory()
+    starts = timezone.localtime() + timedelta(days=2)
+    response = client_for(staff).post(
+        "/admin/appointments/appointment/add/",
+        {
+            "pet_parent": parent.pk,
+            "pet": pet.pk,
+            "veterinarian": vet.pk,
+            "starts_at_0": starts.strftime("%Y-%m-%d"),
+            "starts_at_1": starts.strftime("%H:%M:%S"),
+            "duration": "00:30:00",
+            "status": "scheduled",
+        },
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "belongs to someone else" in response.text
+    assert not Appointment.objects.filter(pet=pet).exists()
+
+
+def test_messages_cannot_be_changed_or_deleted_in_the_admin(client_for, staff, appointment):
+    chat = chat_get_or_create(appointment=appointment)
+    message, _ = message_send(chat=chat, sender=appointment.pet_parent, content="record")
+    client = client_for(staff)
+    page = client.get(f"/admin/chat/message/{message.pk}/change/")
+    assert page.status_code == HTTPStatus.OK
+    assert 'name="_save"' not in page.text
+    client.post(f"/admin/chat/message/{message.pk}/change/", {"content": "edited"})
+    delete = client.post(f"/admin/chat/message/{message.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == HTTPStatus.FORBIDDEN
+    message.refresh_from_db()
+    assert message.content == "record"
+    assert Message.objects.filter(pk=message.pk).exists()
