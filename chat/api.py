@@ -260,9 +260,10 @@ class MessagesApi(APIView):
             after=params.get("after"),
             before=params.get("before"),
             mark_read=params["markRead"],
+            if_none_match=request.headers.get("If-None-Match", ""),
         )
         headers = {"ETag": view.etag, "Cache-Control": "private, no-cache"}
-        if view.etag in request.headers.get("If-None-Match", ""):
+        if view.body is None:
             return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
         return Response(view.body, headers=headers)
 

@@ -91,9 +91,12 @@ def load_chat(user: User, appointment_id: UUID) -> tuple[Appointment, Chat]:
 
 @dataclass(frozen=True)
 class ChatView:
-    """A page of a chat as one participant sees it, and its validator for conditional GETs."""
+    """A page of a chat as one participant sees it, and its validator for conditional GETs.
 
-    body: dict[str, Any]
+    `body` is None when the caller's validator still matches: nothing to send.
+    """
+
+    body: dict[str, Any] | None
     etag: str
 
 
@@ -106,6 +109,7 @@ def chat_view(
     after: int | None = None,
     before: int | None = None,
     mark_read: bool = True,
+    if_none_match: str = "",
 ) -> ChatView:
     """Read a page of the chat; the other participant's messages in it become read."""
     cursors = ReadCursors(appointment)
@@ -122,6 +126,8 @@ def chat_view(
     # Changes whenever the answer to this same request would.
     state = (chat.last_seq, *cursors.by_user.values(), after, before, limit)
     etag = '"' + ".".join("-" if part is None else str(part) for part in state) + '"'
+    if etag in if_none_match:
+        return ChatView(body=None, etag=etag)
     body = {
         "messages": [message_json(row, cursors) for row in rows],
         "appointment": appointment_summary(appointment),

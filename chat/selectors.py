@@ -40,9 +40,26 @@ def _read_cursor(participant: str) -> Coalesce:
 
 def chat_appointments() -> QuerySet[Appointment]:
     """Appointments with pet, participants, chat and both read cursors: one query per row."""
-    return Appointment.objects.select_related("pet", "pet_parent", "veterinarian", "chat").annotate(
-        parent_read_seq=_read_cursor("pet_parent_id"),
-        vet_read_seq=_read_cursor("veterinarian_id"),
+    return (
+        Appointment.objects.select_related("pet", "pet_parent", "veterinarian", "chat")
+        # Only what the chat needs: no password hashes, no free text, less work per poll.
+        .only(
+            "starts_at",
+            "status",
+            "pet_parent_id",
+            "veterinarian_id",
+            "pet__name",
+            "pet_parent__name",
+            "pet_parent__email",
+            "veterinarian__name",
+            "veterinarian__email",
+            "chat__last_seq",
+            "chat__appointment_id",
+        )
+        .annotate(
+            parent_read_seq=_read_cursor("pet_parent_id"),
+            vet_read_seq=_read_cursor("veterinarian_id"),
+        )
     )
 
 
