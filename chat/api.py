@@ -263,7 +263,7 @@ class MessagesApi(APIView):
             if_none_match=request.headers.get("If-None-Match", ""),
         )
         headers = {"ETag": view.etag, "Cache-Control": "private, no-cache"}
-        if view.body is None:
+        if view.not_modified:
             return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
         return Response(view.body, headers=headers)
 

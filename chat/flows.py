@@ -93,11 +93,12 @@ def load_chat(user: User, appointment_id: UUID) -> tuple[Appointment, Chat]:
 class ChatView:
     """A page of a chat as one participant sees it, and its validator for conditional GETs.
 
-    `body` is None when the caller's validator still matches: nothing to send.
+    When the caller's validator still matches, `not_modified` is set and `body` is left empty.
     """
 
-    body: dict[str, Any] | None
+    body: dict[str, Any]
     etag: str
+    not_modified: bool = False
 
 
 def chat_view(
@@ -127,7 +128,7 @@ def chat_view(
     state = (chat.last_seq, *cursors.by_user.values(), after, before, limit)
     etag = '"' + ".".join("-" if part is None else str(part) for part in state) + '"'
     if etag in if_none_match:
-        return ChatView(body=None, etag=etag)
+        return ChatView(body={}, etag=etag, not_modified=True)
     body = {
         "messages": [message_json(row, cursors) for row in rows],
         "appointment": appointment_summary(appointment),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_urlpatterns, "api"))),
     path("", include("appointments.urls")),
+    path("", include("chat.urls")),
 ]
 
 handler404 = "vetchat.api.not_found"
