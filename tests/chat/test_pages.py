@@ -1,0 +1,108 @@
+"""The chat box as the server renders it: readable before any JavaScript runs."""
+
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from chat.models import Message
+from tests.factories import AppointmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, appointment):
+    return client.get(reverse("appointment_detail", args=[appointment.pk]))
+
+
+def test_latest_messages_are_in_the_html_escaped(client_for, appointment, parent, vet, send):
+    send(vet, "<b>Rex</b> & co: all good")
+    html = page(client_for(parent), appointment).text
+    assert "&lt;b&gt;Rex&lt;/b&gt; &amp; co: all good" in html
+    assert "<b>Rex</b>" not in html
+    assert 'id="chat-data" type="application/json"' in html
+    assert "<script>" not in html  # page data travels as JSON, no inline code
+
+
+def test_opening_the_page_reads_the_chat(client_for, appointment, parent, vet, send):
+    mine = send(parent, "Hello?")
+    page(client_for(vet), appointment)
+    html = page(client_for(parent), appointment).text
+    assert f'data-id="{mine.pk}"' in html
+    assert "Read" in html
+
+
+def test_only_the_vet_is_offered_assessments_and_prescriptions(
+    client_for, appointment, parent, vet
+):
+    assert 'value="prescription"' not in page(client_for(parent), appointment).text
+    vet_html = page(client_for(vet), appointment).text
+    assert 'value="prescription"' in vet_html and 'value="assessment"' in vet_html
+    assert 'id="rx-medication"' in vet_html
+
+
+def test_cancelled_appointment_shows_a_read_only_chat(client_for, parent, vet):
+    appointment = AppointmentFactory(pet__owner=parent, veterinarian=vet, status="cancelled")
+    html = page(client_for(parent), appointment).text
+    assert "read-only" in html
+    assert 'class="composer"' not in html
+
+
+def test_staff_see_the_appointment_but_no_chat_box(client_for, appointment, staff, send):
+    send(appointment.veterinarian, "Private medical detail")
+    html = page(client_for(staff), appointment).text
+    assert appointment.pet.name in html
+    assert "Private medical detail" not in html
+    assert 'id="chat-data"' not in html
+    assert "/admin/chat/chat/" in html
+
+
+def test_an_empty_chat_says_how_to_start(client_for, appointment, parent):
+    html = page(client_for(parent), appointment).text
+    assert "No messages yet" in html
+
+
+def test_the_plain_form_sends_without_javascript(client_for, appointment, parent):
+    client = client_for(parent)
+    url = reverse("chat_send", args=[appointment.pk])
+    response = client.post(url, {"content": "Sent from a basic phone"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Message.objects.get().content == "Sent from a basic phone"
+    assert "Sent from a basic phone" in client.get(response.url).text
+
+
+def test_the_plain_form_keeps_the_draft_when_refused(client_for, appointment, parent):
+    client = client_for(parent)
+    url = reverse("chat_send", args=[appointment.pk])
+    response = client.post(url, {"content": "x" * 10_001})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "x" * 10_001 in response.text
+    assert "10000 characters" in response.text
+    assert not Message.objects.exists()
+
+
+def test_the_plain_form_is_refused_to_outsiders(client_for, appointment, other_parent, staff):
+    url = reverse("chat_send", args=[appointment.pk])
+    assert client_for(other_parent).post(url, {"content": "hi"}).status_code == 404
+    assert client_for(staff).post(url, {"content": "hi"}).status_code == HTTPStatus.FORBIDDEN
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(("who", "url"), [("parent", "/appointments/"), ("vet", "/dashboard/")])
+def test_lists_show_unread_counts_with_a_fixed_number_of_queries(
+    request, client_for, parent, vet, send, appointment, who, url, django_assert_num_queries
+):
+    send(vet, "one")
+    send(vet, "two")
+    send(parent, "three")
+    user = request.getfixturevalue(who)
+    client = client_for(user)
+    expected = "2" if who == "parent" else "1"
+    html = client.get(url).text
+    assert f'<span class="unread-count">{expected}</span>' in html
+
+    with django_assert_num_queries(5) as few:
+        client.get(url)
+    AppointmentFactory.create_batch(10, pet__owner=parent, veterinarian=vet)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url)

@@ -1,0 +1,215 @@
+"""The chat page in a real browser: two people talking, and what goes wrong on the way."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from chat.models import Message
+from chat.services import chat_get_or_create, message_send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SEEN_WITHIN_MS = 6_000  # one poll interval and a margin
+API = "**/api/appointment-chat/messages*"
+
+
+def chat_url(live_server, appointment) -> str:
+    return f"{live_server.url}/appointments/{appointment.pk}/"
+
+
+def send_text(page, text: str) -> None:
+    page.get_by_label("Your message").fill(text)
+    page.get_by_label("Your message").press("Enter")
+
+
+def test_parent_and_vet_talk_live(page_for, live_server, appointment, parent, vet):
+    parent_page, vet_page = page_for(parent), page_for(vet)
+    parent_page.goto(chat_url(live_server, appointment))
+    vet_page.goto(chat_url(live_server, appointment))
+
+    # the parent writes; the vet sees it without reloading
+    send_text(parent_page, "Biscuit ate a sock")
+    expect(parent_page.locator(".message.mine .content")).to_have_text("Biscuit ate a sock")
+    expect(vet_page.locator(".message.theirs .content")).to_have_text(
+        "Biscuit ate a sock", timeout=SEEN_WITHIN_MS
+    )
+
+    # the vet, having seen it, answers with a prescription
+    vet_page.get_by_label("Prescription", exact=True).check()
+    vet_page.get_by_label("Medication").fill("Activated charcoal")
+    vet_page.get_by_label("Dose").fill("1 g/kg")
+    vet_page.get_by_label("Frequency").fill("once")
+    vet_page.get_by_label("Your message").fill("Give this now, then come in.")
+    vet_page.get_by_role("button", name="Send").click()
+
+    card = parent_page.locator(".message-prescription")
+    expect(card).to_be_visible(timeout=SEEN_WITHIN_MS)
+    expect(card.locator(".card-label")).to_have_text("Prescription")
+    expect(card.locator(".rx")).to_contain_text("Activated charcoal")
+    expect(card.locator(".rx")).to_contain_text("1 g/kg")
+
+    # the parent's message is marked read, since the vet has seen it
+    expect(parent_page.locator(".message.mine .receipt")).to_have_text(
+        "Read", timeout=SEEN_WITHIN_MS
+    )
+    # a pet parent is never offered the vet's message types
+    expect(parent_page.get_by_label("Prescription", exact=True)).to_have_count(0)
+    assert parent_page.js_errors == [] and vet_page.js_errors == []
+
+
+def test_html_in_a_message_is_shown_as_text(page_for, live_server, appointment, parent, vet):
+    attack = '<img src=x onerror="window.__xss=1">'
+    parent_page, vet_page = page_for(parent), page_for(vet)
+    parent_page.goto(chat_url(live_server, appointment))
+    vet_page.goto(chat_url(live_server, appointment))
+
+    send_text(parent_page, attack)
+
+    expect(vet_page.locator(".message.theirs .content")).to_have_text(
+        attack, timeout=SEEN_WITHIN_MS
+    )
+    expect(parent_page.locator(".message.mine .content")).to_have_text(attack)
+    vet_page.reload()  # and as the server renders it
+    expect(vet_page.locator(".message.theirs .content")).to_have_text(attack)
+    for page in (parent_page, vet_page):
+        assert page.evaluate("window.__xss") is None
+        assert page.locator(".messages img").count() == 0
+
+
+def test_a_failed_send_keeps_the_text_and_a_retry_sends_it_once(
+    page_for, live_server, appointment, parent
+):
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+
+    # the message reaches the server, but the answer is lost on the way back
+    def lose_the_answer(route) -> None:
+        if route.request.method == "POST":
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(API, lose_the_answer)
+    send_text(page, "Is the clinic open on Sunday?")
+
+    failed = page.locator(".message.failed")
+    expect(failed.locator(".content")).to_have_text("Is the clinic open on Sunday?")
+    expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+
+    page.unroute(API)
+    failed.get_by_role("button", name="Retry").click()
+
+    expect(page.locator(".message.mine .receipt")).to_have_text(re.compile("Sent|Read"))
+    expect(page.locator(".message.failed")).to_have_count(0)
+    page.wait_for_timeout(300)  # let the poll that follows a send come back
+    expect(page.locator(".message.mine")).to_have_count(1)
+    assert Message.objects.filter(content="Is the clinic open on Sunday?").count() == 1
+
+
+def test_a_refused_send_puts_the_text_back(page_for, live_server, parent, vet):
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(pet__owner=parent, veterinarian=vet)
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    appointment.status = "cancelled"  # cancelled by the clinic while the page was open
+    appointment.save()
+
+    send_text(page, "Can we move it to Friday?")
+
+    expect(page.get_by_role("alert")).to_contain_text("cancelled")
+    expect(page.get_by_label("Your message")).to_have_value("Can we move it to Friday?")
+    expect(page.locator(".message")).to_have_count(0)
+
+
+def test_connection_problems_are_shown_and_clear_by_themselves(
+    page_for, live_server, appointment, parent
+):
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    page.route(API, lambda route: route.abort("internetdisconnected"))
+    notice = page.locator(".connection-notice")
+    expect(notice).to_contain_text("Connection lost", timeout=SEEN_WITHIN_MS)
+    page.unroute(API)
+    expect(notice).to_be_hidden(timeout=12_000)
+
+
+def test_load_earlier_messages_brings_back_history_in_order(
+    page_for, live_server, appointment, parent, vet
+):
+    chat = chat_get_or_create(appointment=appointment)
+    for number in range(1, 121):
+        message_send(chat=chat, sender=vet if number % 2 else parent, content=f"note {number}")
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    contents = page.locator(".message .content")
+    expect(contents).to_have_count(50)
+
+    button = page.get_by_role("button", name="Load earlier messages")
+    button.click()
+    expect(contents).to_have_count(100)
+    button.click()
+    expect(contents).to_have_count(120)
+    expect(button).to_be_hidden()
+    assert contents.all_text_contents() == [f"note {n}" for n in range(1, 121)]
+
+
+def test_a_draft_survives_a_reload(page_for, live_server, appointment, parent):
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    page.get_by_label("Your message").fill("Half-written question about")
+    page.reload()
+    expect(page.get_by_label("Your message")).to_have_value("Half-written question about")
+
+
+def test_unread_badges_refresh_without_reload(page_for, live_server, appointment, parent, vet):
+    page = page_for(parent)
+    page.goto(f"{live_server.url}/appointments/")
+    badge = page.locator(f'[data-unread-for="{appointment.pk}"]')
+    expect(badge).to_be_hidden()
+
+    chat = chat_get_or_create(appointment=appointment)
+    message_send(chat=chat, sender=vet, content="Results are in")
+    message_send(chat=chat, sender=vet, content="All normal")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(badge).to_be_visible()
+    expect(badge.locator(".unread-count")).to_have_text("2")
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 740), (1280, 800)])
+def test_screenshot_of_the_chat(
+    page_for, live_server, appointment, parent, vet, artifacts, width, height
+):
+    chat = chat_get_or_create(appointment=appointment)
+    message_send(chat=chat, sender=parent, content="Hi! Biscuit is limping on his front leg.")
+    message_send(
+        chat=chat,
+        sender=vet,
+        message_type="assessment",
+        content="Mild sprain of the left carpus; no fracture on palpation.",
+    )
+    message_send(
+        chat=chat,
+        sender=vet,
+        message_type="prescription",
+        content="Meloxicam, 0.1 mg/kg, once a day, 5 days",
+        payload={
+            "medication": "Meloxicam",
+            "dose": "0.1 mg/kg",
+            "frequency": "once a day",
+            "duration": "5 days",
+            "notes": "Give with food.",
+        },
+    )
+    message_send(chat=chat, sender=parent, content="Thank" + "you" * 40 + "!")
+    page = page_for(parent, width, height)
+    page.goto(chat_url(live_server, appointment))
+    expect(page.locator(".message")).to_have_count(4)
+    no_sideways_scroll = page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    page.screenshot(path=artifacts / f"chat-{width}x{height}.png", full_page=True)
+    assert no_sideways_scroll
