@@ -1,10 +1,13 @@
-.PHONY: run test lint format
+.PHONY: run test bench lint format
 
 run:  ## Serve vetchat with the demo clinic on http://127.0.0.1:8000
 	scripts/run.sh
 
 test:  ## Lint, format check and every test, on a throwaway PostgreSQL
 	scripts/test.sh
+
+bench:  ## Throughput and latency of the hot paths under gunicorn (see docs/benchmarks.md)
+	scripts/bench.sh
 
 lint:
 	.venv/bin/ruff check .
