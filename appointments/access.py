@@ -4,6 +4,7 @@ Pages, the API and anything later (WebSockets) load appointments through these f
 every list is scoped by the same queryset, so no caller can forget a check.
 """
 
+from collections.abc import Callable
 from http import HTTPStatus
 from uuid import UUID
 
@@ -70,15 +71,14 @@ def get_participant_appointment(
     *,
     user: User,
     appointment_id: UUID,
-    queryset: QuerySet[Appointment] | None = None,
+    load: Callable[[UUID], Appointment | None] | None = None,
 ) -> Appointment:
     """Load an appointment for one of its two participants, or say why not.
 
-    `queryset` lets a caller add the joins and annotations it needs, so that loading and
-    checking stay one query.
+    `load` lets a caller fetch the appointment together with what it needs next, so that
+    loading and checking stay one query.
     """
-    queryset = Appointment.objects.all() if queryset is None else queryset
-    appointment = queryset.filter(pk=appointment_id).first()
+    appointment = (load or _load_appointment)(appointment_id)
     if appointment is None:
         raise AppointmentNotFound("No appointment with this id.")
     if not user.is_active or not is_participant(user, appointment):
@@ -86,3 +86,7 @@ def get_participant_appointment(
             "Only the appointment's pet parent and veterinarian can use its chat."
         )
     return appointment
+
+
+def _load_appointment(appointment_id: UUID) -> Appointment | None:
+    return Appointment.objects.filter(pk=appointment_id).first()

@@ -320,7 +320,7 @@ class ChatTestApi(APIView):
         appointment = get_participant_appointment(
             user=user,
             appointment_id=params["appointmentId"],
-            queryset=Appointment.objects.select_related("chat"),
+            load=lambda pk: Appointment.objects.select_related("chat").filter(pk=pk).first(),
         )
         return Response(
             {

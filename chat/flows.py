@@ -11,7 +11,7 @@ from appointments.access import get_participant_appointment
 from appointments.api import appointment_summary
 from appointments.models import Appointment
 from chat.models import Chat, Message
-from chat.selectors import chat_appointments, message_page
+from chat.selectors import chat_appointment, message_page
 from chat.services import chat_get_or_create, chat_mark_read
 
 
@@ -80,7 +80,7 @@ def message_json(row: dict[str, Any], cursors: ReadCursors) -> dict[str, Any]:
 def load_chat(user: User, appointment_id: UUID) -> tuple[Appointment, Chat]:
     """The appointment (checked for this participant) and its chat, created on first access."""
     appointment = get_participant_appointment(
-        user=user, appointment_id=appointment_id, queryset=chat_appointments()
+        user=user, appointment_id=appointment_id, load=chat_appointment
     )
     try:
         chat = appointment.chat

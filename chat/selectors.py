@@ -1,14 +1,17 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Model, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from appointments.models import Appointment
+from appointments.models import Appointment, Pet
 from chat.models import Chat, Message, ReadState
+
+M = TypeVar("M", bound=Model)
 
 # Only what a message in the API needs, sender included, read in one query.
 MESSAGE_COLUMNS = (
@@ -27,40 +30,64 @@ MESSAGE_COLUMNS = (
 )
 
 
-def _read_cursor(participant: str) -> Coalesce:
-    return Coalesce(
-        Subquery(
-            ReadState.objects.filter(
-                chat_id=OuterRef("chat__id"), user_id=OuterRef(participant)
-            ).values("last_read_seq")[:1]
-        ),
-        0,
-    )
+def chat_appointment_sql() -> str:
+    """The appointment, its pet, both participants, its chat and both read cursors."""
+    appointment, pet = Appointment._meta.db_table, Pet._meta.db_table
+    user, chat, read = User._meta.db_table, Chat._meta.db_table, ReadState._meta.db_table
+    return f"""
+        SELECT a.id, a.status, a.starts_at, a.pet_id, a.pet_parent_id, a.veterinarian_id,
+               p.name, parent.name, parent.email, vet.name, vet.email, c.id, c.last_seq,
+               COALESCE((SELECT r.last_read_seq FROM {read} r
+                         WHERE r.chat_id = c.id AND r.user_id = a.pet_parent_id), 0),
+               COALESCE((SELECT r.last_read_seq FROM {read} r
+                         WHERE r.chat_id = c.id AND r.user_id = a.veterinarian_id), 0)
+        FROM {appointment} a
+        JOIN {pet} p ON p.id = a.pet_id
+        JOIN {user} parent ON parent.id = a.pet_parent_id
+        JOIN {user} vet ON vet.id = a.veterinarian_id
+        LEFT JOIN {chat} c ON c.appointment_id = a.id
+        WHERE a.id = %s
+    """  # noqa: S608 - table names are ours, the id is a parameter
 
 
-def chat_appointments() -> QuerySet[Appointment]:
-    """Appointments with pet, participants, chat and both read cursors: one query per row."""
-    return (
-        Appointment.objects.select_related("pet", "pet_parent", "veterinarian", "chat")
-        # Only what the chat needs: no password hashes, no free text, less work per poll.
-        .only(
-            "starts_at",
-            "status",
-            "pet_parent_id",
-            "veterinarian_id",
-            "pet__name",
-            "pet_parent__name",
-            "pet_parent__email",
-            "veterinarian__name",
-            "veterinarian__email",
-            "chat__last_seq",
-            "chat__appointment_id",
-        )
-        .annotate(
-            parent_read_seq=_read_cursor("pet_parent_id"),
-            vet_read_seq=_read_cursor("veterinarian_id"),
-        )
+def _loaded(model: type[M], **values: Any) -> M:
+    """A model instance as if loaded from the database, with the fields not given deferred."""
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, fields, [values[name] for name in fields])
+
+
+def chat_appointment(appointment_id: UUID) -> Appointment | None:
+    """Everything a chat request needs about its appointment, in one indexed query.
+
+    Every poll of every open chat starts here, so the query is written out once rather than
+    compiled by the ORM on each request; the rows become ordinary model instances, with the
+    fields not read here deferred. The chat is left unset when it does not exist yet.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(chat_appointment_sql(), [appointment_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (pk, status, starts_at, pet_id, parent_id, vet_id, pet_name, parent_name, parent_email,
+     vet_name, vet_email, chat_id, last_seq, parent_read_seq, vet_read_seq) = row  # fmt: skip
+    appointment = _loaded(
+        Appointment,
+        id=pk,
+        status=status,
+        starts_at=starts_at,
+        pet_id=pet_id,
+        pet_parent_id=parent_id,
+        veterinarian_id=vet_id,
     )
+    appointment.pet = _loaded(Pet, id=pet_id, owner_id=parent_id, name=pet_name)
+    appointment.pet_parent = _loaded(User, id=parent_id, name=parent_name, email=parent_email)
+    appointment.veterinarian = _loaded(User, id=vet_id, name=vet_name, email=vet_email)
+    if chat_id is not None:
+        chat = _loaded(Chat, id=chat_id, appointment_id=pk, last_seq=last_seq)
+        chat.appointment = appointment  # also caches appointment.chat
+    appointment.parent_read_seq = parent_read_seq
+    appointment.vet_read_seq = vet_read_seq
+    return appointment
 
 
 @dataclass(frozen=True)
