@@ -1,9 +1,8 @@
 -- One wrk scenario against vetchat. Every thread reads the same target list and walks it from
--- its own offset; BENCH_MODE picks the request, BENCH_DELAY_MS paces each connection.
+-- its own offset; BENCH_MODE picks the request.
 --   target line: session <TAB> csrf <TAB> appointmentId <TAB> lastSeq <TAB> etag
 
 local mode = os.getenv("BENCH_MODE")
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local api = "/api/appointment-chat/messages"
 
 local targets = {}
@@ -29,7 +28,6 @@ local sent = 0
 
 function init(args)
   index = (id or 1) - 1
-  math.randomseed(id or 1)
 end
 
 local function cookies(target)
@@ -48,6 +46,8 @@ function request()
   end
   local headers = { Cookie = cookies(target), Accept = "application/json" }
   local query = "?appointmentId=" .. target.appointment
+  -- History pages have the same size on a 10- and a 100,000-message chat: only length differs.
+  local page = query .. "&markRead=false&limit=5"
 
   if mode == "healthz" then
     return wrk.format("GET", "/healthz", {})
@@ -59,14 +59,14 @@ function request()
   elseif mode == "poll-one-new" then
     return wrk.format("GET", api .. query .. "&after=" .. (target.last_seq - 1), headers)
   elseif mode == "latest" then
-    return wrk.format("GET", api .. query .. "&markRead=false", headers)
+    return wrk.format("GET", api .. page, headers)
   elseif mode == "before" then
-    -- walk the whole history a page at a time, from the newest full page down to the oldest
+    -- walk the whole history a page at a time, from the newest down to the oldest
     sent = sent + 1
-    local span = target.last_seq - 50
+    local span = target.last_seq - 5
     local before = target.last_seq
-    if span > 1 then before = target.last_seq - (sent * 50) % span end
-    return wrk.format("GET", api .. query .. "&markRead=false&before=" .. before, headers)
+    if span > 1 then before = target.last_seq - (sent * 5) % span end
+    return wrk.format("GET", api .. page .. "&before=" .. before, headers)
   elseif mode == "send" or mode == "send-one-chat" then
     sent = sent + 1
     headers["Content-Type"] = "application/json"
@@ -76,11 +76,6 @@ function request()
     return wrk.format("POST", api, headers, body)
   end
   error("unknown BENCH_MODE " .. tostring(mode))
-end
-
-function delay()
-  if delay_ms <= 0 then return 0 end
-  return delay_ms * (0.5 + math.random()) -- jitter, so connections do not march in step
 end
 
 function done(summary, latency, requests)
