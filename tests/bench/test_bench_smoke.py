@@ -1,0 +1,45 @@
+"""The benchmark harness, run tiny, so that `make bench` cannot rot unnoticed."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = [
+    "floor: /healthz",
+    "poll, nothing new, If-None-Match (304)",
+    "poll, nothing new, no ETag",
+    "poll, 1 new message",
+    "send, 16 senders in 16 chats",
+    "send, 16 senders in 1 chat",
+    "latest page, 10-message chat",
+    "latest page, 100,000-message chat",
+    "before page, 10-message chat",
+    "before page, 100,000-message chat",
+]
+
+
+@pytest.mark.bench
+def test_smoke_run_prints_a_full_table():
+    result = subprocess.run(
+        ["scripts/bench.sh", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": os.environ["PATH"], "BENCH_PORT": "8791"},  # its own database, not ours
+    )
+    output = result.stdout
+    assert result.returncode == 0, output + result.stderr
+    for name in SCENARIOS:
+        row = next(line for line in output.splitlines() if line.startswith(f"| {name} "))
+        rps, p50, p99, ratio, errors = [cell.strip() for cell in row.split("|")[2:7]]
+        assert float(rps) > 0 and float(p50) > 0 and float(p99) > 0 and float(ratio) > 0, row
+        assert errors == "0", row
+    assert re.search(r"open chats served with p99 < 100 ms .*: [1-9][\d,]* \(", output), output
+    assert re.search(r"peak RSS per worker: \d+ MB, \d+ MB", output)
+    counts = re.search(r"\| poll, nothing new \(304\)\s+\|\s+(\d+) \|\s+(\d+) \|", output)
+    assert counts and counts.group(1) == counts.group(2) and int(counts.group(1)) <= 3
