@@ -25,4 +25,5 @@ export DJANGO_SECRET_KEY
 DJANGO_SECRET_KEY=$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")
 export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$work
 
+.venv/bin/python manage.py collectstatic --no-input -v0
 .venv/bin/python -m bench.run "$@"
