@@ -357,7 +357,8 @@ async function loadEarlier() {
 
 // Sending ---------------------------------------------------------------------------------
 
-const draftKey = `vetchat-draft-${data.appointmentId}`;
+// Per tab and per user: a medical draft must not outlive the tab on a shared clinic computer.
+const draftKey = `vetchat-draft-${data.me}-${data.appointmentId}`;
 
 function composerValues() {
   const kind = (form.querySelector("input[name=messageType]:checked") || {}).value || "text";
@@ -382,7 +383,7 @@ function composerValues() {
 function clearComposer() {
   form.elements.content.value = "";
   for (const input of form.querySelectorAll(".rx-fields input")) input.value = "";
-  localStorage.removeItem(draftKey);
+  sessionStorage.removeItem(draftKey);
   updateCounter();
 }
 
@@ -488,7 +489,7 @@ function updateCounter() {
 
 function setUpComposer() {
   const textarea = form.elements.content;
-  if (!textarea.value) textarea.value = localStorage.getItem(draftKey) || "";
+  if (!textarea.value) textarea.value = sessionStorage.getItem(draftKey) || "";
   updateCounter();
   form.addEventListener("submit", send);
   textarea.addEventListener("keydown", (event) => {
@@ -498,7 +499,7 @@ function setUpComposer() {
     }
   });
   textarea.addEventListener("input", () => {
-    localStorage.setItem(draftKey, textarea.value);
+    sessionStorage.setItem(draftKey, textarea.value);
     updateCounter();
   });
   const rxFields = form.querySelector(".rx-fields");
