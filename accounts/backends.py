@@ -11,7 +11,8 @@ from accounts.models import User
 _FIELDS = [field.attname for field in User._meta.concrete_fields]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in User._meta.concrete_fields)
 _TABLE = connection.ops.quote_name(User._meta.db_table)
-_USER_SQL = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE id = %s"  # noqa: S608 - our own names
+_PK = connection.ops.quote_name(User._meta.pk.column)
+_USER_SQL = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE {_PK} = %s"  # noqa: S608 - our own names
 
 
 class EmailBackend(AuthenticationBackend):
