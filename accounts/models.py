@@ -7,6 +7,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
+def display_name(name: str, email: str) -> str:
+    """What the app calls a user: their name, or the first part of their email address."""
+    return name or email.split("@", 1)[0]
+
+
+def initials(name: str) -> str:
+    """Up to two letters for an avatar without a picture."""
+    words = name.replace("Dr.", "").split()
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -80,12 +91,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email.split("@", 1)[0]
+        return display_name(self.name, self.email)
 
     @property
     def initials(self) -> str:
-        words = self.display_name.replace("Dr.", "").split()
-        return "".join(word[0] for word in words[:2]).upper() or "?"
+        return initials(self.display_name)
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -1,27 +1,114 @@
-"""The one place that answers "may this user see this appointment?".
+"""The one place that answers "may this user do this to this appointment?".
 
-Pages, the API and anything later (WebSockets) load appointments through these functions, and
-every list is scoped by the same queryset, so no caller can forget a check.
+Every door (pages, the plain form, the API, WebSockets) asks here, and every list is scoped by
+the same queryset. Someone who may not see an appointment is told it does not exist, exactly as
+for an id that does not exist, so no door confirms an appointment to an outsider.
+
+How a user stands towards an appointment decides what they may do; a new kind of participant
+is a new `Standing` with its row in `ALLOWED`, and every door follows.
 """
 
-from collections.abc import Callable
-from http import HTTPStatus
+from enum import StrEnum
+from typing import Protocol, TypeVar
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from accounts.models import User
 from appointments.models import Appointment
-from vetchat.api import ApplicationError
+from vetchat.errors import NotFound, NotPermitted
 
 
-def participant_filter(user: User) -> Q:
-    return Q(pet_parent=user) | Q(veterinarian=user)
+class Action(StrEnum):
+    VIEW = "view"  # see the appointment's page
+    CHAT = "chat"  # read and write in its chat
+    PRESCRIBE = "prescribe"  # send assessments and prescriptions into it
+
+
+class Standing(StrEnum):
+    PET_PARENT = "pet_parent"
+    VETERINARIAN = "veterinarian"
+    STAFF = "staff"  # reads chats in the admin, where each reading is accountable
+
+
+ALLOWED: dict[Standing, frozenset[Action]] = {
+    Standing.PET_PARENT: frozenset({Action.VIEW, Action.CHAT}),
+    Standing.VETERINARIAN: frozenset({Action.VIEW, Action.CHAT, Action.PRESCRIBE}),
+    Standing.STAFF: frozenset({Action.VIEW}),
+}
+
+REFUSALS = {
+    Action.CHAT: "Only the appointment's pet parent and veterinarian can use its chat.",
+    Action.PRESCRIBE: "Only the appointment's veterinarian can send assessments and prescriptions.",
+}
+
+
+class Participants(Protocol):
+    """Anything that names an appointment's participants: a model or a row loaded by hand."""
+
+    pet_parent_id: UUID
+    veterinarian_id: UUID
+
+
+P = TypeVar("P", bound=Participants)
+
+
+class AppointmentNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No appointment with this id.")
+
+
+class ActionNotPermitted(NotPermitted):
+    def __init__(self, action: Action) -> None:
+        super().__init__(REFUSALS.get(action, "You cannot do this to this appointment."))
+        self.action = action
+
+
+def standing(user: User, appointment: Participants) -> Standing | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.pk == appointment.pet_parent_id:
+        return Standing.PET_PARENT
+    if user.pk == appointment.veterinarian_id:
+        return Standing.VETERINARIAN
+    if user.is_staff:
+        return Standing.STAFF
+    return None
+
+
+def may(user: User, appointment: Participants, action: Action) -> bool:
+    who = standing(user, appointment)
+    return who is not None and action in ALLOWED[who]
+
+
+def check_access(*, user: User, appointment: P | None, action: Action) -> P:
+    """The appointment, if the user may do `action` to it; otherwise the reason, as an error."""
+    who = standing(user, appointment) if appointment is not None else None
+    if who is None:
+        raise AppointmentNotFound
+    if action not in ALLOWED[who]:
+        raise ActionNotPermitted(action)
+    return appointment
+
+
+def access_appointment(
+    *, user: User, appointment_id: UUID | str, action: Action = Action.VIEW
+) -> Appointment:
+    """Load an appointment with its pet and participants and check the user may `action` it."""
+    try:
+        appointment = (
+            Appointment.objects.select_related("pet", "pet_parent", "veterinarian")
+            .filter(pk=appointment_id)
+            .first()
+        )
+    except (ValidationError, ValueError):  # not a UUID: no such appointment either
+        appointment = None
+    return check_access(user=user, appointment=appointment, action=action)
 
 
 def appointments_of_participant(user: User) -> QuerySet[Appointment]:
-    """The appointments in which this user is the pet parent or the veterinarian."""
+    """The appointments in whose chat this user takes part."""
     if not user.is_authenticated or not user.is_active:
         return Appointment.objects.none()
     if user.role == User.Role.PET_PARENT:
@@ -29,64 +116,3 @@ def appointments_of_participant(user: User) -> QuerySet[Appointment]:
     if user.role == User.Role.VETERINARIAN:
         return Appointment.objects.filter(veterinarian=user)
     return Appointment.objects.none()
-
-
-def appointments_visible_to(user: User) -> QuerySet[Appointment]:
-    """Participants see their own appointments; clinic staff see every appointment."""
-    if user.is_authenticated and user.is_active and user.is_staff:
-        return Appointment.objects.all()
-    return appointments_of_participant(user)
-
-
-def is_participant(user: User, appointment: Appointment) -> bool:
-    return user.is_authenticated and user.pk in (
-        appointment.pet_parent_id,
-        appointment.veterinarian_id,
-    )
-
-
-def get_visible_appointment(*, user: User, appointment_id: UUID | str) -> Appointment:
-    """Load an appointment for a page; anything the user may not see is simply not there."""
-    try:
-        return (
-            appointments_visible_to(user)
-            .select_related("pet", "pet_parent", "veterinarian")
-            .get(pk=appointment_id)
-        )
-    except (Appointment.DoesNotExist, ValueError) as exc:
-        raise Http404("No such appointment.") from exc
-
-
-class AppointmentNotFound(ApplicationError):
-    status = HTTPStatus.NOT_FOUND
-    code = "not_found"
-
-
-class NotAParticipant(ApplicationError):
-    status = HTTPStatus.FORBIDDEN
-    code = "forbidden"
-
-
-def get_participant_appointment(
-    *,
-    user: User,
-    appointment_id: UUID,
-    load: Callable[[UUID], Appointment | None] | None = None,
-) -> Appointment:
-    """Load an appointment for one of its two participants, or say why not.
-
-    `load` lets a caller fetch the appointment together with what it needs next, so that
-    loading and checking stay one query.
-    """
-    appointment = (load or _load_appointment)(appointment_id)
-    if appointment is None:
-        raise AppointmentNotFound("No appointment with this id.")
-    if not user.is_active or not is_participant(user, appointment):
-        raise NotAParticipant(
-            "Only the appointment's pet parent and veterinarian can use its chat."
-        )
-    return appointment
-
-
-def _load_appointment(appointment_id: UUID) -> Appointment | None:
-    return Appointment.objects.filter(pk=appointment_id).first()

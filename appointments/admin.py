@@ -1,9 +1,6 @@
 from django.contrib import admin
-from django.forms import ModelForm
-from django.http import HttpRequest
 
 from appointments.models import Appointment, Pet
-from chat.services import chat_get_or_create
 
 
 @admin.register(Pet)
@@ -46,10 +43,3 @@ class AppointmentAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-
-    def save_model(
-        self, request: HttpRequest, obj: Appointment, form: ModelForm, change: bool
-    ) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            chat_get_or_create(appointment=obj)

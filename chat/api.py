@@ -1,6 +1,8 @@
-"""The appointment chat API, with the field names of the seed's contract."""
+"""The appointment chat API, with the field names of the seed's contract.
 
-import re
+Views parse, call access and services, and shape; every rule lives in `chat.rules`.
+"""
+
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
@@ -13,19 +15,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from appointments.access import get_participant_appointment
-from appointments.models import Appointment
-from chat.flows import ReadCursors, chat_view, load_chat, message_json, message_row
 from chat.models import MAX_CONTENT_LENGTH, Message
-from chat.services import message_send
+from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, PAYLOAD_FIELDS
+from chat.selectors import chat_for, chat_messages
+from chat.services import access_chat, chat_mark_read, message_send
+from chat.shapes import chat_page_json, message_json
+from chat.sql import ChatHeader
 
 MAX_SEQ = 2**31 - 1
-MAX_ATTACHMENTS = 10
-MAX_ATTACHMENT_SIZE = 100 * 1024 * 1024
-ATTACHMENT_TYPES = {Message.Type.IMAGE, Message.Type.VIDEO, Message.Type.FILE}
-CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$", re.I)
+MAX_LIMIT = 200
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+CLIENT_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def message_list_params(query: QueryDict) -> dict[str, Any]:
     for name, low, high, default in [
         ("after", 0, MAX_SEQ, None),
         ("before", 1, MAX_SEQ, None),
-        ("limit", 1, 200, 50),
+        ("limit", 1, MAX_LIMIT, 50),
     ]:
         raw = query.get(name, "")
         if raw == "":
@@ -88,45 +88,24 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def _text(max_length: int) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)
-
-
-class PrescriptionPayload(StrictSerializer):
-    medication = serializers.CharField(max_length=200)
-    dose = _text(200)
-    frequency = _text(200)
-    duration = _text(200)
-    notes = _text(2000)
-
-
-class AssessmentPayload(StrictSerializer):
-    findings = _text(4000)
-    diagnosis = _text(1000)
-    plan = _text(4000)
-
-
-PAYLOADS = {
-    Message.Type.PRESCRIPTION: PrescriptionPayload,
-    Message.Type.ASSESSMENT: AssessmentPayload,
-}
+def payload_serializer(message_type: str) -> type[serializers.Serializer]:
+    """Documents one structured type's payload, from the fields `chat.rules` defines."""
+    fields = {
+        field.name: serializers.CharField(
+            max_length=field.max_length, required=field.required, allow_blank=not field.required
+        )
+        for field in PAYLOAD_FIELDS[message_type]
+    }
+    return type(f"{message_type.title()}Payload", (StrictSerializer,), fields)
 
 
 class AttachmentInput(StrictSerializer):
-    url = serializers.CharField(max_length=2000)
+    url = serializers.CharField(
+        max_length=2000, help_text="An https:// URL or a path on this site."
+    )
     name = serializers.CharField(max_length=255)
-    contentType = serializers.CharField(max_length=127)
+    contentType = serializers.RegexField(r"^[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*$")
     size = serializers.IntegerField(min_value=0, max_value=MAX_ATTACHMENT_SIZE)
-
-    def validate_url(self, url: str) -> str:
-        if url.startswith("https://") or (url.startswith("/") and not url.startswith("//")):
-            return url
-        raise serializers.ValidationError("Use an https:// URL or a path on this site.")
-
-    def validate_contentType(self, content_type: str) -> str:
-        if not CONTENT_TYPE.match(content_type):
-            raise serializers.ValidationError("Not a media type such as image/png.")
-        return content_type.lower()
 
 
 class SendMessageInput(StrictSerializer):
@@ -137,83 +116,40 @@ class SendMessageInput(StrictSerializer):
     messageType = serializers.ChoiceField(choices=Message.Type.choices, default=Message.Type.TEXT)
     payload = serializers.JSONField(required=False, allow_null=True, default=None)
     attachments = AttachmentInput(many=True, required=False, default=list)
-    clientId = serializers.CharField(required=False, allow_null=True, default=None)
-
-    def validate_clientId(self, client_id: str | None) -> str | None:
-        if client_id is not None and not CLIENT_ID.match(client_id):
-            raise serializers.ValidationError("Use 1-64 letters, digits, or - _ . :")
-        return client_id
+    clientId = serializers.RegexField(
+        CLIENT_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages={"invalid": "Use 1-64 letters, digits, or - _ . :"},
+        help_text="Chosen by the client; repeating it returns the message stored the first time.",
+    )
 
     def validate_attachments(self, attachments: list) -> list:
         if len(attachments) > MAX_ATTACHMENTS:
             raise serializers.ValidationError(f"At most {MAX_ATTACHMENTS} attachments.")
         return attachments
 
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        kind = data["messageType"]
-        attachments = data["attachments"]
-        errors: dict[str, str] = {}
-
-        payload = data["payload"]
-        if payload is not None:
-            if kind not in PAYLOADS:
-                errors["payload"] = f"A {kind} message carries no payload."
-            elif not isinstance(payload, dict):
-                errors["payload"] = "Send an object of named fields."
-            else:
-                checker = PAYLOADS[kind](data=payload)
-                if checker.is_valid():
-                    data["payload"] = dict(checker.validated_data)
-                else:
-                    errors["payload"] = "; ".join(
-                        f"{field}: {' '.join(map(str, messages))}"
-                        for field, messages in checker.errors.items()
-                    )
-
-        if kind in ATTACHMENT_TYPES:
-            if not attachments:
-                errors["attachments"] = f"A {kind} message needs at least one attachment."
-            elif kind != Message.Type.FILE:
-                wrong = [a["name"] for a in attachments if not a["contentType"].startswith(kind)]
-                if wrong:
-                    errors["attachments"] = f"Not {kind} content: {', '.join(wrong)}."
-        elif attachments:
-            errors["attachments"] = "Only image, video and file messages carry attachments."
-
-        if not data["content"] and kind not in ATTACHMENT_TYPES:
-            if kind == Message.Type.PRESCRIPTION and data["payload"] and "payload" not in errors:
-                data["content"] = prescription_summary(data["payload"])
-            else:
-                errors["content"] = "Write a message before sending."
-        if errors:
-            raise serializers.ValidationError(errors)
-        return data
-
-
-def prescription_summary(payload: dict[str, str]) -> str:
-    """Readable text for clients that show only `content`."""
-    parts = [payload.get(key, "") for key in ("medication", "dose", "frequency", "duration")]
-    return ", ".join(part for part in parts if part)
-
 
 # Output --------------------------------------------------------------------------------------
 
 
 class MessageOutput(serializers.Serializer):
-    """Documents the message shape; the views build it by hand from database rows."""
+    """Documents the message shape; `chat.shapes` builds it from database rows."""
 
     _id = serializers.UUIDField()
     seq = serializers.IntegerField()
     senderId = serializers.UUIDField()
     senderName = serializers.CharField()
-    senderImage = serializers.URLField(allow_null=True)
-    content = serializers.CharField()
+    senderInitials = serializers.CharField(help_text="For an avatar without a picture.")
+    senderImage = serializers.CharField(allow_null=True)
+    content = serializers.CharField(allow_blank=True)
     messageType = serializers.ChoiceField(choices=Message.Type.choices)
     isRead = serializers.BooleanField()
     isDelivered = serializers.BooleanField()
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
-    payload = serializers.DictField(required=False)
+    payload = serializers.DictField(child=serializers.CharField(), required=False)
     attachments = inline_serializer(
         "Attachment",
         {
@@ -253,7 +189,29 @@ class SendMessageOutput(serializers.Serializer):
     success = serializers.BooleanField()
 
 
+ErrorOutput = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorDetail",
+            {
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(child=serializers.CharField(), required=False),
+            },
+        )
+    },
+)
+ERRORS = {status: ErrorOutput for status in (400, 401, 403, 404)}
+
+
 # Views ---------------------------------------------------------------------------------------
+
+
+def etag_of(chat: ChatHeader, *parts: int | None) -> str:
+    """Changes whenever the answer to the same request would: new messages or a moved cursor."""
+    state = (chat.last_seq, *chat.read_seqs.values(), *parts)
+    return '"' + ".".join("-" if part is None else str(part) for part in state) + '"'
 
 
 class MessagesApi(APIView):
@@ -262,9 +220,13 @@ class MessagesApi(APIView):
         summary="Messages of an appointment's chat, oldest first",
         parameters=[
             OpenApiParameter("appointmentId", OpenApiTypes.UUID, required=True),
-            OpenApiParameter("after", int, description="Only messages newer than this seq."),
-            OpenApiParameter("before", int, description="Only messages older than this seq."),
-            OpenApiParameter("limit", int, description="1-200, default 50."),
+            OpenApiParameter(
+                "after", int, description=f"Only messages newer than this seq (0-{MAX_SEQ})."
+            ),
+            OpenApiParameter(
+                "before", int, description=f"Only messages older than this seq (1-{MAX_SEQ})."
+            ),
+            OpenApiParameter("limit", int, description=f"1-{MAX_LIMIT}, default 50."),
             OpenApiParameter(
                 "markRead",
                 bool,
@@ -272,51 +234,54 @@ class MessagesApi(APIView):
                 "read. False fetches without reading (a hidden tab).",
             ),
         ],
-        responses={200: MessageListOutput, 304: None},
+        responses={200: MessageListOutput, 304: None, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         params = message_list_params(request.query_params)
-        appointment, chat = load_chat(request.user, params["appointmentId"])
-        view = chat_view(
-            user=request.user,
-            appointment=appointment,
-            chat=chat,
-            limit=params["limit"],
-            after=params["after"],
-            before=params["before"],
-            mark_read=params["markRead"],
-            if_none_match=request.headers.get("If-None-Match", ""),
+        user = request.user
+        chat = access_chat(user=user, appointment_id=params["appointmentId"])
+        page = chat_messages(
+            chat, limit=params["limit"], after=params["after"], before=params["before"]
         )
-        headers = {"ETag": view.etag, "Cache-Control": "private, no-cache"}
-        if view.not_modified:
+        if params["markRead"] and page.rows:
+            chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
+
+        etag = etag_of(chat, params["after"], params["before"], params["limit"])
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if etag in request.headers.get("If-None-Match", ""):
             return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
-        return Response(view.body, headers=headers)
+        return Response(chat_page_json(chat, user, page), headers=headers)
 
     @extend_schema(
         operation_id="chat_messages_send",
         summary="Send a message into an appointment's chat",
         request=SendMessageInput,
-        responses={201: SendMessageOutput, 200: SendMessageOutput},
+        responses={201: SendMessageOutput, 200: SendMessageOutput, 409: ErrorOutput, **ERRORS},
         description="201 for a new message; 200 with the stored message when `clientId` "
-        "repeats one this sender already sent.",
+        "repeats one this sender already sent. 409 when the chat is read-only.\n\n"
+        "`text` needs content; `image`, `video` and `file` need 1-10 attachments of that "
+        "kind; `assessment` and `prescription` are for the appointment's veterinarian and carry "
+        "a `payload` of their fields (a prescription's `medication` is required, and names it "
+        "when `content` is empty).",
     )
     def post(self, request: Request) -> Response:
         data = validated(SendMessageInput, request.data)
-        user = request.user
-        appointment, chat = load_chat(user, data["appointmentId"])
-        message, created = message_send(
+        chat = access_chat(user=request.user, appointment_id=data["appointmentId"])
+        sent = message_send(
             chat=chat,
-            sender=user,
+            sender=request.user,
             content=data["content"],
             message_type=data["messageType"],
             payload=data["payload"],
             attachments=data["attachments"],
             client_id=data["clientId"],
         )
-        cursors = ReadCursors(appointment)
+        message = message_json(
+            sent.message, is_read=chat.is_read(seq=sent.message.seq, sender_id=request.user.pk)
+        )
         return Response(
-            {"message": message_json(message_row(message), cursors), "success": True},
-            status=HTTPStatus.CREATED if created else HTTPStatus.OK,
+            {"message": message, "success": True},
+            status=HTTPStatus.CREATED if sent.created else HTTPStatus.OK,
         )
 
 
@@ -336,22 +301,19 @@ class ChatTestApi(APIView):
                     "userRole": serializers.ChoiceField(choices=["pet_parent", "veterinarian"]),
                     "message": serializers.CharField(),
                 },
-            )
+            ),
+            **ERRORS,
         },
     )
     def get(self, request: Request) -> Response:
         params = validated(AppointmentParams, request.query_params)
         user = request.user
-        appointment = get_participant_appointment(
-            user=user,
-            appointment_id=params["appointmentId"],
-            load=lambda pk: Appointment.objects.select_related("chat").filter(pk=pk).first(),
-        )
+        chat = chat_for(user=user, appointment_id=params["appointmentId"])
         return Response(
             {
                 "appointmentExists": True,
-                "chatExists": hasattr(appointment, "chat"),
-                "appointmentId": str(appointment.pk),
+                "chatExists": chat.chat_id is not None,
+                "appointmentId": str(chat.appointment_id),
                 "userId": str(user.pk),
                 "userRole": user.role,
                 "message": "Appointment chat system is working correctly",

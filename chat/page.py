@@ -1,25 +1,23 @@
 """The chat box of the appointment page as the server first paints it."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
-from appointments.access import is_participant
-from appointments.models import Appointment
-from chat.flows import chat_view, load_chat
-from chat.models import MAX_CONTENT_LENGTH
+from chat.models import MAX_CONTENT_LENGTH, Message
+from chat.rules import PAYLOAD_FIELDS, chat_is_read_only
+from chat.selectors import chat_messages
+from chat.services import access_chat, chat_mark_read
+from chat.shapes import messages_json, payload_fields_json
 
 HISTORY_PAGE = 50
-
-
-def initials(name: str) -> str:
-    return User(name=name).initials
 
 
 def message_items(messages: list[dict[str, Any]], user: User) -> list[dict[str, Any]]:
@@ -31,57 +29,88 @@ def message_items(messages: list[dict[str, Any]], user: User) -> list[dict[str, 
         if sent.date() != day:
             day = sent.date()
             items.append({"separator": True, "day": sent})
+        kind = message["messageType"]
+        payload = message.get("payload") or {}
         items.append(
             {
                 **message,
                 "id": message["_id"],
                 "mine": message["senderId"] == str(user.pk),
                 "sent": sent,
-                "initials": initials(message["senderName"]),
+                "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
+                "details": [
+                    (field.label, payload[field.name])
+                    for field in PAYLOAD_FIELDS.get(kind, ())
+                    if payload.get(field.name)
+                ],
             }
         )
     return items
 
 
-def chat_context(
-    request: HttpRequest, appointment: Appointment, draft: str = "", error: str = ""
-) -> dict[str, Any]:
-    """What the appointment page needs to show the chat box to one of the participants."""
-    user = request.user
-    if not is_participant(user, appointment):
-        return {}
-    chat_appointment, chat = load_chat(user, appointment.pk)
-    body = chat_view(user=user, appointment=chat_appointment, chat=chat, limit=HISTORY_PAGE).body
-    read_only = appointment.is_cancelled
-    return {
-        "chat": {
-            "items": message_items(body["messages"], user),
-            "has_more": body["hasMore"],
-            "read_only": read_only,
-            "is_vet": user.pk == appointment.veterinarian_id,
-            "other_name": (
-                appointment.pet_parent.display_name
-                if user.pk == appointment.veterinarian_id
-                else appointment.veterinarian.display_name
-            ),
-            "draft": draft,
-            "error": error,
-            "max_length": MAX_CONTENT_LENGTH,
-            "other_last_read_seq": body["otherLastReadSeq"],
-            # Handed to chat.js through json_script: no inline script, nothing unescaped.
-            "data": {
-                "appointmentId": str(appointment.pk),
-                "me": str(user.pk),
-                "myName": user.display_name,
-                "apiUrl": reverse("api:chat_messages"),
-                "timeZone": settings.TIME_ZONE,
-                "readOnly": read_only,
-                "lastSeq": body["lastSeq"],
-                "oldestSeq": body["messages"][0]["seq"] if body["messages"] else None,
-                "hasMore": body["hasMore"],
-                "otherLastReadSeq": body["otherLastReadSeq"],
-                "pageSize": HISTORY_PAGE,
-                "maxLength": MAX_CONTENT_LENGTH,
-            },
+def structured_types(draft: dict[str, Any]) -> list[dict[str, Any]]:
+    """The composer's fieldsets of the structured types, holding a refused draft's values."""
+    drafted = draft.get("messageType")
+    values = draft.get("payload") or {}
+    return [
+        {
+            "name": kind,
+            "label": Message.Type(kind).label,
+            "fields": [
+                {**asdict(field), "value": values.get(field.name, "") if kind == drafted else ""}
+                for field in fields
+            ],
         }
+        for kind, fields in PAYLOAD_FIELDS.items()
+    ]
+
+
+def chat_box(
+    *,
+    user: User,
+    appointment_id: UUID,
+    draft: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """What the appointment page shows of its chat to someone who takes part in it.
+
+    Opening the page reads the latest messages, as a client would through the API.
+    `draft` and `errors` hand a refused plain-form post back to its author.
+    """
+    chat = access_chat(user=user, appointment_id=appointment_id)
+    page = chat_messages(chat, limit=HISTORY_PAGE)
+    if page.rows:
+        chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
+    messages = messages_json(page.rows, chat)
+    is_vet = user.pk == chat.veterinarian_id
+    read_only = chat_is_read_only(chat.status)
+    draft = draft or {}
+    return {
+        "items": message_items(messages, user),
+        "has_more": page.has_more,
+        "read_only": read_only,
+        "is_vet": is_vet,
+        "other_name": chat.pet_parent_name if is_vet else chat.veterinarian_name,
+        "draft": draft,
+        "errors": errors or {},
+        "structured_types": structured_types(draft),
+        "max_length": MAX_CONTENT_LENGTH,
+        # Handed to the chat's modules through json_script: no inline script, nothing unescaped.
+        "data": {
+            "appointmentId": str(appointment_id),
+            "me": str(user.pk),
+            "myName": user.display_name,
+            "myInitials": user.initials,
+            "apiUrl": reverse("api:chat_messages"),
+            "timeZone": settings.TIME_ZONE,
+            "readOnly": read_only,
+            "lastSeq": chat.last_seq,
+            "oldestSeq": messages[0]["seq"] if messages else None,
+            "hasMore": page.has_more,
+            "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
+            "pageSize": HISTORY_PAGE,
+            "maxLength": MAX_CONTENT_LENGTH,
+            "messageFields": payload_fields_json(),
+            "typeLabels": {kind: Message.Type(kind).label for kind in PAYLOAD_FIELDS},
+        },
     }

@@ -1,20 +1,59 @@
+"""Reads of the chat that more than one caller needs."""
+
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from django.db import connection
-from django.db.models import Count, Model, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
-from appointments.models import Appointment, Pet
+from accounts.models import User, display_name
+from appointments.access import Action, check_access
 from chat.models import Chat, Message, ReadState
+from chat.sql import ChatHeader, chat_header
 
-M = TypeVar("M", bound=Model)
 
-# Only what a message in the API needs, sender included, read in one query.
-MESSAGE_COLUMNS = (
+def chat_for(*, user: User, appointment_id: UUID, action: Action = Action.CHAT) -> ChatHeader:
+    """An appointment's chat for a user who may `action` it; `chat_id` is None until it exists."""
+    return check_access(user=user, appointment=chat_header(appointment_id), action=action)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """A stored message with what is shown of its sender."""
+
+    id: UUID
+    seq: int
+    sender_id: UUID
+    sender_name: str
+    sender_image_url: str
+    message_type: str
+    content: str
+    payload: dict[str, Any] | None
+    attachments: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, message: Message, sender: User) -> "MessageRow":
+        return cls(
+            id=message.pk,
+            seq=message.seq,
+            sender_id=sender.pk,
+            sender_name=sender.display_name,
+            sender_image_url=sender.image_url,
+            message_type=message.message_type,
+            content=message.content,
+            payload=message.payload,
+            attachments=message.attachments,
+            created_at=message.created_at,
+            updated_at=message.updated_at,
+        )
+
+
+_COLUMNS = (
     "id",
     "seq",
     "sender_id",
@@ -30,89 +69,56 @@ MESSAGE_COLUMNS = (
 )
 
 
-def chat_appointment_sql() -> str:
-    """The appointment, its pet, both participants, its chat and both read cursors."""
-    appointment, pet = Appointment._meta.db_table, Pet._meta.db_table
-    user, chat, read = User._meta.db_table, Chat._meta.db_table, ReadState._meta.db_table
-    return f"""
-        SELECT a.id, a.status, a.starts_at, a.pet_id, a.pet_parent_id, a.veterinarian_id,
-               p.name, parent.name, parent.email, vet.name, vet.email, c.id, c.last_seq,
-               COALESCE((SELECT r.last_read_seq FROM {read} r
-                         WHERE r.chat_id = c.id AND r.user_id = a.pet_parent_id), 0),
-               COALESCE((SELECT r.last_read_seq FROM {read} r
-                         WHERE r.chat_id = c.id AND r.user_id = a.veterinarian_id), 0)
-        FROM {appointment} a
-        JOIN {pet} p ON p.id = a.pet_id
-        JOIN {user} parent ON parent.id = a.pet_parent_id
-        JOIN {user} vet ON vet.id = a.veterinarian_id
-        LEFT JOIN {chat} c ON c.appointment_id = a.id
-        WHERE a.id = %s
-    """  # noqa: S608 - table names are ours, the id is a parameter
-
-
-def _loaded(model: type[M], **values: Any) -> M:
-    """A model instance as if loaded from the database, with the fields not given deferred."""
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, fields, [values[name] for name in fields])
-
-
-def chat_appointment(appointment_id: UUID) -> Appointment | None:
-    """Everything a chat request needs about its appointment, in one indexed query.
-
-    Every poll of every open chat starts here, so the query is written out once rather than
-    compiled by the ORM on each request; the rows become ordinary model instances, with the
-    fields not read here deferred. The chat is left unset when it does not exist yet.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(chat_appointment_sql(), [appointment_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    (pk, status, starts_at, pet_id, parent_id, vet_id, pet_name, parent_name, parent_email,
-     vet_name, vet_email, chat_id, last_seq, parent_read_seq, vet_read_seq) = row  # fmt: skip
-    appointment = _loaded(
-        Appointment,
-        id=pk,
-        status=status,
-        starts_at=starts_at,
-        pet_id=pet_id,
-        pet_parent_id=parent_id,
-        veterinarian_id=vet_id,
+def _row(values: tuple) -> MessageRow:
+    (pk, seq, sender_id, name, email, image_url, message_type, content, payload, attachments,
+     created_at, updated_at) = values  # fmt: skip
+    return MessageRow(
+        pk,
+        seq,
+        sender_id,
+        display_name(name, email),
+        image_url,
+        message_type,
+        content,
+        payload,
+        attachments,
+        created_at,
+        updated_at,
     )
-    appointment.pet = _loaded(Pet, id=pet_id, owner_id=parent_id, name=pet_name)
-    appointment.pet_parent = _loaded(User, id=parent_id, name=parent_name, email=parent_email)
-    appointment.veterinarian = _loaded(User, id=vet_id, name=vet_name, email=vet_email)
-    if chat_id is not None:
-        chat = _loaded(Chat, id=chat_id, appointment_id=pk, last_seq=last_seq)
-        chat.appointment = appointment  # also caches appointment.chat
-    appointment.parent_read_seq = parent_read_seq
-    appointment.vet_read_seq = vet_read_seq
-    return appointment
 
 
 @dataclass(frozen=True)
 class MessagePage:
-    rows: list[dict[str, Any]]
+    rows: list[MessageRow]
     has_more: bool
 
 
 def message_page(
     *, chat_id: int, limit: int, after: int | None = None, before: int | None = None
 ) -> MessagePage:
-    """Up to `limit` messages, oldest first.
+    """Up to `limit` messages, oldest first, read along the (chat, seq) index.
 
     after: the oldest ones newer than that seq (has_more: newer ones remain).
     before: the newest ones older than that seq (has_more: older ones remain).
     neither: the latest ones (has_more: older ones remain).
     """
-    messages = Message.objects.filter(chat_id=chat_id).values(*MESSAGE_COLUMNS)
+    messages = Message.objects.filter(chat_id=chat_id).values_list(*_COLUMNS)
     if after is not None:
-        rows = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
+        rows = [_row(r) for r in messages.filter(seq__gt=after).order_by("seq")[: limit + 1]]
         return MessagePage(rows=rows[:limit], has_more=len(rows) > limit)
     if before is not None:
         messages = messages.filter(seq__lt=before)
-    rows = list(messages.order_by("-seq")[: limit + 1])
+    rows = [_row(r) for r in messages.order_by("-seq")[: limit + 1]]
     return MessagePage(rows=rows[:limit][::-1], has_more=len(rows) > limit)
+
+
+def chat_messages(
+    chat: ChatHeader, *, limit: int, after: int | None = None, before: int | None = None
+) -> MessagePage:
+    """A page of the chat (see `message_page`); asks nothing when nothing newer can exist."""
+    if chat.chat_id is None or (after is not None and after >= chat.last_seq):
+        return MessagePage(rows=[], has_more=False)
+    return message_page(chat_id=chat.chat_id, limit=limit, after=after, before=before)
 
 
 def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, int]:

@@ -1,84 +1,103 @@
-"""Every change to a chat: creating it, sending into it, reading it."""
+"""Every change to a chat: creating it, sending into it, reading it.
 
-from http import HTTPStatus
+Each service owns its transaction, returns what it changed and publishes what happened
+(`chat.events`); callers and subscribers decide from that.
+"""
+
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, transaction
 
 from accounts.models import User
-from appointments.models import Appointment
+from appointments.access import Action
+from chat.events import ChatRead, MessageCreated, publish
 from chat.models import Chat, Message, ReadState
-from vetchat.api import ApplicationError
-
-VET_ONLY_TYPES = frozenset({Message.Type.ASSESSMENT, Message.Type.PRESCRIPTION})
-
-
-class ChatReadOnly(ApplicationError):
-    status = HTTPStatus.CONFLICT
-    code = "chat_read_only"
+from chat.rules import check_message
+from chat.selectors import MessageRow, chat_for
+from chat.sql import ChatHeader
 
 
-class MessageTypeNotAllowed(ApplicationError):
-    status = HTTPStatus.FORBIDDEN
-    code = "message_type_not_allowed"
-
-
-def chat_get_or_create(*, appointment: Appointment) -> Chat:
+def chat_get_or_create(*, appointment_id: UUID) -> Chat:
     """The appointment's chat; concurrent first calls still make exactly one."""
-    chat, _ = Chat.objects.get_or_create(appointment=appointment)
+    chat, _ = Chat.objects.get_or_create(appointment_id=appointment_id)
     return chat
+
+
+def access_chat(*, user: User, appointment_id: UUID, action: Action = Action.CHAT) -> ChatHeader:
+    """Load an appointment's chat for a user who may `action` it; the chat is made on first use."""
+    header = chat_for(user=user, appointment_id=appointment_id, action=action)
+    if header.chat_id is None:
+        header.chat_id = chat_get_or_create(appointment_id=appointment_id).pk
+    return header
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: MessageRow
+    created: bool  # False: the sender's client_id named a message stored before
 
 
 def message_send(
     *,
-    chat: Chat,
+    chat: ChatHeader,
     sender: User,
     content: str,
     message_type: str = Message.Type.TEXT,
-    payload: dict[str, Any] | None = None,
+    payload: Any = None,
     attachments: list[dict[str, Any]] | None = None,
     client_id: str | None = None,
-) -> tuple[Message, bool]:
-    """Store a message; returns it and whether it is new.
+) -> Sent:
+    """Store a message that passes every rule (`chat.rules`) and publish `MessageCreated`.
 
     The chat row is locked while the next seq is taken, so within a chat seq order is commit
     order and a poller asking for "after seq N" can never skip a message. A `client_id` the
     sender used before returns the message already stored instead of a second copy.
     """
-    appointment = chat.appointment
-    if appointment.status == Appointment.Status.CANCELLED:
-        raise ChatReadOnly("This appointment was cancelled, so its chat is read-only.")
-    if message_type in VET_ONLY_TYPES and sender.pk != appointment.veterinarian_id:
-        raise MessageTypeNotAllowed(
-            f"Only the appointment's veterinarian can send a {message_type}.",
-            fields={"messageType": "Not allowed for you."},
-        )
-
+    new = check_message(
+        appointment=chat,
+        sender=sender,
+        message_type=message_type,
+        content=content,
+        payload=payload,
+        attachments=attachments,
+    )
     with transaction.atomic():
-        locked = Chat.objects.select_for_update().only("last_seq").get(pk=chat.pk)
+        locked = Chat.objects.select_for_update().only("last_seq").get(pk=chat.chat_id)
         if client_id:
-            stored = Message.objects.filter(chat=chat, sender=sender, client_id=client_id).first()
+            stored = Message.objects.filter(
+                chat_id=chat.chat_id, sender=sender, client_id=client_id
+            ).first()
             if stored is not None:
-                return stored, False
+                return Sent(MessageRow.of(stored, sender), created=False)
         locked.last_seq += 1
         message = Message.objects.create(
-            chat=chat,
+            chat_id=chat.chat_id,
             seq=locked.last_seq,
             sender=sender,
-            message_type=message_type,
-            content=content,
-            payload=payload,
-            attachments=attachments or [],
+            message_type=new.message_type,
+            content=new.content,
+            payload=new.payload,
+            attachments=new.attachments,
             client_id=client_id or None,
         )
         locked.save(update_fields=["last_seq"])
+        row = MessageRow.of(message, sender)
+        publish(MessageCreated(chat.appointment_id, chat.chat_id, row))
     chat.last_seq = locked.last_seq
-    return message, True
+    return Sent(row, created=True)
 
 
-def chat_mark_read(*, chat: Chat, user: User, up_to_seq: int) -> None:
-    """Move the user's read cursor to `up_to_seq`, never backwards, in one statement."""
-    table = ReadState._meta.db_table
+def chat_mark_read(*, chat: ChatHeader, user: User, up_to_seq: int) -> bool:
+    """Move the user's read cursor forward to `up_to_seq`; returns whether it moved.
+
+    One statement, never backwards: a reader of old history leaves the cursor where it was.
+    It needs no transaction of its own, so a poll that reads pays for that statement alone.
+    """
+    if chat.chat_id is None or up_to_seq <= chat.read_seqs.get(user.pk, 0):
+        return False
+    table = connection.ops.quote_name(ReadState._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -87,6 +106,12 @@ def chat_mark_read(*, chat: Chat, user: User, up_to_seq: int) -> None:
             ON CONFLICT (chat_id, user_id) DO UPDATE
             SET last_read_seq = EXCLUDED.last_read_seq, updated_at = EXCLUDED.updated_at
             WHERE {table}.last_read_seq < EXCLUDED.last_read_seq
+            RETURNING last_read_seq
             """,  # noqa: S608 - the table name is ours, values are parameters
-            [chat.pk, user.pk, up_to_seq],
+            [chat.chat_id, user.pk, up_to_seq],
         )
+        moved = cursor.fetchone() is not None
+    if moved:
+        chat.read_seqs[user.pk] = up_to_seq
+        publish(ChatRead(chat.appointment_id, chat.chat_id, user.pk, up_to_seq))
+    return moved

@@ -55,3 +55,11 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     duration = timedelta(minutes=30)
     status = Appointment.Status.SCHEDULED
     reason = "Check-up"
+
+
+def send_message(sender: User, appointment: Appointment, content: str = "hello", **options):
+    """Send through the real service, as the sender would; returns the stored MessageRow."""
+    from chat.services import access_chat, message_send
+
+    chat = access_chat(user=sender, appointment_id=appointment.pk)
+    return message_send(chat=chat, sender=sender, content=content, **options).message

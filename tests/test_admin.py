@@ -6,8 +6,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from chat.models import Chat, Message
-from chat.services import chat_get_or_create, message_send
-from tests.factories import PetFactory
+from tests.factories import PetFactory, send_message
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +26,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_admin_pages_work_for_staff(client_for, staff, appointment, url):
-    chat = chat_get_or_create(appointment=appointment)
-    message_send(chat=chat, sender=appointment.pet_parent, content="hello")
+    send_message(appointment.pet_parent, appointment, "hello")
     response = client_for(staff).get(url)
     assert response.status_code == HTTPStatus.OK
 
@@ -40,7 +38,7 @@ def test_participants_do_not_reach_the_admin(request, client_for, who):
     assert "/admin/login/" in response.url
 
 
-def test_creating_an_appointment_in_the_admin_creates_its_chat(client_for, staff, vet):
+def test_an_appointment_created_in_the_admin_opens_with_its_chat(client_for, staff, vet):
     pet = PetFactory()
     starts = timezone.localtime() + timedelta(days=2)
     response = client_for(staff).post(
@@ -58,7 +56,9 @@ def test_creating_an_appointment_in_the_admin_creates_its_chat(client_for, staff
     )
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
     appointment = Appointment.objects.get(pet=pet)
-    assert Chat.objects.filter(appointment=appointment).exists()
+    page = client_for(pet.owner).get(f"/appointments/{appointment.pk}/")
+    assert 'id="chat-data"' in page.text
+    assert Chat.objects.filter(appointment=appointment).count() == 1
 
 
 def test_admin_refuses_an_appointment_for_someone_elses_pet(client_for, staff, vet, parent):
@@ -82,15 +82,12 @@ def test_admin_refuses_an_appointment_for_someone_elses_pet(client_for, staff, v
 
 
 def test_messages_cannot_be_changed_or_deleted_in_the_admin(client_for, staff, appointment):
-    chat = chat_get_or_create(appointment=appointment)
-    message, _ = message_send(chat=chat, sender=appointment.pet_parent, content="record")
+    message = send_message(appointment.pet_parent, appointment, "record")
     client = client_for(staff)
-    page = client.get(f"/admin/chat/message/{message.pk}/change/")
+    page = client.get(f"/admin/chat/message/{message.id}/change/")
     assert page.status_code == HTTPStatus.OK
     assert 'name="_save"' not in page.text
-    client.post(f"/admin/chat/message/{message.pk}/change/", {"content": "edited"})
-    delete = client.post(f"/admin/chat/message/{message.pk}/delete/", {"post": "yes"})
+    client.post(f"/admin/chat/message/{message.id}/change/", {"content": "edited"})
+    delete = client.post(f"/admin/chat/message/{message.id}/delete/", {"post": "yes"})
     assert delete.status_code == HTTPStatus.FORBIDDEN
-    message.refresh_from_db()
-    assert message.content == "record"
-    assert Message.objects.filter(pk=message.pk).exists()
+    assert Message.objects.get(pk=message.id).content == "record"

@@ -3,8 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from appointments.api import AppointmentListApi
 from chat.urls import api_urlpatterns as chat_api_urlpatterns
+from portal.urls import api_urlpatterns as portal_api_urlpatterns
 from vetchat import schema  # noqa: F401  (registers the session scheme with drf-spectacular)
 
 
@@ -14,7 +14,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 api_urlpatterns = [
-    path("appointments/", AppointmentListApi.as_view(), name="appointment_list"),
+    *portal_api_urlpatterns,
     *chat_api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
@@ -25,12 +25,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_urlpatterns, "api"))),
-    path("", include("appointments.urls")),
-    path("", include("chat.urls")),
+    path("", include("portal.urls")),
 ]
 
-handler404 = "vetchat.api.not_found"
-handler500 = "vetchat.api.server_error"
+handler404 = "vetchat.http.not_found"
+handler500 = "vetchat.http.server_error"
 
 admin.site.site_header = "vetchat clinic admin"
 admin.site.site_title = "vetchat admin"

@@ -49,11 +49,6 @@ function csrfToken() {
   return cookie ? decodeURIComponent(cookie.split("=")[1]) : "";
 }
 
-function initials(name) {
-  const words = name.replace("Dr.", "").trim().split(/\s+/).filter(Boolean);
-  return words.slice(0, 2).map((word) => word[0].toUpperCase()).join("") || "?";
-}
-
 function humanSize(bytes) {
   const units = ["bytes", "KB", "MB", "GB"];
   let size = bytes;
@@ -76,12 +71,6 @@ function addDefinition(dl, term, value) {
   dl.append(row);
   dl.hidden = false;
 }
-
-const PAYLOAD_FIELDS = {
-  prescription: [["Medication", "medication"], ["Dose", "dose"], ["Frequency", "frequency"],
-    ["Duration", "duration"], ["Notes", "notes"]],
-  assessment: [["Findings", "findings"], ["Diagnosis", "diagnosis"], ["Plan", "plan"]],
-};
 
 function attachmentNode(kind, attachment) {
   const item = document.createElement("li");
@@ -139,7 +128,7 @@ function messageNode(message, { mine }) {
     image.alt = "";
     avatar.append(image);
   } else {
-    avatar.textContent = initials(message.senderName);
+    avatar.textContent = message.senderInitials;
   }
   node.querySelector(".sender").textContent = message.senderName;
   const time = node.querySelector("time");
@@ -147,7 +136,7 @@ function messageNode(message, { mine }) {
   time.dateTime = message.createdAt;
   time.textContent = timeFormat.format(created);
 
-  const label = { assessment: "Assessment", prescription: "Prescription" }[message.messageType];
+  const label = data.typeLabels[message.messageType];
   if (label) {
     const labelNode = node.querySelector(".card-label");
     labelNode.textContent = label;
@@ -159,8 +148,8 @@ function messageNode(message, { mine }) {
     content.hidden = false;
   }
   const dl = node.querySelector(".rx");
-  for (const [term, key] of PAYLOAD_FIELDS[message.messageType] || []) {
-    addDefinition(dl, term, message.payload && message.payload[key]);
+  for (const field of data.messageFields[message.messageType] || []) {
+    addDefinition(dl, field.label, message.payload && message.payload[field.name]);
   }
   if (message.attachments && message.attachments.length) {
     const attachments = node.querySelector(".attachments");
@@ -369,11 +358,12 @@ function composerValues() {
     attachments: [],
     clientId: crypto.randomUUID(),
   };
-  if (kind === "prescription") {
+  const fieldset = form.querySelector(`.payload-fields[data-kind="${kind}"]`);
+  if (fieldset) {
     const payload = {};
-    for (const key of ["medication", "dose", "frequency", "duration", "notes"]) {
-      const value = form.elements[key].value.trim();
-      if (value) payload[key] = value;
+    for (const input of fieldset.querySelectorAll("input[data-field]")) {
+      const value = input.value.trim();
+      if (value) payload[input.dataset.field] = value;
     }
     body.payload = payload;
   }
@@ -382,7 +372,7 @@ function composerValues() {
 
 function clearComposer() {
   form.elements.content.value = "";
-  for (const input of form.querySelectorAll(".rx-fields input")) input.value = "";
+  for (const input of form.querySelectorAll(".payload-fields input")) input.value = "";
   sessionStorage.removeItem(draftKey);
   updateCounter();
 }
@@ -405,8 +395,9 @@ function pendingMessage(body) {
   return {
     senderId: data.me,
     senderName: data.myName,
+    senderInitials: data.myInitials,
     senderImage: null,
-    content: body.content || (body.payload && body.payload.medication) || "",
+    content: body.content,
     messageType: body.messageType,
     payload: body.payload,
     createdAt: now,
@@ -462,9 +453,8 @@ function send(event) {
   event.preventDefault();
   showComposerError("");
   const body = composerValues();
-  if (!body.content && !(body.payload && body.payload.medication)) {
-    showComposerError(body.messageType === "prescription"
-      ? "Name the medication or write a message." : "Write a message before sending.");
+  if (!body.content && !(body.payload && Object.keys(body.payload).length)) {
+    showComposerError("Write a message before sending.");
     form.elements.content.focus();
     return;
   }
@@ -502,10 +492,12 @@ function setUpComposer() {
     sessionStorage.setItem(draftKey, textarea.value);
     updateCounter();
   });
-  const rxFields = form.querySelector(".rx-fields");
   for (const radio of form.querySelectorAll("input[name=messageType]")) {
     radio.addEventListener("change", () => {
-      rxFields.hidden = form.querySelector("input[name=messageType]:checked").value !== "prescription";
+      const kind = form.querySelector("input[name=messageType]:checked").value;
+      for (const fieldset of form.querySelectorAll(".payload-fields")) {
+        fieldset.hidden = fieldset.dataset.kind !== kind;
+      }
     });
   }
 }

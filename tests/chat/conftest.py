@@ -1,6 +1,7 @@
 import pytest
 
-from chat.services import chat_get_or_create, message_send
+from chat.services import chat_get_or_create
+from tests.factories import send_message
 
 URL = "/api/appointment-chat/messages"
 TEST_URL = "/api/appointment-chat/test"
@@ -8,16 +9,15 @@ TEST_URL = "/api/appointment-chat/test"
 
 @pytest.fixture
 def chat(appointment):
-    return chat_get_or_create(appointment=appointment)
+    return chat_get_or_create(appointment_id=appointment.pk)
 
 
 @pytest.fixture
-def send(chat):
-    """Send through the real service: send(user, "text", **options) -> Message."""
+def send(chat, appointment):
+    """Send through the real service: send(user, "text", **options) -> MessageRow."""
 
     def _send(sender, content: str = "hello", **options):
-        message, _ = message_send(chat=chat, sender=sender, content=content, **options)
-        return message
+        return send_message(sender, appointment, content, **options)
 
     return _send
 

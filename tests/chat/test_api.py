@@ -33,6 +33,7 @@ def test_get_messages_matches_the_seed_example_field_by_field(
         "seq",
         "senderId",
         "senderName",
+        "senderInitials",
         "senderImage",
         "content",
         "messageType",
@@ -45,6 +46,7 @@ def test_get_messages_matches_the_seed_example_field_by_field(
     assert message["seq"] == 1
     assert message["senderId"] == str(vet.pk)
     assert message["senderName"] == "Dr. Jane Foster"
+    assert message["senderInitials"] == "JF"
     assert message["senderImage"] is None
     assert message["content"] == "How is Rex today?"
     assert message["messageType"] == "text"

@@ -102,7 +102,7 @@ def test_concurrent_first_access_creates_one_chat(parent, vet):
 
     def work() -> None:
         barrier.wait()
-        chat_get_or_create(appointment=appointment)
+        chat_get_or_create(appointment_id=appointment.pk)
 
     threads = [in_thread(work, errors) for _ in range(4)]
     for thread in threads:

@@ -28,7 +28,7 @@ def test_opening_the_page_reads_the_chat(client_for, appointment, parent, vet, s
     mine = send(parent, "Hello?")
     page(client_for(vet), appointment)
     html = page(client_for(parent), appointment).text
-    assert f'data-id="{mine.pk}"' in html
+    assert f'data-id="{mine.id}"' in html
     assert "Read" in html
 
 
@@ -38,7 +38,7 @@ def test_only_the_vet_is_offered_assessments_and_prescriptions(
     assert 'value="prescription"' not in page(client_for(parent), appointment).text
     vet_html = page(client_for(vet), appointment).text
     assert 'value="prescription"' in vet_html and 'value="assessment"' in vet_html
-    assert 'id="rx-medication"' in vet_html
+    assert 'id="prescription-medication"' in vet_html
 
 
 def test_cancelled_appointment_shows_a_read_only_chat(client_for, parent, vet):

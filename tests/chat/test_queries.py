@@ -30,7 +30,7 @@ def counts_for(size: int, client_for, parent, vet) -> dict[str, int]:
     from tests.factories import AppointmentFactory
 
     appointment = AppointmentFactory(pet__owner=parent, veterinarian=vet)
-    chat = chat_get_or_create(appointment=appointment)
+    chat = chat_get_or_create(appointment_id=appointment.pk)
     fill(chat, parent, vet, size)
     client = client_for(parent)
     query = {"appointmentId": str(appointment.pk)}
@@ -72,7 +72,7 @@ def test_messages_are_read_with_the_chat_seq_index(client_for, parent, vet):
     from tests.factories import AppointmentFactory
 
     appointment = AppointmentFactory(pet__owner=parent, veterinarian=vet)
-    chat = chat_get_or_create(appointment=appointment)
+    chat = chat_get_or_create(appointment_id=appointment.pk)
     fill(chat, parent, vet, 2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE chat_message")

@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from chat.models import Message, ReadState
-from chat.services import chat_mark_read
+from chat.services import access_chat, chat_mark_read
 from tests.chat.conftest import URL
 
 pytestmark = pytest.mark.django_db
@@ -122,10 +122,14 @@ def test_reading_old_history_never_moves_the_cursor_back(
 
 
 def test_mark_read_only_moves_forward(history, parent):
-    chat_mark_read(chat=history, user=parent, up_to_seq=9)
-    chat_mark_read(chat=history, user=parent, up_to_seq=4)
+    def mark(up_to_seq: int) -> bool:
+        chat = access_chat(user=parent, appointment_id=history.appointment_id)
+        return chat_mark_read(chat=chat, user=parent, up_to_seq=up_to_seq)
+
+    assert mark(9) is True
+    assert mark(4) is False
     assert ReadState.objects.get(chat=history, user=parent).last_read_seq == 9
-    chat_mark_read(chat=history, user=parent, up_to_seq=11)
+    assert mark(11) is True
     assert ReadState.objects.get(chat=history, user=parent).last_read_seq == 11
 
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import Message
-from chat.services import chat_get_or_create, message_send
+from tests.factories import send_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -139,9 +139,8 @@ def test_connection_problems_are_shown_and_clear_by_themselves(
 def test_load_earlier_messages_brings_back_history_in_order(
     page_for, live_server, appointment, parent, vet
 ):
-    chat = chat_get_or_create(appointment=appointment)
     for number in range(1, 121):
-        message_send(chat=chat, sender=vet if number % 2 else parent, content=f"note {number}")
+        send_message(vet if number % 2 else parent, appointment, f"note {number}")
     page = page_for(parent)
     page.goto(chat_url(live_server, appointment))
     contents = page.locator(".message .content")
@@ -170,9 +169,8 @@ def test_unread_badges_refresh_without_reload(page_for, live_server, appointment
     badge = page.locator(f'[data-unread-for="{appointment.pk}"]')
     expect(badge).to_be_hidden()
 
-    chat = chat_get_or_create(appointment=appointment)
-    message_send(chat=chat, sender=vet, content="Results are in")
-    message_send(chat=chat, sender=vet, content="All normal")
+    send_message(vet, appointment, "Results are in")
+    send_message(vet, appointment, "All normal")
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
 
     expect(badge).to_be_visible()
@@ -183,19 +181,18 @@ def test_unread_badges_refresh_without_reload(page_for, live_server, appointment
 def test_screenshot_of_the_chat(
     page_for, live_server, appointment, parent, vet, artifacts, width, height
 ):
-    chat = chat_get_or_create(appointment=appointment)
-    message_send(chat=chat, sender=parent, content="Hi! Biscuit is limping on his front leg.")
-    message_send(
-        chat=chat,
-        sender=vet,
+    send_message(parent, appointment, "Hi! Biscuit is limping on his front leg.")
+    send_message(
+        vet,
+        appointment,
+        "Mild sprain of the left carpus; no fracture on palpation.",
         message_type="assessment",
-        content="Mild sprain of the left carpus; no fracture on palpation.",
     )
-    message_send(
-        chat=chat,
-        sender=vet,
+    send_message(
+        vet,
+        appointment,
+        "Meloxicam, 0.1 mg/kg, once a day, 5 days",
         message_type="prescription",
-        content="Meloxicam, 0.1 mg/kg, once a day, 5 days",
         payload={
             "medication": "Meloxicam",
             "dose": "0.1 mg/kg",
@@ -204,7 +201,7 @@ def test_screenshot_of_the_chat(
             "notes": "Give with food.",
         },
     )
-    message_send(chat=chat, sender=parent, content="Thank" + "you" * 40 + "!")
+    send_message(parent, appointment, "Thank" + "you" * 40 + "!")
     page = page_for(parent, width, height)
     page.goto(chat_url(live_server, appointment))
     expect(page.locator(".message")).to_have_count(4)

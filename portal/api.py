@@ -37,15 +37,6 @@ class AppointmentListApi(APIView):
 
 
 def appointment_row(appointment: Appointment, unread_count: int) -> dict:
-    return {
-        **appointment_summary(appointment),
-        "status": appointment.status,
-        "unreadCount": unread_count,
-    }
-
-
-def appointment_summary(appointment: Appointment) -> dict:
-    """The appointment as the seed's chat API describes it."""
     local = timezone.localtime(appointment.starts_at)
     return {
         "id": str(appointment.pk),
@@ -54,4 +45,6 @@ def appointment_summary(appointment: Appointment) -> dict:
         "veterinarianName": appointment.veterinarian.display_name,
         "appointmentDate": local.strftime("%Y-%m-%d"),
         "appointmentTime": local.strftime("%H:%M"),
+        "status": appointment.status,
+        "unreadCount": unread_count,
     }

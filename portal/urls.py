@@ -1,6 +1,11 @@
 from django.urls import path
 
-from appointments import views
+from portal import views
+from portal.api import AppointmentListApi
+
+api_urlpatterns = [
+    path("appointments/", AppointmentListApi.as_view(), name="appointment_list"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,4 +14,5 @@ urlpatterns = [
     path(
         "appointments/<uuid:appointment_id>/", views.appointment_detail, name="appointment_detail"
     ),
+    path("appointments/<uuid:appointment_id>/messages/", views.send_message, name="chat_send"),
 ]

@@ -1,5 +1,6 @@
-"""API-wide glue: every error a client can cause becomes one JSON shape."""
+"""How errors become HTTP answers: one JSON shape for the API, one status table for every door."""
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -10,17 +11,20 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from vetchat.errors import Conflict, DomainError, InvalidInput, NotFound, NotPermitted
 
-class ApplicationError(Exception):
-    """A domain error a client can cause; services raise it, the API answers with its status."""
+STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
+    InvalidInput: HTTPStatus.BAD_REQUEST,
+    NotPermitted: HTTPStatus.FORBIDDEN,
+    NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
+}
 
-    status = HTTPStatus.BAD_REQUEST
-    code = "invalid"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields
+def status_of(error: DomainError) -> HTTPStatus:
+    """The HTTP status of a domain error, for the API and the pages alike."""
+    kind = next(k for k in type(error).__mro__ if k in STATUS_OF_ERROR or k is DomainError)
+    return STATUS_OF_ERROR.get(kind, HTTPStatus.BAD_REQUEST)
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -58,8 +62,8 @@ _CODES = {
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=status_of(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -79,6 +83,28 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     )
     response.data = error_body(code, message or _flatten(getattr(exc, "detail", str(exc))))
     return response
+
+
+class DomainErrorMiddleware:
+    """Pages answer a domain error as the API does, with the same status, as a page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError):
+            return None
+        status = status_of(exception)
+        if status == HTTPStatus.NOT_FOUND:
+            return not_found(request, Http404(exception.message))
+        if status == HTTPStatus.FORBIDDEN:
+            return defaults.permission_denied(request, DjangoPermissionDenied(exception.message))
+        response = defaults.bad_request(request, exception)
+        response.status_code = status
+        return response
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment, Pet
-from chat.api import prescription_summary
-from chat.services import chat_get_or_create, message_send
+from chat.services import access_chat, message_send
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
 DEMO_USERS = [
@@ -165,12 +164,12 @@ class Command(BaseCommand):
     def _conversation(
         self, appointment: Appointment, lines: list[tuple], users: dict[str, User]
     ) -> None:
-        chat = chat_get_or_create(appointment=appointment)
         for number, (sender, kind, content, payload) in enumerate(lines, start=1):
+            user = users[sender]
             message_send(
-                chat=chat,
-                sender=users[sender],
-                content=content or prescription_summary(payload),
+                chat=access_chat(user=user, appointment_id=appointment.pk),
+                sender=user,
+                content=content,
                 message_type=kind,
                 payload=payload,
                 client_id=f"demo-{number}",  # a second run finds them stored

@@ -1,0 +1,80 @@
+"""The chat's JSON shapes, with the seed's field names, in one place for the API, the page and
+pushed events."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import User, initials
+from chat.rules import PAYLOAD_FIELDS
+from chat.selectors import MessagePage, MessageRow
+from chat.sql import ChatHeader
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def message_json(row: MessageRow, *, is_read: bool) -> dict[str, Any]:
+    message = {
+        "_id": str(row.id),
+        "seq": row.seq,
+        "senderId": str(row.sender_id),
+        "senderName": row.sender_name,
+        "senderInitials": initials(row.sender_name),
+        "senderImage": row.sender_image_url or None,
+        "content": row.content,
+        "messageType": row.message_type,
+        "isRead": is_read,
+        "isDelivered": True,  # the server has stored it
+        "createdAt": iso_utc(row.created_at),
+        "updatedAt": iso_utc(row.updated_at),
+    }
+    if row.payload:
+        message["payload"] = row.payload
+    if row.attachments:
+        message["attachments"] = row.attachments
+    return message
+
+
+def messages_json(rows: list[MessageRow], chat: ChatHeader) -> list[dict[str, Any]]:
+    return [
+        message_json(row, is_read=chat.is_read(seq=row.seq, sender_id=row.sender_id))
+        for row in rows
+    ]
+
+
+def appointment_json(chat: ChatHeader) -> dict[str, str]:
+    """The appointment as the seed's chat API describes it, in the clinic's time zone."""
+    local = timezone.localtime(chat.starts_at)
+    return {
+        "id": str(chat.appointment_id),
+        "petName": chat.pet_name,
+        "petParentName": chat.pet_parent_name,
+        "veterinarianName": chat.veterinarian_name,
+        "appointmentDate": local.strftime("%Y-%m-%d"),
+        "appointmentTime": local.strftime("%H:%M"),
+    }
+
+
+def payload_fields_json() -> dict[str, list[dict[str, Any]]]:
+    """The structured message types' fields, for the page's composer and renderer."""
+    return {
+        kind: [
+            {"name": f.name, "label": f.label, "maxLength": f.max_length, "required": f.required}
+            for f in fields
+        ]
+        for kind, fields in PAYLOAD_FIELDS.items()
+    }
+
+
+def chat_page_json(chat: ChatHeader, user: User, page: MessagePage) -> dict[str, Any]:
+    """The messages GET's answer: the seed's shape plus the cursors a client pages and polls by."""
+    return {
+        "messages": messages_json(page.rows, chat),
+        "appointment": appointment_json(chat),
+        "lastSeq": chat.last_seq,
+        "hasMore": page.has_more,
+        "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
+    }

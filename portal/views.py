@@ -1,0 +1,121 @@
+"""The pages of pet parents and vets: where each role lands, their appointment lists, and the
+appointment page with its chat (which also takes the chat's plain form for browsers without
+JavaScript)."""
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from appointments.access import Action, access_appointment, may
+from appointments.models import Appointment
+from appointments.selectors import AppointmentGroups, appointment_groups
+from chat.models import Message
+from chat.page import chat_box
+from chat.rules import PAYLOAD_FIELDS
+from chat.selectors import unread_counts
+from chat.services import access_chat, message_send
+from vetchat.errors import DomainError
+from vetchat.http import status_of
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to where its work is."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("account_login")
+    if user.is_staff:
+        return redirect("admin:index")
+    if user.role == User.Role.VETERINARIAN:
+        return redirect("vet_dashboard")
+    return redirect("my_appointments")
+
+
+@login_required
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    if request.user.role != User.Role.PET_PARENT:
+        return redirect("home")
+    groups = with_unread_counts(appointment_groups(user=request.user), request.user)
+    return render(request, "appointments/my_appointments.html", {"groups": groups})
+
+
+@login_required
+def vet_dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.role != User.Role.VETERINARIAN:
+        return redirect("home")
+    groups = with_unread_counts(appointment_groups(user=request.user), request.user)
+    return render(request, "appointments/vet_dashboard.html", {"groups": groups})
+
+
+def with_unread_counts(groups: AppointmentGroups, user: User) -> AppointmentGroups:
+    """Attach each row's unread count, one query for the whole page."""
+    rows = [*groups.today, *groups.upcoming, *groups.past]
+    counts = unread_counts(user=user, appointment_ids=[row.pk for row in rows])
+    for row in rows:
+        row.unread_count = counts.get(row.pk, 0)
+    return groups
+
+
+@login_required
+def appointment_detail(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
+    appointment = access_appointment(user=request.user, appointment_id=appointment_id)
+    return render_detail(request, appointment)
+
+
+@login_required
+@require_POST
+def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
+    """The chat's plain form: the same service as the API, its refusals shown on the page."""
+    appointment = access_appointment(
+        user=request.user, appointment_id=appointment_id, action=Action.CHAT
+    )
+    draft = form_draft(request.POST)
+    try:
+        chat = access_chat(user=request.user, appointment_id=appointment.pk)
+        message_send(
+            chat=chat,
+            sender=request.user,
+            content=draft["content"],
+            message_type=draft["messageType"],
+            payload=draft["payload"],
+        )
+    except DomainError as error:
+        errors = error.fields or {"content": error.message}
+        return render_detail(
+            request, appointment, draft=draft, errors=errors, status=status_of(error)
+        )
+    return redirect(reverse("appointment_detail", args=[appointment.pk]) + "#chat-end")
+
+
+def form_draft(post: Any) -> dict[str, Any]:
+    """The composer's fields as the service takes them; kept to hand back if refused."""
+    kind = post.get("messageType", Message.Type.TEXT)
+    fields = PAYLOAD_FIELDS.get(kind, ())
+    payload = {f.name: post.get(f"{kind}-{f.name}", "") for f in fields}
+    return {
+        "content": post.get("content", ""),
+        "messageType": kind,
+        "payload": payload if any(payload.values()) or any(f.required for f in fields) else None,
+    }
+
+
+def render_detail(
+    request: HttpRequest,
+    appointment: Appointment,
+    *,
+    draft: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The appointment page; those who take part in its chat get the chat box."""
+    context: dict[str, Any] = {"appointment": appointment}
+    if may(request.user, appointment, Action.CHAT):
+        context["chat"] = chat_box(
+            user=request.user, appointment_id=appointment.pk, draft=draft, errors=errors
+        )
+    return render(request, "appointments/detail.html", context, status=status)

@@ -1,0 +1,36 @@
+"""The kinds of error a client can cause, known to the domain without knowing HTTP.
+
+Services and the access module raise subclasses of these; each door (the API's exception
+handler, the pages, a WebSocket consumer) translates the kind into its own answer once.
+"""
+
+
+class DomainError(Exception):
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidInput(DomainError):
+    """What was sent breaks a rule: fix it and send again."""
+
+
+class NotFound(DomainError):
+    """Nothing there, or nothing this user may know exists."""
+
+    code = "not_found"
+
+
+class NotPermitted(DomainError):
+    """The user may see the thing but not do this to it."""
+
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The thing is in a state that refuses this, e.g. a read-only chat."""
+
+    code = "conflict"
