@@ -16,6 +16,7 @@ from chat.rules import PAYLOAD_FIELDS, chat_is_read_only
 from chat.selectors import chat_messages
 from chat.services import access_chat, chat_mark_read
 from chat.shapes import messages_json, payload_fields_json
+from vetchat.errors import DomainError
 
 HISTORY_PAGE = 50
 
@@ -70,12 +71,13 @@ def chat_box(
     user: User,
     appointment_id: UUID,
     draft: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    error: DomainError | None = None,
 ) -> dict[str, Any]:
     """What the appointment page shows of its chat to someone who takes part in it.
 
     Opening the page reads the latest messages, as a client would through the API.
-    `draft` and `errors` hand a refused plain-form post back to its author.
+    `draft` and `error` hand a refused plain-form post back to its author: the error's message
+    above the composer, each field's own error beside that field.
     """
     chat = access_chat(user=user, appointment_id=appointment_id)
     page = chat_messages(chat, limit=HISTORY_PAGE)
@@ -92,7 +94,8 @@ def chat_box(
         "is_vet": is_vet,
         "other_name": chat.pet_parent_name if is_vet else chat.veterinarian_name,
         "draft": draft,
-        "errors": errors or {},
+        "error": error.message if error else "",
+        "errors": error.fields if error else {},
         "structured_types": structured_types(draft),
         "max_length": MAX_CONTENT_LENGTH,
         # Handed to the chat's modules through json_script: no inline script, nothing unescaped.

@@ -71,12 +71,9 @@ def appointment_detail(request: HttpRequest, appointment_id: UUID) -> HttpRespon
 @require_POST
 def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     """The chat's plain form: the same service as the API, its refusals shown on the page."""
-    appointment = access_appointment(
-        user=request.user, appointment_id=appointment_id, action=Action.CHAT
-    )
+    chat = access_chat(user=request.user, appointment_id=appointment_id)
     draft = form_draft(request.POST)
     try:
-        chat = access_chat(user=request.user, appointment_id=appointment.pk)
         message_send(
             chat=chat,
             sender=request.user,
@@ -85,11 +82,9 @@ def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
             payload=draft["payload"],
         )
     except DomainError as error:
-        errors = error.fields or {"content": error.message}
-        return render_detail(
-            request, appointment, draft=draft, errors=errors, status=status_of(error)
-        )
-    return redirect(reverse("appointment_detail", args=[appointment.pk]) + "#chat-end")
+        appointment = access_appointment(user=request.user, appointment_id=appointment_id)
+        return render_detail(request, appointment, draft=draft, error=error)
+    return redirect(reverse("appointment_detail", args=[appointment_id]) + "#chat-end")
 
 
 def form_draft(post: Any) -> dict[str, Any]:
@@ -109,13 +104,13 @@ def render_detail(
     appointment: Appointment,
     *,
     draft: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
+    error: DomainError | None = None,
 ) -> HttpResponse:
     """The appointment page; those who take part in its chat get the chat box."""
     context: dict[str, Any] = {"appointment": appointment}
     if may(request.user, appointment, Action.CHAT):
         context["chat"] = chat_box(
-            user=request.user, appointment_id=appointment.pk, draft=draft, errors=errors
+            user=request.user, appointment_id=appointment.pk, draft=draft, error=error
         )
+    status = status_of(error) if error else 200
     return render(request, "appointments/detail.html", context, status=status)

@@ -106,3 +106,57 @@ def test_lists_show_unread_counts_with_a_fixed_number_of_queries(
     AppointmentFactory.create_batch(10, pet__owner=parent, veterinarian=vet)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_the_plain_form_sends_a_prescription_by_the_same_rules(client_for, appointment, vet):
+    url = reverse("chat_send", args=[appointment.pk])
+    response = client_for(vet).post(
+        url,
+        {
+            "messageType": "prescription",
+            "content": "",
+            "prescription-medication": "Meloxicam",
+            "prescription-dose": "0.1 mg/kg",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    message = Message.objects.get()
+    assert message.message_type == "prescription"
+    assert message.payload == {"medication": "Meloxicam", "dose": "0.1 mg/kg"}
+    assert message.content == "Meloxicam, 0.1 mg/kg"
+
+
+def test_the_plain_form_shows_each_fields_error_and_keeps_the_draft(client_for, appointment, vet):
+    # given a vet who forgot the medication
+    url = reverse("chat_send", args=[appointment.pk])
+    response = client_for(vet).post(
+        url,
+        {
+            "messageType": "prescription",
+            "content": "Twice a day with food",
+            "prescription-dose": "5 ml",
+        },
+    )
+    # then the page says what is missing, where, and keeps everything typed
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.text
+    assert 'id="payload-error-prescription"' in html
+    assert "medication: This field is required." in html
+    assert 'aria-describedby="payload-error-prescription"' in html
+    assert 'value="5 ml"' in html
+    assert "Twice a day with food</textarea>" in html
+    assert 'value="prescription" checked' in html
+    assert not Message.objects.exists()
+
+
+def test_the_plain_form_refuses_a_parents_prescription_and_keeps_the_text(
+    client_for, appointment, parent
+):
+    url = reverse("chat_send", args=[appointment.pk])
+    response = client_for(parent).post(
+        url, {"messageType": "prescription", "content": "Can I have more pills?"}
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "Can I have more pills?</textarea>" in response.text
+    assert "Only the appointment&#x27;s veterinarian can send a prescription." in response.text
+    assert not Message.objects.exists()

@@ -34,19 +34,23 @@ def counts_for(size: int, client_for, parent, vet) -> dict[str, int]:
     fill(chat, parent, vet, size)
     client = client_for(parent)
     query = {"appointmentId": str(appointment.pk)}
+    page_url = f"/appointments/{appointment.pk}/"
+    form_url = f"/appointments/{appointment.pk}/messages/"
     result = {
         "latest page (first read)": len(queries(lambda: client.get(URL, query))),
         "latest page (already read)": len(queries(lambda: client.get(URL, query))),
         "poll, nothing new": len(queries(lambda: client.get(URL, {**query, "after": size}))),
         "history page": len(queries(lambda: client.get(URL, {**query, "before": size // 2}))),
         "send": len(queries(lambda: post(client, {**query, "content": "x"}))),
+        "appointment page": len(queries(lambda: client.get(page_url))),
+        "plain form send": len(queries(lambda: client.post(form_url, {"content": "y"}))),
         "poll, one new from the vet": 0,
     }
-    Message.objects.create(chat=chat, seq=size + 2, sender=vet, content="new")
-    chat.last_seq = size + 2
+    Message.objects.create(chat=chat, seq=size + 4, sender=vet, content="new")
+    chat.last_seq = size + 4
     chat.save()
     result["poll, one new from the vet"] = len(
-        queries(lambda: client.get(URL, {**query, "after": size + 1}))
+        queries(lambda: client.get(URL, {**query, "after": size + 3}))
     )
     return result
 
@@ -57,7 +61,8 @@ def test_query_counts_do_not_grow_with_the_chat(client_for, parent, vet):
     assert small == large
     # Each: session, user, then appointment + chat + both read cursors in one query. Then reads
     # add the messages and, when something new was read, the cursor; a send adds BEGIN, the
-    # chat row lock, the insert, the chat's last_seq and COMMIT.
+    # chat row lock, the insert, the chat's last_seq and COMMIT. The page loads the appointment
+    # with its pet and participants first; the plain form sends exactly as the API does.
     assert large == {
         "latest page (first read)": 5,
         "latest page (already read)": 4,
@@ -65,6 +70,8 @@ def test_query_counts_do_not_grow_with_the_chat(client_for, parent, vet):
         "history page": 4,
         "send": 8,
         "poll, one new from the vet": 5,
+        "appointment page": 6,
+        "plain form send": 8,
     }
 
 
