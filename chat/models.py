@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 
 from appointments.models import Appointment
 
@@ -15,6 +16,8 @@ class Chat(models.Model):
 
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="chat")
     last_seq = models.PositiveIntegerField(default=0)
+    # The hash of the newest message: the head of the chat's chain (chat/integrity.py).
+    last_hash = models.CharField(max_length=64, blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,7 +49,10 @@ class Message(models.Model):
     attachments = models.JSONField(default=list, blank=True)
     # Chosen by the sending client so that a retried send is stored once.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: none given
-    created_at = models.DateTimeField(auto_now_add=True)
+    # sha256 of the previous message's hash and this message as sent (chat/integrity.py).
+    hash = models.CharField(max_length=64, blank=True, db_default="")
+    # Set before the insert, not by the database: the hash covers it.
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

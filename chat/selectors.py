@@ -1,6 +1,6 @@
 """Reads of the chat that more than one caller needs."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
 from appointments.access import Action, check_access
+from chat.integrity import canonical
 from chat.models import Chat, Message, ReadState
 from chat.sql import ChatHeader, chat_header
 
@@ -119,6 +120,26 @@ def chat_messages(
     if chat.chat_id is None or (after is not None and after >= chat.last_seq):
         return MessagePage(rows=[], has_more=False)
     return message_page(chat_id=chat.chat_id, limit=limit, after=after, before=before)
+
+
+def canonical_message(message: Message) -> bytes:
+    """The message as its chain link covers it (`chat.integrity.canonical`)."""
+    return canonical(
+        seq=message.seq,
+        sender_id=message.sender_id,
+        message_type=message.message_type,
+        content=message.content,
+        payload=message.payload,
+        attachments=message.attachments,
+        created_at=message.created_at,
+    )
+
+
+def chain_links(chat_id: int) -> Iterator[tuple[UUID, int, str, bytes]]:
+    """Every message of a chat in seq order as (id, seq, stored hash, canonical bytes)."""
+    messages = Message.objects.filter(chat_id=chat_id).order_by("seq")
+    for message in messages.iterator(chunk_size=2000):
+        yield message.pk, message.seq, message.hash, canonical_message(message)
 
 
 def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, int]:

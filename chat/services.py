@@ -9,13 +9,15 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from appointments.access import Action
 from chat.events import ChatRead, MessageCreated, publish
+from chat.integrity import link
 from chat.models import Chat, Message, ReadState
 from chat.rules import check_message
-from chat.selectors import MessageRow, chat_for
+from chat.selectors import MessageRow, canonical_message, chat_for
 from chat.sql import ChatHeader
 
 
@@ -52,7 +54,8 @@ def message_send(
     """Store a message that passes every rule (`chat.rules`) and publish `MessageCreated`.
 
     The chat row is locked while the next seq is taken, so within a chat seq order is commit
-    order and a poller asking for "after seq N" can never skip a message. A `client_id` the
+    order and a poller asking for "after seq N" can never skip a message; under the same lock
+    the message is linked into the chat's hash chain (`chat.integrity`). A `client_id` the
     sender used before returns the message already stored instead of a second copy.
     """
     new = check_message(
@@ -64,7 +67,7 @@ def message_send(
         attachments=attachments,
     )
     with transaction.atomic():
-        locked = Chat.objects.select_for_update().only("last_seq").get(pk=chat.chat_id)
+        locked = Chat.objects.select_for_update().only("last_seq", "last_hash").get(pk=chat.chat_id)
         if client_id:
             stored = Message.objects.filter(
                 chat_id=chat.chat_id, sender=sender, client_id=client_id
@@ -72,7 +75,7 @@ def message_send(
             if stored is not None:
                 return Sent(MessageRow.of(stored, sender), created=False)
         locked.last_seq += 1
-        message = Message.objects.create(
+        message = Message(
             chat_id=chat.chat_id,
             seq=locked.last_seq,
             sender=sender,
@@ -81,8 +84,11 @@ def message_send(
             payload=new.payload,
             attachments=new.attachments,
             client_id=client_id or None,
+            created_at=timezone.now(),
         )
-        locked.save(update_fields=["last_seq"])
+        message.hash = locked.last_hash = link(locked.last_hash, canonical_message(message))
+        message.save(force_insert=True)
+        locked.save(update_fields=["last_seq", "last_hash"])
         row = MessageRow.of(message, sender)
         publish(MessageCreated(chat.appointment_id, chat.chat_id, row))
     chat.last_seq = locked.last_seq
