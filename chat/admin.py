@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from chat.models import Chat, Message, ReadState
+from chat.models import Chat, Message, MessageRevision, ReadState
 
 
 @admin.register(Chat)
@@ -16,7 +19,14 @@ class ChatAdmin(admin.ModelAdmin):
         "appointment__veterinarian__email",
     )
     list_select_related = ("appointment__pet", "appointment__veterinarian")
-    readonly_fields = ("appointment", "last_seq", "created_at")
+    readonly_fields = ("appointment", "last_seq", "rev", "reopened_until", "created_at")
+    actions = ["reopen_for_follow_up"]
+
+    @admin.action(description="Reopen for follow-up questions for another week")
+    def reopen_for_follow_up(self, request: HttpRequest, queryset: QuerySet[Chat]) -> None:
+        until = timezone.now() + settings.VETCHAT_FOLLOW_UP
+        count = queryset.update(reopened_until=until)
+        self.message_user(request, f"{count} chat(s) open for follow-up questions again.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a chat comes with its appointment
@@ -25,9 +35,24 @@ class ChatAdmin(admin.ModelAdmin):
         return False
 
 
+class RevisionInline(admin.TabularInline):
+    """Every earlier version of a message: what it said before each edit or retraction."""
+
+    model = MessageRevision
+    fields = ("changed_at", "change", "changed_by", "content")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     """A medical record: readable by staff, never edited or deleted here."""
+
+    inlines = [RevisionInline]
 
     list_display = ("created_at", "chat", "seq", "sender", "message_type", "short_content")
     list_filter = ("message_type", ("created_at", admin.DateFieldListFilter))

@@ -15,14 +15,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from appointments.access import AppointmentNotFound
 from chat.models import MAX_CONTENT_LENGTH, Message
-from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, PAYLOAD_FIELDS
-from chat.selectors import chat_for, chat_messages
-from chat.services import access_chat, chat_mark_read, message_send
+from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, PAYLOAD_FIELDS, MessageNotFound
+from chat.selectors import (
+    MessageRow,
+    appointment_of_message,
+    chat_for,
+    chat_messages,
+    message_changes,
+)
+from chat.services import (
+    access_chat,
+    chat_mark_read,
+    message_edit,
+    message_retract,
+    message_send,
+    prescription_acknowledge,
+)
 from chat.shapes import chat_page_json, message_json
 from chat.sql import ChatHeader
 
 MAX_SEQ = 2**31 - 1
+MAX_REV = 2**63 - 1
 MAX_LIMIT = 200
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 CLIENT_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
@@ -56,6 +71,7 @@ def message_list_params(query: QueryDict) -> dict[str, Any]:
         ("after", 0, MAX_SEQ, None),
         ("before", 1, MAX_SEQ, None),
         ("limit", 1, MAX_LIMIT, 50),
+        ("rev", 0, MAX_REV, None),
     ]:
         raw = query.get(name, "")
         if raw == "":
@@ -70,6 +86,8 @@ def message_list_params(query: QueryDict) -> dict[str, Any]:
     params["markRead"] = BOOLEANS.get(mark_read, True)
     if params.get("after") is not None and params.get("before") is not None:
         errors["before"] = "Use either after or before, not both."
+    if params.get("rev") is not None and params.get("after") is None:
+        errors["rev"] = "Give rev together with after: the changes to messages up to it."
     if errors:
         raise serializers.ValidationError(errors)
     return params
@@ -116,6 +134,12 @@ class SendMessageInput(StrictSerializer):
     messageType = serializers.ChoiceField(choices=Message.Type.choices, default=Message.Type.TEXT)
     payload = serializers.JSONField(required=False, allow_null=True, default=None)
     attachments = AttachmentInput(many=True, required=False, default=list)
+    amends = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For an assessment or prescription: the `_id` of the earlier one it corrects.",
+    )
     clientId = serializers.RegexField(
         CLIENT_ID,
         required=False,
@@ -149,6 +173,18 @@ class MessageOutput(serializers.Serializer):
     isDelivered = serializers.BooleanField()
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
+    editedAt = serializers.DateTimeField(allow_null=True)
+    retractedAt = serializers.DateTimeField(
+        allow_null=True, help_text="Set when the sender removed it; its content is then empty."
+    )
+    amends = inline_serializer(
+        "AmendedMessage",
+        {"_id": serializers.UUIDField(), "seq": serializers.IntegerField()},
+        required=False,
+        help_text="The earlier assessment or prescription this one corrects.",
+    )
+    acknowledgedAt = serializers.DateTimeField(allow_null=True, required=False)
+    acknowledgedBy = serializers.CharField(allow_null=True, required=False)
     payload = serializers.DictField(child=serializers.CharField(), required=False)
     attachments = inline_serializer(
         "Attachment",
@@ -174,8 +210,16 @@ class ChatAppointmentOutput(serializers.Serializer):
 
 class MessageListOutput(serializers.Serializer):
     messages = MessageOutput(many=True)
+    changed = MessageOutput(
+        many=True,
+        help_text="With `after` and `rev`: messages up to `after` edited, retracted or "
+        "acknowledged since `rev`, as they now stand.",
+    )
     appointment = ChatAppointmentOutput()
     lastSeq = serializers.IntegerField(help_text="The seq of the chat's newest message.")
+    rev = serializers.IntegerField(
+        help_text="The chat's change cursor: pass it back as `rev` to learn what changed."
+    )
     hasMore = serializers.BooleanField(
         help_text="With `after`: newer messages remain. Otherwise: older messages remain."
     )
@@ -210,7 +254,7 @@ ERRORS = {status: ErrorOutput for status in (400, 401, 403, 404)}
 
 def etag_of(chat: ChatHeader, *parts: int | None) -> str:
     """Changes whenever the answer to the same request would: new messages or a moved cursor."""
-    state = (chat.last_seq, *chat.read_seqs.values(), *parts)
+    state = (chat.last_seq, chat.rev, *chat.read_seqs.values(), *parts)
     return '"' + ".".join("-" if part is None else str(part) for part in state) + '"'
 
 
@@ -227,6 +271,12 @@ class MessagesApi(APIView):
                 "before", int, description=f"Only messages older than this seq (1-{MAX_SEQ})."
             ),
             OpenApiParameter("limit", int, description=f"1-{MAX_LIMIT}, default 50."),
+            OpenApiParameter(
+                "rev",
+                int,
+                description="With `after`: the `rev` of your last answer; `changed` then holds "
+                "the messages up to `after` changed since.",
+            ),
             OpenApiParameter(
                 "markRead",
                 bool,
@@ -246,11 +296,14 @@ class MessagesApi(APIView):
         if params["markRead"] and page.rows:
             chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
 
-        etag = etag_of(chat, params["after"], params["before"], params["limit"])
+        etag = etag_of(chat, params["after"], params["before"], params["limit"], params["rev"])
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if etag in request.headers.get("If-None-Match", ""):
             return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
-        return Response(chat_page_json(chat, user, page), headers=headers)
+        changed = []
+        if params["rev"] is not None:
+            changed = message_changes(chat=chat, up_to_seq=params["after"], since_rev=params["rev"])
+        return Response(chat_page_json(chat, user, page, changed), headers=headers)
 
     @extend_schema(
         operation_id="chat_messages_send",
@@ -275,6 +328,7 @@ class MessagesApi(APIView):
             payload=data["payload"],
             attachments=data["attachments"],
             client_id=data["clientId"],
+            amends=data["amends"],
         )
         message = message_json(
             sent.message, is_read=chat.is_read(seq=sent.message.seq, sender_id=request.user.pk)
@@ -283,6 +337,77 @@ class MessagesApi(APIView):
             {"message": message, "success": True},
             status=HTTPStatus.CREATED if sent.created else HTTPStatus.OK,
         )
+
+
+class MessageChangeInput(StrictSerializer):
+    content = serializers.CharField(
+        max_length=MAX_CONTENT_LENGTH, required=False, help_text="The corrected text."
+    )
+    retracted = serializers.BooleanField(
+        required=False, help_text="`true` removes the message for its participants."
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("content" in data) == bool(data.get("retracted")):
+            raise serializers.ValidationError(
+                {"content": "Send either the corrected content or retracted: true."}
+            )
+        return data
+
+
+class SingleMessageOutput(serializers.Serializer):
+    message = MessageOutput()
+
+
+def message_chat(user: Any, message_id: UUID) -> ChatHeader:
+    """The chat holding this message, for a user who may use it; otherwise no such message."""
+    appointment_id = appointment_of_message(message_id)
+    if appointment_id is None:
+        raise MessageNotFound
+    try:
+        return access_chat(user=user, appointment_id=appointment_id)
+    except AppointmentNotFound as error:
+        raise MessageNotFound from error
+
+
+def single_message(chat: ChatHeader, row: MessageRow) -> Response:
+    is_read = chat.is_read(seq=row.seq, sender_id=row.sender_id)
+    return Response({"message": message_json(row, is_read=is_read)})
+
+
+class MessageApi(APIView):
+    @extend_schema(
+        operation_id="chat_message_change",
+        summary="Correct or retract a message you sent",
+        request=MessageChangeInput,
+        responses={200: SingleMessageOutput, 409: ErrorOutput, **ERRORS},
+        description="The sender may correct a text message, or retract any message, for a "
+        "short while after sending it (15 minutes unless the clinic says otherwise). Every "
+        "version stays in the record; participants see that a message was edited or removed.",
+    )
+    def patch(self, request: Request, message_id: UUID) -> Response:
+        data = validated(MessageChangeInput, request.data)
+        chat = message_chat(request.user, message_id)
+        if data.get("retracted"):
+            row = message_retract(chat=chat, user=request.user, message_id=message_id)
+        else:
+            row = message_edit(
+                chat=chat, user=request.user, message_id=message_id, content=data["content"]
+            )
+        return single_message(chat, row)
+
+
+class AcknowledgementApi(APIView):
+    @extend_schema(
+        operation_id="chat_prescription_acknowledge",
+        summary="Confirm, as the pet parent, that a prescription was read and understood",
+        request=None,
+        responses={200: SingleMessageOutput, 409: ErrorOutput, **ERRORS},
+    )
+    def post(self, request: Request, message_id: UUID) -> Response:
+        chat = message_chat(request.user, message_id)
+        row = prescription_acknowledge(chat=chat, user=request.user, message_id=message_id)
+        return single_message(chat, row)
 
 
 class ChatTestApi(APIView):

@@ -29,6 +29,16 @@ class MessageCreated:
 
 
 @dataclass(frozen=True)
+class MessageChanged:
+    """A stored message was edited, retracted or acknowledged; `message` is how it now stands."""
+
+    appointment_id: UUID
+    chat_id: int
+    message: MessageRow
+    change: str  # "edited", "retracted" or "acknowledged"
+
+
+@dataclass(frozen=True)
 class ChatRead:
     """A participant's read cursor moved forward to `last_read_seq`."""
 
@@ -38,7 +48,7 @@ class ChatRead:
     last_read_seq: int
 
 
-Event = MessageCreated | ChatRead
+Event = MessageCreated | MessageChanged | ChatRead
 Subscriber = Callable[[Event], None]
 
 _in_transaction: list[Subscriber] = []

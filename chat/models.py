@@ -18,6 +18,11 @@ class Chat(models.Model):
     last_seq = models.PositiveIntegerField(default=0)
     # The hash of the newest message: the head of the chat's chain (chat/integrity.py).
     last_hash = models.CharField(max_length=64, blank=True, db_default="")
+    # Bumped under the chat's row lock by every change to it (a send, an edit, a retraction,
+    # an acknowledgement): clients pass back the rev they hold to learn what changed since.
+    rev = models.PositiveBigIntegerField(default=0, db_default=0)
+    # Staff may reopen a closed follow-up window until this moment.
+    reopened_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +59,23 @@ class Message(models.Model):
     # Set before the insert, not by the database: the hash covers it.
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The chat's rev when this message last changed (sent, edited, retracted, acknowledged).
+    rev = models.PositiveBigIntegerField(default=0, db_default=0)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Retracted messages stay in the record; participants see only that one was removed.
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    # A new assessment or prescription that corrects an earlier one names it here.
+    amends = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="acknowledged_messages",
+    )
 
     class Meta:
         ordering = ["chat", "seq"]
@@ -69,9 +91,32 @@ class Message(models.Model):
                 name="chat_message_content_length",
             ),
         ]
+        indexes = [models.Index(fields=["chat", "rev"], name="chat_message_rev")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.get_message_type_display()} from {self.sender_id}"
+
+
+class MessageRevision(models.Model):
+    """A message as it stood before one change to it: every version stays in the record."""
+
+    class Change(models.TextChoices):
+        EDITED = "edited", "Edited"
+        RETRACTED = "retracted", "Retracted"
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="revisions")
+    change = models.CharField(max_length=20, choices=Change)
+    content = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_change_display()} {self.message_id} at {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class ReadState(models.Model):

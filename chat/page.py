@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from chat.models import MAX_CONTENT_LENGTH, Message
-from chat.rules import PAYLOAD_FIELDS, chat_is_read_only
+from chat.rules import PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
 from chat.selectors import chat_messages
 from chat.services import access_chat, chat_mark_read
 from chat.shapes import messages_json, payload_fields_json
@@ -21,7 +21,9 @@ from vetchat.errors import DomainError
 HISTORY_PAGE = 50
 
 
-def message_items(messages: list[dict[str, Any]], user: User) -> list[dict[str, Any]]:
+def message_items(
+    messages: list[dict[str, Any]], user: User, parent_id: UUID
+) -> list[dict[str, Any]]:
     """Messages ready for the template, with a day separator wherever the clinic's date changes."""
     items: list[dict[str, Any]] = []
     day = None
@@ -32,12 +34,21 @@ def message_items(messages: list[dict[str, Any]], user: User) -> list[dict[str, 
             items.append({"separator": True, "day": sent})
         kind = message["messageType"]
         payload = message.get("payload") or {}
+        mine = message["senderId"] == str(user.pk)
+        acknowledged = message.get("acknowledgedAt")
         items.append(
             {
                 **message,
                 "id": message["_id"],
-                "mine": message["senderId"] == str(user.pk),
+                "mine": mine,
                 "sent": sent,
+                "removed": bool(message["retractedAt"]),
+                "acknowledged_at": timezone.localtime(parse_datetime(acknowledged))
+                if acknowledged
+                else None,
+                "awaits_acknowledgement": "acknowledgedAt" in message
+                and not acknowledged
+                and user.pk == parent_id,
                 "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
                 "details": [
                     (field.label, payload[field.name])
@@ -85,13 +96,17 @@ def chat_box(
         chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
     messages = messages_json(page.rows, chat)
     is_vet = user.pk == chat.veterinarian_id
-    read_only = chat_is_read_only(chat.status)
+    read_only_notice = read_only_reason(chat)
+    read_only = bool(read_only_notice)
     draft = draft or {}
     return {
-        "items": message_items(messages, user),
+        "items": message_items(messages, user, chat.pet_parent_id),
         "has_more": page.has_more,
         "read_only": read_only,
+        "read_only_notice": read_only_notice,
+        "open_until": None if read_only else follow_up_closes_at(chat),
         "is_vet": is_vet,
+        "is_parent": user.pk == chat.pet_parent_id,
         "other_name": chat.pet_parent_name if is_vet else chat.veterinarian_name,
         "draft": draft,
         "error": error.message if error else "",
@@ -107,6 +122,7 @@ def chat_box(
             "apiUrl": reverse("api:chat_messages"),
             "timeZone": settings.TIME_ZONE,
             "readOnly": read_only,
+            "rev": chat.rev,
             "lastSeq": chat.last_seq,
             "oldestSeq": messages[0]["seq"] if messages else None,
             "hasMore": page.has_more,

@@ -7,13 +7,17 @@ to the page for the composer and the renderer.
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils import dateformat, timezone
 
 from accounts.models import User
 from appointments.access import Action, Participants, may
 from appointments.models import Appointment
 from chat.models import MAX_CONTENT_LENGTH, Message
-from vetchat.errors import Conflict, InvalidInput, NotPermitted
+from vetchat.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_SIZE = 100 * 1024 * 1024
@@ -63,8 +67,25 @@ class InvalidMessage(InvalidInput):
 class ChatReadOnly(Conflict):
     code = "chat_read_only"
 
+
+class MessageNotChangeable(Conflict):
+    code = "message_not_changeable"
+
+
+class MessageNotFound(NotFound):
+    def __init__(self, field: str = "messageId") -> None:
+        super().__init__("No such message in this chat.", fields={field: "No such message."})
+
+
+class NotTheSender(NotPermitted):
+    code = "not_the_sender"
+
     def __init__(self) -> None:
-        super().__init__("This appointment was cancelled, so its chat is read-only.")
+        super().__init__("Only the person who sent a message can change it.")
+
+
+class NotForYou(NotPermitted):
+    code = "not_for_you"
 
 
 class MessageTypeNotAllowed(NotPermitted):
@@ -88,13 +109,34 @@ class NewMessage:
 
 
 class ChatSubject(Participants, Protocol):
-    """What the rules read of an appointment: its participants and its status."""
+    """What the rules read of a chat's appointment: participants, status, when it ended."""
 
     status: str
+    ends_at: datetime
+    reopened_until: datetime | None
 
 
-def chat_is_read_only(status: str) -> bool:
-    return status == Appointment.Status.CANCELLED
+def follow_up_closes_at(chat: ChatSubject) -> datetime | None:
+    """When a completed appointment's chat stops taking follow-up questions."""
+    if chat.status != Appointment.Status.COMPLETED:
+        return None
+    closes = chat.ends_at + settings.VETCHAT_FOLLOW_UP
+    if chat.reopened_until is not None and chat.reopened_until > closes:
+        return chat.reopened_until
+    return closes
+
+
+def read_only_reason(chat: ChatSubject, now: datetime | None = None) -> str:
+    """Why nobody may write in this chat any more, or "" while it is open."""
+    if chat.status == Appointment.Status.CANCELLED:
+        return "This appointment was cancelled, so its chat is read-only."
+    closes = follow_up_closes_at(chat)
+    if closes is not None and (now or timezone.now()) >= closes:
+        day = dateformat.format(timezone.localtime(closes), "j F Y")
+        return (
+            f"The follow-up window of this appointment closed on {day}, so its chat is read-only."
+        )
+    return ""
 
 
 def check_message(
@@ -107,8 +149,9 @@ def check_message(
     attachments: list[dict[str, Any]] | None = None,
 ) -> NewMessage:
     """The message as it will be stored, or the first reason it may not be sent."""
-    if chat_is_read_only(appointment.status):
-        raise ChatReadOnly
+    reason = read_only_reason(appointment)
+    if reason:
+        raise ChatReadOnly(reason)
     if message_type not in Message.Type.values:
         raise InvalidMessage({"messageType": f"Use one of {', '.join(Message.Type.values)}."})
     if message_type in VET_ONLY_TYPES and not may(sender, appointment, Action.PRESCRIBE):
@@ -116,10 +159,9 @@ def check_message(
 
     errors: dict[str, str] = {}
     content = content.strip()
-    if len(content) > MAX_CONTENT_LENGTH:
-        errors["content"] = f"Messages can be at most {MAX_CONTENT_LENGTH} characters."
-    elif "\x00" in content:
-        errors["content"] = "The message contains a NUL character."
+    content_error = _content_error(content)
+    if content_error:
+        errors["content"] = content_error
 
     payload, payload_error = _checked_payload(message_type, payload)
     if payload_error:
@@ -137,6 +179,71 @@ def check_message(
     if errors:
         raise InvalidMessage(errors)
     return NewMessage(message_type, content, payload, attachments)
+
+
+def _content_error(content: str) -> str:
+    if len(content) > MAX_CONTENT_LENGTH:
+        return f"Messages can be at most {MAX_CONTENT_LENGTH} characters."
+    if "\x00" in content:
+        return "The message contains a NUL character."
+    return ""
+
+
+def check_amends(*, message_type: str, amended: Message | None) -> None:
+    """An assessment or prescription may correct an earlier one of the same type."""
+    if amended is None:
+        return
+    if message_type not in VET_ONLY_TYPES or amended.message_type != message_type:
+        raise InvalidMessage(
+            {"amends": f"Only a {amended.message_type} can amend a {amended.message_type}."}
+        )
+    if amended.retracted_at is not None:
+        raise InvalidMessage({"amends": "That message was removed."})
+
+
+def check_change(*, chat: ChatSubject, message: Message, user: User, now: datetime) -> None:
+    """A sender may correct or retract a message for a short while after sending it."""
+    if message.sender_id != user.pk:
+        raise NotTheSender
+    reason = read_only_reason(chat, now)
+    if reason:
+        raise ChatReadOnly(reason)
+    if message.retracted_at is not None:
+        raise MessageNotChangeable("This message was already removed.")
+    window = settings.VETCHAT_EDIT_WINDOW
+    if now - message.created_at > window:
+        minutes = int(window.total_seconds() // 60)
+        raise MessageNotChangeable(
+            f"A message can be changed only in the {minutes} minutes after it was sent."
+        )
+
+
+def check_edit(
+    *, chat: ChatSubject, message: Message, user: User, content: str, now: datetime
+) -> str:
+    """The corrected text, if this message may be corrected so."""
+    check_change(chat=chat, message=message, user=user, now=now)
+    if message.message_type != Message.Type.TEXT:
+        raise MessageNotChangeable(
+            f"Only text messages can be edited; send an amended {message.message_type} instead."
+            if message.message_type in VET_ONLY_TYPES
+            else "Only text messages can be edited."
+        )
+    content = content.strip()
+    error = _content_error(content) or ("" if content else "Write the corrected message.")
+    if error:
+        raise InvalidMessage({"content": error})
+    return content
+
+
+def check_acknowledge(*, chat: ChatSubject, message: Message, user: User) -> None:
+    """The pet parent confirms they have read and understood a prescription."""
+    if not may(user, chat, Action.CHAT) or user.pk != chat.pet_parent_id:
+        raise NotForYou("Only the pet parent acknowledges a prescription.")
+    if message.message_type != Message.Type.PRESCRIPTION:
+        raise MessageNotChangeable("Only prescriptions are acknowledged.")
+    if message.retracted_at is not None:
+        raise MessageNotChangeable("This prescription was removed.")
 
 
 def _checked_payload(message_type: str, payload: Any) -> tuple[dict[str, str] | None, str]:

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User, display_name
 from appointments.access import Action, check_access
 from chat.integrity import canonical
-from chat.models import Chat, Message, ReadState
+from chat.models import Chat, Message, MessageRevision, ReadState
 from chat.sql import ChatHeader, chat_header
 
 
@@ -36,9 +36,18 @@ class MessageRow:
     attachments: list[dict[str, Any]]
     created_at: datetime
     updated_at: datetime
+    rev: int
+    edited_at: datetime | None
+    retracted_at: datetime | None
+    amends_id: UUID | None
+    amends_seq: int | None
+    acknowledged_at: datetime | None
+    acknowledged_by_name: str | None
 
     @classmethod
     def of(cls, message: Message, sender: User) -> "MessageRow":
+        """A message just changed by a service, which holds its sender already."""
+        acknowledger = message.acknowledged_by if message.acknowledged_by_id else None
         return cls(
             id=message.pk,
             seq=message.seq,
@@ -51,6 +60,13 @@ class MessageRow:
             attachments=message.attachments,
             created_at=message.created_at,
             updated_at=message.updated_at,
+            rev=message.rev,
+            edited_at=message.edited_at,
+            retracted_at=message.retracted_at,
+            amends_id=message.amends_id,
+            amends_seq=message.amends.seq if message.amends_id else None,
+            acknowledged_at=message.acknowledged_at,
+            acknowledged_by_name=acknowledger.display_name if acknowledger else None,
         )
 
 
@@ -67,24 +83,22 @@ _COLUMNS = (
     "attachments",
     "created_at",
     "updated_at",
+    "rev",
+    "edited_at",
+    "retracted_at",
+    "amends_id",
+    "amends__seq",
+    "acknowledged_at",
+    "acknowledged_by__name",
+    "acknowledged_by__email",
 )
 
 
 def _row(values: tuple) -> MessageRow:
-    (pk, seq, sender_id, name, email, image_url, message_type, content, payload, attachments,
-     created_at, updated_at) = values  # fmt: skip
+    (pk, seq, sender_id, name, email, image_url, *message, ack_name, ack_email) = values
+    acknowledger = display_name(ack_name, ack_email) if ack_email else None
     return MessageRow(
-        pk,
-        seq,
-        sender_id,
-        display_name(name, email),
-        image_url,
-        message_type,
-        content,
-        payload,
-        attachments,
-        created_at,
-        updated_at,
+        pk, seq, sender_id, display_name(name, email), image_url, *message, acknowledger
     )
 
 
@@ -122,13 +136,13 @@ def chat_messages(
     return message_page(chat_id=chat.chat_id, limit=limit, after=after, before=before)
 
 
-def canonical_message(message: Message) -> bytes:
-    """The message as its chain link covers it (`chat.integrity.canonical`)."""
+def canonical_message(message: Message, content: str | None = None) -> bytes:
+    """The message as its chain link covers it, as it was sent (`chat.integrity.canonical`)."""
     return canonical(
         seq=message.seq,
         sender_id=message.sender_id,
         message_type=message.message_type,
-        content=message.content,
+        content=message.content if content is None else content,
         payload=message.payload,
         attachments=message.attachments,
         created_at=message.created_at,
@@ -137,9 +151,30 @@ def canonical_message(message: Message) -> bytes:
 
 def chain_links(chat_id: int) -> Iterator[tuple[UUID, int, str, bytes]]:
     """Every message of a chat in seq order as (id, seq, stored hash, canonical bytes)."""
-    messages = Message.objects.filter(chat_id=chat_id).order_by("seq")
+    first_revision = MessageRevision.objects.filter(message=OuterRef("pk")).order_by("pk")
+    messages = (
+        Message.objects.filter(chat_id=chat_id)
+        .annotate(sent_content=Subquery(first_revision.values("content")[:1]))
+        .order_by("seq")
+    )
     for message in messages.iterator(chunk_size=2000):
-        yield message.pk, message.seq, message.hash, canonical_message(message)
+        sent = canonical_message(message, message.sent_content)
+        yield message.pk, message.seq, message.hash, sent
+
+
+def message_changes(*, chat: ChatHeader, up_to_seq: int, since_rev: int) -> list[MessageRow]:
+    """Messages up to `up_to_seq` changed after `since_rev`, along the (chat, rev) index."""
+    if chat.chat_id is None or since_rev >= chat.rev:
+        return []
+    changed = Message.objects.filter(chat_id=chat.chat_id, rev__gt=since_rev, seq__lte=up_to_seq)
+    return [_row(r) for r in changed.order_by("seq").values_list(*_COLUMNS)]
+
+
+def appointment_of_message(message_id: UUID) -> UUID | None:
+    """The appointment whose chat holds this message, so access can be checked through it."""
+    return (
+        Message.objects.filter(pk=message_id).values_list("chat__appointment_id", flat=True).first()
+    )
 
 
 def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, int]:

@@ -13,10 +13,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments.access import Action
-from chat.events import ChatRead, MessageCreated, publish
+from chat.events import ChatRead, MessageChanged, MessageCreated, publish
 from chat.integrity import link
-from chat.models import Chat, Message, ReadState
-from chat.rules import check_message
+from chat.models import Chat, Message, MessageRevision, ReadState
+from chat.rules import (
+    MessageNotFound,
+    check_acknowledge,
+    check_amends,
+    check_change,
+    check_edit,
+    check_message,
+)
 from chat.selectors import MessageRow, canonical_message, chat_for
 from chat.sql import ChatHeader
 
@@ -50,6 +57,7 @@ def message_send(
     payload: Any = None,
     attachments: list[dict[str, Any]] | None = None,
     client_id: str | None = None,
+    amends: UUID | None = None,
 ) -> Sent:
     """Store a message that passes every rule (`chat.rules`) and publish `MessageCreated`.
 
@@ -67,7 +75,9 @@ def message_send(
         attachments=attachments,
     )
     with transaction.atomic():
-        locked = Chat.objects.select_for_update().only("last_seq", "last_hash").get(pk=chat.chat_id)
+        locked = _lock(chat)
+        amended = _message_of(chat, amends, field="amends") if amends else None
+        check_amends(message_type=new.message_type, amended=amended)
         if client_id:
             stored = Message.objects.filter(
                 chat_id=chat.chat_id, sender=sender, client_id=client_id
@@ -75,6 +85,7 @@ def message_send(
             if stored is not None:
                 return Sent(MessageRow.of(stored, sender), created=False)
         locked.last_seq += 1
+        locked.rev += 1
         message = Message(
             chat_id=chat.chat_id,
             seq=locked.last_seq,
@@ -85,14 +96,97 @@ def message_send(
             attachments=new.attachments,
             client_id=client_id or None,
             created_at=timezone.now(),
+            rev=locked.rev,
+            amends=amended,
         )
         message.hash = locked.last_hash = link(locked.last_hash, canonical_message(message))
         message.save(force_insert=True)
-        locked.save(update_fields=["last_seq", "last_hash"])
+        locked.save(update_fields=["last_seq", "last_hash", "rev"])
         row = MessageRow.of(message, sender)
         publish(MessageCreated(chat.appointment_id, chat.chat_id, row))
-    chat.last_seq = locked.last_seq
+    chat.last_seq, chat.rev = locked.last_seq, locked.rev
     return Sent(row, created=True)
+
+
+def message_edit(*, chat: ChatHeader, user: User, message_id: UUID, content: str) -> MessageRow:
+    """Correct a text message; the text it replaces stays in the record as a revision."""
+    with transaction.atomic():
+        locked = _lock(chat)
+        message = _message_of(chat, message_id)
+        now = timezone.now()
+        corrected = check_edit(chat=chat, message=message, user=user, content=content, now=now)
+        MessageRevision.objects.create(
+            message=message,
+            change=MessageRevision.Change.EDITED,
+            content=message.content,
+            changed_by=user,
+            changed_at=now,
+        )
+        message.content, message.edited_at = corrected, now
+        return _changed(chat, locked, message, "edited", ["content", "edited_at"])
+
+
+def message_retract(*, chat: ChatHeader, user: User, message_id: UUID) -> MessageRow:
+    """Take a message back: participants see that it was removed; the record keeps it."""
+    with transaction.atomic():
+        locked = _lock(chat)
+        message = _message_of(chat, message_id)
+        now = timezone.now()
+        check_change(chat=chat, message=message, user=user, now=now)
+        MessageRevision.objects.create(
+            message=message,
+            change=MessageRevision.Change.RETRACTED,
+            content=message.content,
+            changed_by=user,
+            changed_at=now,
+        )
+        message.retracted_at = now
+        return _changed(chat, locked, message, "retracted", ["retracted_at"])
+
+
+def prescription_acknowledge(*, chat: ChatHeader, user: User, message_id: UUID) -> MessageRow:
+    """Record that the pet parent has read and understood a prescription; once is enough."""
+    with transaction.atomic():
+        locked = _lock(chat)
+        message = _message_of(chat, message_id)
+        check_acknowledge(chat=chat, message=message, user=user)
+        if message.acknowledged_at is not None:
+            return MessageRow.of(message, message.sender)
+        message.acknowledged_at, message.acknowledged_by = timezone.now(), user
+        return _changed(
+            chat, locked, message, "acknowledged", ["acknowledged_at", "acknowledged_by"]
+        )
+
+
+def _lock(chat: ChatHeader) -> Chat:
+    """The chat row, locked: every change to a chat takes its turn here."""
+    return (
+        Chat.objects.select_for_update().only("last_seq", "last_hash", "rev").get(pk=chat.chat_id)
+    )
+
+
+def _message_of(chat: ChatHeader, message_id: UUID, field: str = "messageId") -> Message:
+    message = (
+        Message.objects.select_related("sender", "amends", "acknowledged_by")
+        .filter(pk=message_id, chat_id=chat.chat_id)
+        .first()
+    )
+    if message is None:
+        raise MessageNotFound(field)
+    return message
+
+
+def _changed(
+    chat: ChatHeader, locked: Chat, message: Message, change: str, fields: list[str]
+) -> MessageRow:
+    locked.rev += 1
+    locked.save(update_fields=["rev"])
+    message.rev = locked.rev
+    message.save(update_fields=[*fields, "rev", "updated_at"])
+    row = MessageRow.of(message, message.sender)
+    publish(MessageChanged(chat.appointment_id, chat.chat_id, row, change))
+    chat.rev = locked.rev
+    return row
 
 
 def chat_mark_read(*, chat: ChatHeader, user: User, up_to_seq: int) -> bool:

@@ -17,6 +17,8 @@ def iso_utc(moment: datetime) -> str:
 
 
 def message_json(row: MessageRow, *, is_read: bool) -> dict[str, Any]:
+    """A message as its participants see it: a retracted one keeps only that it was removed."""
+    retracted = row.retracted_at is not None
     message = {
         "_id": str(row.id),
         "seq": row.seq,
@@ -24,17 +26,26 @@ def message_json(row: MessageRow, *, is_read: bool) -> dict[str, Any]:
         "senderName": row.sender_name,
         "senderInitials": initials(row.sender_name),
         "senderImage": row.sender_image_url or None,
-        "content": row.content,
+        "content": "" if retracted else row.content,
         "messageType": row.message_type,
         "isRead": is_read,
         "isDelivered": True,  # the server has stored it
         "createdAt": iso_utc(row.created_at),
         "updatedAt": iso_utc(row.updated_at),
+        "editedAt": iso_utc(row.edited_at) if row.edited_at else None,
+        "retractedAt": iso_utc(row.retracted_at) if retracted else None,
     }
+    if retracted:
+        return message
     if row.payload:
         message["payload"] = row.payload
     if row.attachments:
         message["attachments"] = row.attachments
+    if row.amends_id:
+        message["amends"] = {"_id": str(row.amends_id), "seq": row.amends_seq}
+    if row.message_type == "prescription":
+        message["acknowledgedAt"] = iso_utc(row.acknowledged_at) if row.acknowledged_at else None
+        message["acknowledgedBy"] = row.acknowledged_by_name
     return message
 
 
@@ -69,12 +80,16 @@ def payload_fields_json() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def chat_page_json(chat: ChatHeader, user: User, page: MessagePage) -> dict[str, Any]:
+def chat_page_json(
+    chat: ChatHeader, user: User, page: MessagePage, changed: list[MessageRow]
+) -> dict[str, Any]:
     """The messages GET's answer: the seed's shape plus the cursors a client pages and polls by."""
     return {
         "messages": messages_json(page.rows, chat),
+        "changed": messages_json(changed, chat),
         "appointment": appointment_json(chat),
         "lastSeq": chat.last_seq,
+        "rev": chat.rev,
         "hasMore": page.has_more,
         "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
     }

@@ -30,6 +30,7 @@ class ChatHeader:
     appointment_id: UUID
     status: str
     starts_at: datetime
+    ends_at: datetime
     pet_name: str
     pet_parent_id: UUID
     pet_parent_name: str
@@ -37,6 +38,8 @@ class ChatHeader:
     veterinarian_name: str
     chat_id: int | None
     last_seq: int
+    rev: int
+    reopened_until: datetime | None
     read_seqs: dict[UUID, int] = field(default_factory=dict)
 
     def reader_of(self, sender_id: UUID) -> UUID:
@@ -67,12 +70,14 @@ def _chat_header_sql() -> str:
 
     return f"""
         SELECT a.{_column(a, "id")}, a.{_column(a, "status")}, a.{_column(a, "starts_at")},
+               a.{_column(a, "starts_at")} + a.{_column(a, "duration")},
                pet.{_column(p, "name")},
                a.{_column(a, "pet_parent")}, parent.{_column(u, "name")},
                parent.{_column(u, "email")},
                a.{_column(a, "veterinarian")}, vet.{_column(u, "name")},
                vet.{_column(u, "email")},
-               c.{_column(c, "id")}, c.{_column(c, "last_seq")},
+               c.{_column(c, "id")}, c.{_column(c, "last_seq")}, c.{_column(c, "rev")},
+               c.{_column(c, "reopened_until")},
                {cursor_of("pet_parent")}, {cursor_of("veterinarian")}
         FROM {_table(a)} a
         JOIN {_table(p)} pet ON pet.{_column(p, "id")} = a.{_column(a, "pet")}
@@ -90,12 +95,14 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    (pk, status, starts_at, pet_name, parent_id, parent_name, parent_email, vet_id, vet_name,
-     vet_email, chat_id, last_seq, parent_read, vet_read) = row  # fmt: skip
+    (pk, status, starts_at, ends_at, pet_name, parent_id, parent_name, parent_email, vet_id,
+     vet_name, vet_email, chat_id, last_seq, rev, reopened_until, parent_read,
+     vet_read) = row  # fmt: skip
     return ChatHeader(
         appointment_id=pk,
         status=status,
         starts_at=starts_at,
+        ends_at=ends_at,
         pet_name=pet_name,
         pet_parent_id=parent_id,
         pet_parent_name=display_name(parent_name, parent_email),
@@ -103,5 +110,7 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
         veterinarian_name=display_name(vet_name, vet_email),
         chat_id=chat_id,
         last_seq=last_seq or 0,
+        rev=rev or 0,
+        reopened_until=reopened_until,
         read_seqs={parent_id: parent_read, vet_id: vet_read},
     )

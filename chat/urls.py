@@ -1,8 +1,14 @@
 from django.urls import path
 
-from chat.api import ChatTestApi, MessagesApi
+from chat.api import AcknowledgementApi, ChatTestApi, MessageApi, MessagesApi
 
 api_urlpatterns = [
     path("appointment-chat/messages", MessagesApi.as_view(), name="chat_messages"),
+    path("appointment-chat/messages/<uuid:message_id>", MessageApi.as_view(), name="chat_message"),
+    path(
+        "appointment-chat/messages/<uuid:message_id>/acknowledgement",
+        AcknowledgementApi.as_view(),
+        name="chat_acknowledgement",
+    ),
     path("appointment-chat/test", ChatTestApi.as_view(), name="chat_test"),
 ]

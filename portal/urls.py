@@ -15,4 +15,9 @@ urlpatterns = [
         "appointments/<uuid:appointment_id>/", views.appointment_detail, name="appointment_detail"
     ),
     path("appointments/<uuid:appointment_id>/messages/", views.send_message, name="chat_send"),
+    path(
+        "appointments/<uuid:appointment_id>/messages/<uuid:message_id>/acknowledgement/",
+        views.acknowledge_prescription,
+        name="chat_acknowledge",
+    ),
 ]

@@ -19,7 +19,7 @@ from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
 from chat.selectors import unread_counts
-from chat.services import access_chat, message_send
+from chat.services import access_chat, message_send, prescription_acknowledge
 from vetchat.errors import DomainError
 from vetchat.http import status_of
 
@@ -85,6 +85,17 @@ def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
         appointment = access_appointment(user=request.user, appointment_id=appointment_id)
         return render_detail(request, appointment, draft=draft, error=error)
     return redirect(reverse("appointment_detail", args=[appointment_id]) + "#chat-end")
+
+
+@login_required
+@require_POST
+def acknowledge_prescription(
+    request: HttpRequest, appointment_id: UUID, message_id: UUID
+) -> HttpResponse:
+    """The pet parent's "I have read and understood" on a prescription, without JavaScript."""
+    chat = access_chat(user=request.user, appointment_id=appointment_id)
+    prescription_acknowledge(chat=chat, user=request.user, message_id=message_id)
+    return redirect(reverse("appointment_detail", args=[appointment_id]) + f"#m-{message_id}")
 
 
 def form_draft(post: Any) -> dict[str, Any]:

@@ -91,3 +91,27 @@ def test_messages_cannot_be_changed_or_deleted_in_the_admin(client_for, staff, a
     delete = client.post(f"/admin/chat/message/{message.id}/delete/", {"post": "yes"})
     assert delete.status_code == HTTPStatus.FORBIDDEN
     assert Message.objects.get(pk=message.id).content == "record"
+
+
+def test_staff_see_every_version_of_an_edited_message(client_for, staff, appointment):
+    message = send_message(appointment.pet_parent, appointment, "first words")
+    edited = client_for(appointment.pet_parent).patch(
+        f"/api/appointment-chat/messages/{message.id}",
+        {"content": "second words"},
+        content_type="application/json",
+    )
+    assert edited.status_code == HTTPStatus.OK
+    page = client_for(staff).get(f"/admin/chat/message/{message.id}/change/").text
+    assert "first words" in page and "second words" in page
+
+
+def test_staff_reopen_a_closed_chat_from_the_admin(client_for, staff, appointment):
+    send_message(appointment.pet_parent, appointment, "hello")
+    chat = Chat.objects.get()
+    response = client_for(staff).post(
+        "/admin/chat/chat/",
+        {"action": "reopen_for_follow_up", "_selected_action": [chat.pk]},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    chat.refresh_from_db()
+    assert chat.reopened_until is not None and chat.reopened_until > timezone.now()

@@ -1,6 +1,7 @@
 """Settings for vetchat. Everything that differs between machines comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -157,6 +158,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "vetchat <norep
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+
+# The clinic's chat rules: how long a sender may correct or retract a message, and how long a
+# completed appointment's chat stays open for follow-up questions.
+VETCHAT_EDIT_WINDOW = timedelta(minutes=int(os.environ.get("VETCHAT_EDIT_WINDOW_MINUTES", "15")))
+VETCHAT_FOLLOW_UP = timedelta(days=int(os.environ.get("VETCHAT_FOLLOW_UP_DAYS", "7")))
 USE_I18N = True
 USE_TZ = True
 

@@ -26,7 +26,15 @@ def test_get_messages_matches_the_seed_example_field_by_field(
     # then the body has the seed's shape, plus seq, lastSeq and hasMore
     assert response.status_code == HTTPStatus.OK
     body = response.json()
-    assert set(body) == {"messages", "appointment", "lastSeq", "hasMore", "otherLastReadSeq"}
+    assert set(body) == {
+        "messages",
+        "changed",
+        "appointment",
+        "lastSeq",
+        "rev",
+        "hasMore",
+        "otherLastReadSeq",
+    }
     (message,) = body["messages"]
     assert set(message) == {
         "_id",
@@ -41,6 +49,8 @@ def test_get_messages_matches_the_seed_example_field_by_field(
         "isDelivered",
         "createdAt",
         "updatedAt",
+        "editedAt",
+        "retractedAt",
     }
     assert UUID.match(message["_id"])
     assert message["seq"] == 1

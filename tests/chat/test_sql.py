@@ -23,6 +23,7 @@ def header_by_orm(appointment_id) -> ChatHeader:
         appointment_id=appointment.pk,
         status=appointment.status,
         starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
         pet_name=appointment.pet.name,
         pet_parent_id=parent.pk,
         pet_parent_name=display_name(parent.name, parent.email),
@@ -30,6 +31,8 @@ def header_by_orm(appointment_id) -> ChatHeader:
         veterinarian_name=display_name(vet.name, vet.email),
         chat_id=chat.pk if chat else None,
         last_seq=chat.last_seq if chat else 0,
+        rev=chat.rev if chat else 0,
+        reopened_until=chat.reopened_until if chat else None,
         read_seqs={parent.pk: cursors.get(parent.pk, 0), vet.pk: cursors.get(vet.pk, 0)},
     )
 

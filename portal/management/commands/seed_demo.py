@@ -47,7 +47,7 @@ DEMO_APPOINTMENTS = [
         "biscuit-past",
         "Biscuit",
         "vet@example.com",
-        -20,
+        -3,  # completed, and still open for follow-up questions
         time(15, 0),
         Appointment.Status.COMPLETED,
         "Ear infection follow-up.",
