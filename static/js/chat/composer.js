@@ -149,13 +149,13 @@ export class Composer {
     const draft = this.values();
     const body = this.body(draft);
     if (!body.content && !(body.payload && Object.keys(body.payload).length)) {
-      this.showErrors({ content: "Write a message before sending." });
+      this.showErrors("Write a message before sending.");
       this.textarea.focus();
       return;
     }
     if (body.content.length > this.data.maxLength) {
       const max = this.data.maxLength.toLocaleString();
-      this.showErrors({ content: `Messages can be at most ${max} characters.` });
+      this.showErrors(`Messages can be at most ${max} characters.`);
       return;
     }
     const node = this.view.showPending(this.pendingMessage(body));
@@ -186,27 +186,26 @@ export class Composer {
 
   showRefusal(reply) {
     const error = reply && reply.error;
-    if (!error) {
-      this.showErrors({ content: "The message could not be sent." });
-      return;
-    }
-    const fields = error.fields && Object.keys(error.fields).length ? error.fields : null;
-    this.showErrors(fields || { content: error.message });
+    if (!error) this.showErrors("The message could not be sent.");
+    else this.showErrors(error.message, error.fields || {});
   }
 
-  // Each error beside its field: the payload's in the fieldset on show, the type's under the
-  // type choice, and the content's, the attachments' and any other under the textarea.
-  showErrors(fields) {
-    const general = [];
+  // As the page shows a refusal of the plain form: the payload's error in the fieldset on show,
+  // the type's under the type choice, and under the textarea the refusal's message (unless a
+  // field beside already says it) with the content's, the attachments' and any other field's.
+  showErrors(message, fields = {}) {
+    const beside = [];
+    const below = [];
     for (const [name, value] of Object.entries(fields)) {
       const text = Array.isArray(value) ? value.join(" ") : String(value);
       const field = name.split(".")[0];
-      if (field === "payload" && this.showPayloadError(text)) continue;
-      if (field === "messageType" && this.showKindError(text)) continue;
-      general.push(text);
+      if (field === "payload" && this.showPayloadError(text)) beside.push(text);
+      else if (field === "messageType" && this.showKindError(text)) beside.push(text);
+      else below.push(text);
     }
-    this.error.textContent = general.join(" ");
-    this.error.hidden = !general.length;
+    if (!beside.includes(message) && !below.includes(message)) below.unshift(message);
+    this.error.textContent = below.join(" ");
+    this.error.hidden = !below.length;
   }
 
   showPayloadError(text) {
