@@ -244,6 +244,78 @@ def test_connection_problems_are_shown_and_clear_by_themselves(
     expect(notice).to_be_hidden(timeout=12_000)
 
 
+def hide_the_tab(page, hidden: bool) -> None:
+    state = "hidden" if hidden else "visible"
+    page.evaluate(
+        f"""() => {{
+            Object.defineProperty(document, "visibilityState", {{
+                value: "{state}", configurable: true,
+            }});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }}"""
+    )
+
+
+def test_nothing_is_read_while_the_tab_is_hidden(page_for, live_server, appointment, parent, vet):
+    parent_page, vet_page = page_for(parent), page_for(vet)
+    parent_page.goto(chat_url(live_server, appointment))
+    vet_page.goto(chat_url(live_server, appointment))
+
+    # given the vet's tab is in the background
+    hide_the_tab(vet_page, hidden=True)
+    send_text(parent_page, "Is he allowed to walk on it?")
+
+    # the message shows in the hidden tab, but the parent is not told it was read
+    expect(vet_page.locator(".message.theirs .content")).to_have_text(
+        "Is he allowed to walk on it?", timeout=SEEN_WITHIN_MS
+    )
+    vet_page.wait_for_timeout(SEEN_WITHIN_MS)  # one more poll of the parent's
+    expect(parent_page.locator(".message.mine .receipt")).to_have_text("Sent")
+
+    # when the vet comes back to the tab, it is read
+    hide_the_tab(vet_page, hidden=False)
+    expect(parent_page.locator(".message.mine .receipt")).to_have_text(
+        "Read", timeout=SEEN_WITHIN_MS
+    )
+    expect(vet_page.locator(".message")).to_have_count(1)
+    assert parent_page.js_errors == [] and vet_page.js_errors == []
+
+
+def test_a_message_arriving_while_scrolled_up_is_offered_not_forced(
+    page_for, live_server, appointment, parent, vet
+):
+    for number in range(1, 41):
+        send_message(vet, appointment, f"note {number}")
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    log = page.locator(".chat-log")
+    log.evaluate("log => { log.scrollTop = 0; }")
+
+    send_message(vet, appointment, "Results are in")
+
+    button = page.get_by_role("button", name="New messages ↓")
+    expect(button).to_be_visible(timeout=SEEN_WITHIN_MS)
+    assert log.evaluate("log => log.scrollTop") == 0
+    expect(page.locator("#chat-announcer")).to_have_text(
+        "New message from Dr. Jane Foster: Results are in"
+    )
+    button.click()
+    expect(button).to_be_hidden()
+    expect(page.locator(".message .content").last).to_be_in_viewport()
+
+
+def test_a_session_that_ended_sends_the_reader_to_sign_in(
+    page_for, live_server, appointment, parent
+):
+    from django.contrib.sessions.models import Session
+
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    Session.objects.all().delete()  # signed out elsewhere, or expired
+
+    page.wait_for_url(re.compile(r"/accounts/login/"), timeout=SEEN_WITHIN_MS)
+
+
 def test_load_earlier_messages_brings_back_history_in_order(
     page_for, live_server, appointment, parent, vet
 ):
@@ -254,9 +326,16 @@ def test_load_earlier_messages_brings_back_history_in_order(
     contents = page.locator(".message .content")
     expect(contents).to_have_count(50)
 
+    # the reader, scrolled up to the button, stays on what they were reading while history is
+    # put above it
+    page.locator(".chat-log").evaluate("log => { log.scrollTop = 0; }")
+    first_shown = page.locator(".message .content", has_text=re.compile("^note 71$"))
+    top_before = first_shown.evaluate("node => node.getBoundingClientRect().top")
     button = page.get_by_role("button", name="Load earlier messages")
     button.click()
     expect(contents).to_have_count(100)
+    top_after = first_shown.evaluate("node => node.getBoundingClientRect().top")
+    assert abs(top_after - top_before) < 2
     button.click()
     expect(contents).to_have_count(120)
     expect(button).to_be_hidden()
