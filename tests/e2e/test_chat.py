@@ -125,7 +125,7 @@ def test_a_refused_send_puts_the_text_back(page_for, live_server, parent, vet):
 
 
 def test_a_refused_prescription_shows_why_in_its_fieldset_and_keeps_what_was_typed(
-    page_for, live_server, appointment, vet
+    page_for, live_server, appointment, vet, artifacts
 ):
     page = page_for(vet)
     page.goto(chat_url(live_server, appointment))
@@ -148,6 +148,7 @@ def test_a_refused_prescription_shows_why_in_its_fieldset_and_keeps_what_was_typ
     expect(page.get_by_label("Your message")).to_have_value("Start tonight, with food.")
     expect(page.locator(".message")).to_have_count(0)
     assert not Message.objects.exists()
+    page.locator(".composer").screenshot(path=artifacts / "chat-refused-prescription.png")
 
     # with the medication it goes, and the error goes with it
     page.get_by_label("Medication").fill("Meloxicam")
@@ -392,6 +393,7 @@ def test_screenshot_of_the_chat(
     page = page_for(parent, width, height)
     page.goto(chat_url(live_server, appointment))
     expect(page.locator(".message")).to_have_count(4)
+    assert not re.search(r"\{[#%]|[#%]\}", page.locator("body").inner_text())  # no template leaks
     no_sideways_scroll = page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
