@@ -124,6 +124,115 @@ def test_a_refused_send_puts_the_text_back(page_for, live_server, parent, vet):
     expect(page.locator(".message")).to_have_count(0)
 
 
+def test_a_refused_prescription_shows_why_in_its_fieldset_and_keeps_what_was_typed(
+    page_for, live_server, appointment, vet, artifacts
+):
+    page = page_for(vet)
+    page.goto(chat_url(live_server, appointment))
+
+    # given a prescription without its medication
+    page.get_by_label("Prescription", exact=True).check()
+    page.get_by_label("Dose").fill("0.1 mg/kg")
+    page.get_by_label("Your message").fill("Start tonight, with food.")
+    # when it is sent
+    page.get_by_role("button", name="Send").click()
+
+    # then the server's reason is shown in the prescription's fieldset, and nothing is lost
+    fieldset = page.locator('.payload-fields[data-kind="prescription"]')
+    error = fieldset.locator(".field-error")
+    expect(error).to_contain_text("medication: This field is required.")
+    expect(fieldset).to_have_attribute("aria-describedby", "payload-error-prescription")
+    expect(page.locator(".composer-error")).to_be_hidden()
+    expect(page.get_by_label("Prescription", exact=True)).to_be_checked()
+    expect(page.get_by_label("Dose")).to_have_value("0.1 mg/kg")
+    expect(page.get_by_label("Your message")).to_have_value("Start tonight, with food.")
+    expect(page.locator(".message")).to_have_count(0)
+    assert not Message.objects.exists()
+    page.locator(".composer").screenshot(path=artifacts / "chat-refused-prescription.png")
+
+    # with the medication it goes, and the error goes with it
+    page.get_by_label("Medication").fill("Meloxicam")
+    page.get_by_role("button", name="Send").click()
+    card = page.locator(".message.mine.message-prescription")
+    expect(card.locator(".rx")).to_contain_text("Meloxicam")
+    expect(card.locator(".receipt")).to_have_text(re.compile("Sent|Read"))
+    expect(error).to_have_count(0)
+    expect(page.get_by_label("Dose")).to_have_value("")
+    assert page.js_errors == []
+
+
+def test_an_assessment_shows_its_findings_and_diagnosis_on_the_other_side(
+    page_for, live_server, appointment, parent, vet
+):
+    parent_page, vet_page = page_for(parent), page_for(vet)
+    parent_page.goto(chat_url(live_server, appointment))
+    vet_page.goto(chat_url(live_server, appointment))
+
+    vet_page.get_by_label("Assessment", exact=True).check()
+    vet_page.get_by_label("Findings").fill("Mild lameness of the left fore; no swelling.")
+    vet_page.get_by_label("Diagnosis").fill("Carpal sprain")
+    vet_page.get_by_role("button", name="Send").click()
+
+    card = parent_page.locator(".message.theirs.message-assessment")
+    expect(card).to_be_visible(timeout=SEEN_WITHIN_MS)
+    expect(card.locator(".card-label")).to_have_text("Assessment")
+    expect(card.locator(".content")).to_have_text("Carpal sprain")  # named by its diagnosis
+    expect(card.locator(".rx dt")).to_have_text(["Findings", "Diagnosis"])
+    expect(card.locator(".rx dd")).to_have_text(
+        ["Mild lameness of the left fore; no swelling.", "Carpal sprain"]
+    )
+    assert parent_page.js_errors == [] and vet_page.js_errors == []
+
+
+def test_a_message_arriving_live_looks_as_the_server_renders_it(
+    page_for, live_server, appointment, parent, vet, artifacts
+):
+    vet.image_url = f"{live_server.url}/static/favicon.svg"
+    vet.save()
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+
+    # one message rendered from the answer to its send, the others brought by polling
+    send_text(page, "Biscuit is limping & won't eat <much>")
+    expect(page.locator(".message.mine .receipt")).to_have_text(re.compile("Sent|Read"))
+    send_message(vet, appointment, "Can you send a photo?")
+    send_message(
+        vet,
+        appointment,
+        "",
+        message_type="assessment",
+        payload={"findings": "Swollen left carpus", "diagnosis": "Sprain"},
+    )
+    send_message(
+        vet,
+        appointment,
+        "Give it with food.",
+        message_type="prescription",
+        payload={"medication": "Meloxicam", "dose": "0.1 mg/kg", "duration": "5 days"},
+    )
+    for kind, name, content_type, size in [
+        ("image", "x-ray.svg", "image/svg+xml", 2_048),
+        ("video", "walking.mp4", "video/mp4", 3_500_000),
+        ("file", "report.pdf", "application/pdf", 1_234_567),
+    ]:
+        attachment = {"url": "/static/favicon.svg", "name": name, "contentType": content_type}
+        send_message(
+            vet, appointment, "", message_type=kind, attachments=[{**attachment, "size": size}]
+        )
+    messages = page.locator(".messages .message")
+    expect(messages).to_have_count(7, timeout=SEEN_WITHIN_MS)
+    live = page.locator(".messages").inner_html()
+
+    page.reload()
+    expect(messages).to_have_count(7)
+    served = page.locator(".messages").inner_html()
+
+    (artifacts / "chat-messages-live.html").write_text(live)
+    (artifacts / "chat-messages-served.html").write_text(served)
+    assert re.sub(r"\s+", "", live) == re.sub(r"\s+", "", served)
+    assert page.js_errors == []
+
+
 def test_connection_problems_are_shown_and_clear_by_themselves(
     page_for, live_server, appointment, parent
 ):
@@ -136,6 +245,78 @@ def test_connection_problems_are_shown_and_clear_by_themselves(
     expect(notice).to_be_hidden(timeout=12_000)
 
 
+def hide_the_tab(page, hidden: bool) -> None:
+    state = "hidden" if hidden else "visible"
+    page.evaluate(
+        f"""() => {{
+            Object.defineProperty(document, "visibilityState", {{
+                value: "{state}", configurable: true,
+            }});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }}"""
+    )
+
+
+def test_nothing_is_read_while_the_tab_is_hidden(page_for, live_server, appointment, parent, vet):
+    parent_page, vet_page = page_for(parent), page_for(vet)
+    parent_page.goto(chat_url(live_server, appointment))
+    vet_page.goto(chat_url(live_server, appointment))
+
+    # given the vet's tab is in the background
+    hide_the_tab(vet_page, hidden=True)
+    send_text(parent_page, "Is he allowed to walk on it?")
+
+    # the message shows in the hidden tab, but the parent is not told it was read
+    expect(vet_page.locator(".message.theirs .content")).to_have_text(
+        "Is he allowed to walk on it?", timeout=SEEN_WITHIN_MS
+    )
+    vet_page.wait_for_timeout(SEEN_WITHIN_MS)  # one more poll of the parent's
+    expect(parent_page.locator(".message.mine .receipt")).to_have_text("Sent")
+
+    # when the vet comes back to the tab, it is read
+    hide_the_tab(vet_page, hidden=False)
+    expect(parent_page.locator(".message.mine .receipt")).to_have_text(
+        "Read", timeout=SEEN_WITHIN_MS
+    )
+    expect(vet_page.locator(".message")).to_have_count(1)
+    assert parent_page.js_errors == [] and vet_page.js_errors == []
+
+
+def test_a_message_arriving_while_scrolled_up_is_offered_not_forced(
+    page_for, live_server, appointment, parent, vet
+):
+    for number in range(1, 41):
+        send_message(vet, appointment, f"note {number}")
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    log = page.locator(".chat-log")
+    log.evaluate("log => { log.scrollTop = 0; }")
+
+    send_message(vet, appointment, "Results are in")
+
+    button = page.get_by_role("button", name="New messages ↓")
+    expect(button).to_be_visible(timeout=SEEN_WITHIN_MS)
+    assert log.evaluate("log => log.scrollTop") == 0
+    expect(page.locator("#chat-announcer")).to_have_text(
+        "New message from Dr. Jane Foster: Results are in"
+    )
+    button.click()
+    expect(button).to_be_hidden()
+    expect(page.locator(".message .content").last).to_be_in_viewport()
+
+
+def test_a_session_that_ended_sends_the_reader_to_sign_in(
+    page_for, live_server, appointment, parent
+):
+    from django.contrib.sessions.models import Session
+
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    Session.objects.all().delete()  # signed out elsewhere, or expired
+
+    page.wait_for_url(re.compile(r"/accounts/login/"), timeout=SEEN_WITHIN_MS)
+
+
 def test_load_earlier_messages_brings_back_history_in_order(
     page_for, live_server, appointment, parent, vet
 ):
@@ -146,9 +327,16 @@ def test_load_earlier_messages_brings_back_history_in_order(
     contents = page.locator(".message .content")
     expect(contents).to_have_count(50)
 
+    # the reader, scrolled up to the button, stays on what they were reading while history is
+    # put above it
+    page.locator(".chat-log").evaluate("log => { log.scrollTop = 0; }")
+    first_shown = page.locator(".message .content", has_text=re.compile("^note 71$"))
+    top_before = first_shown.evaluate("node => node.getBoundingClientRect().top")
     button = page.get_by_role("button", name="Load earlier messages")
     button.click()
     expect(contents).to_have_count(100)
+    top_after = first_shown.evaluate("node => node.getBoundingClientRect().top")
+    assert abs(top_after - top_before) < 2
     button.click()
     expect(contents).to_have_count(120)
     expect(button).to_be_hidden()
@@ -205,6 +393,7 @@ def test_screenshot_of_the_chat(
     page = page_for(parent, width, height)
     page.goto(chat_url(live_server, appointment))
     expect(page.locator(".message")).to_have_count(4)
+    assert not re.search(r"\{[#%]|[#%]\}", page.locator("body").inner_text())  # no template leaks
     no_sideways_scroll = page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )

@@ -1,0 +1,245 @@
+// The composer: what the user is writing, kept as a draft, sent once however often it is retried,
+// and handed back with the server's reasons, each beside its field, when refused.
+
+const COUNTER_FROM = 9000;
+
+export class Composer {
+  constructor({ form, data, view, send, onSent, onSignedOut }) {
+    this.form = form;
+    this.data = data;
+    this.view = view;
+    this.send = send;
+    this.onSent = onSent;
+    this.onSignedOut = onSignedOut;
+    this.textarea = form.elements.content;
+    this.error = form.querySelector(".composer-error");
+    this.counter = form.querySelector(".counter");
+    // Per tab and per user: a medical draft must not outlive the tab on a shared clinic computer.
+    this.draftKey = `vetchat-draft-${data.me}-${data.appointmentId}`;
+
+    // A draft the server handed back with a refusal of the plain form comes first.
+    if (!this.hasText()) this.restore(this.storedDraft());
+    this.updateCounter();
+
+    form.addEventListener("submit", (event) => this.submit(event));
+    this.textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("input", (event) => {
+      if (event.target.name === "messageType") this.showFieldsOf(event.target.value);
+      this.saveDraft();
+      this.updateCounter();
+    });
+  }
+
+  kind() {
+    const checked = this.form.querySelector("input[name=messageType]:checked");
+    return checked ? checked.value : "text";
+  }
+
+  fieldsetOf(kind) {
+    return this.form.querySelector(`.payload-fields[data-kind="${kind}"]`);
+  }
+
+  showFieldsOf(kind) {
+    for (const fieldset of this.form.querySelectorAll(".payload-fields")) {
+      fieldset.hidden = fieldset.dataset.kind !== kind;
+    }
+  }
+
+  // What is typed, as typed: the draft to keep or to hand back.
+  values() {
+    const messageType = this.kind();
+    const fieldset = this.fieldsetOf(messageType);
+    const payload = {};
+    for (const input of fieldset ? fieldset.querySelectorAll("input[data-field]") : []) {
+      payload[input.dataset.field] = input.value;
+    }
+    return { content: this.textarea.value, messageType, payload: fieldset ? payload : null };
+  }
+
+  hasText() {
+    const { content, payload } = this.values();
+    return Boolean(content.trim() || Object.values(payload || {}).some((value) => value.trim()));
+  }
+
+  restore({ content = "", messageType = null, payload = null }) {
+    this.textarea.value = content;
+    const radio = messageType && this.form.querySelector(
+      `input[name=messageType][value="${CSS.escape(messageType)}"]`,
+    );
+    if (!radio) return;
+    radio.checked = true;
+    this.showFieldsOf(messageType);
+    for (const input of this.fieldsetOf(messageType)?.querySelectorAll("input[data-field]") || []) {
+      input.value = (payload && payload[input.dataset.field]) || "";
+    }
+  }
+
+  storedDraft() {
+    const stored = sessionStorage.getItem(this.draftKey);
+    if (!stored) return {};
+    try {
+      const draft = JSON.parse(stored);
+      if (draft && typeof draft.content === "string") return draft;
+    } catch (error) {
+      // a draft kept as plain text
+    }
+    return { content: stored };
+  }
+
+  saveDraft() {
+    if (this.hasText()) sessionStorage.setItem(this.draftKey, JSON.stringify(this.values()));
+    else sessionStorage.removeItem(this.draftKey);
+  }
+
+  clear() {
+    this.textarea.value = "";
+    for (const input of this.form.querySelectorAll(".payload-fields input")) input.value = "";
+    sessionStorage.removeItem(this.draftKey);
+    this.updateCounter();
+  }
+
+  updateCounter() {
+    const length = this.textarea.value.length;
+    const max = this.data.maxLength;
+    this.counter.hidden = length < COUNTER_FROM;
+    this.counter.textContent = `${length.toLocaleString()} / ${max.toLocaleString()} characters`;
+    this.counter.classList.toggle("over", length > max);
+  }
+
+  // The request body, with a clientId that every retry of this message reuses.
+  body(draft) {
+    const body = {
+      appointmentId: this.data.appointmentId,
+      content: draft.content.trim(),
+      messageType: draft.messageType,
+      attachments: [],
+      clientId: crypto.randomUUID(),
+    };
+    if (draft.payload) {
+      body.payload = {};
+      for (const [name, value] of Object.entries(draft.payload)) {
+        if (value.trim()) body.payload[name] = value.trim();
+      }
+    }
+    return body;
+  }
+
+  pendingMessage(body) {
+    return {
+      senderId: this.data.me,
+      senderName: this.data.myName,
+      senderInitials: this.data.myInitials,
+      senderImage: this.data.myImage || null,
+      content: body.content,
+      messageType: body.messageType,
+      payload: body.payload,
+      createdAt: new Date().toISOString(),
+      isRead: false,
+    };
+  }
+
+  submit(event) {
+    event.preventDefault();
+    this.clearErrors();
+    const draft = this.values();
+    const body = this.body(draft);
+    if (!body.content && !(body.payload && Object.keys(body.payload).length)) {
+      this.showErrors("Write a message before sending.");
+      this.textarea.focus();
+      return;
+    }
+    if (body.content.length > this.data.maxLength) {
+      const max = this.data.maxLength.toLocaleString();
+      this.showErrors(`Messages can be at most ${max} characters.`);
+      return;
+    }
+    const node = this.view.showPending(this.pendingMessage(body));
+    this.clear();
+    this.deliver(body, node, draft);
+  }
+
+  async deliver(body, node, draft) {
+    this.view.sending(node);
+    const { ok, status, reply } = await this.send(body);
+    if (ok) {
+      this.onSent(reply.message, node);
+      return;
+    }
+    if (status >= 400 && status < 500 && status !== 429) {
+      // Refused for a reason retrying cannot fix: everything typed goes back to the composer.
+      this.view.dropped(node);
+      this.clearErrors();
+      this.restore(draft);
+      this.saveDraft();
+      this.updateCounter();
+      this.showRefusal(reply);
+      if (status === 401) this.onSignedOut();
+      return;
+    }
+    this.view.failed(node, () => this.deliver(body, node, draft)); // same clientId: never doubled
+  }
+
+  showRefusal(reply) {
+    const error = reply && reply.error;
+    if (!error) this.showErrors("The message could not be sent.");
+    else this.showErrors(error.message, error.fields || {});
+  }
+
+  // As the page shows a refusal of the plain form: the payload's error in the fieldset on show,
+  // the type's under the type choice, and under the textarea the refusal's message (unless a
+  // field beside already says it) with the content's, the attachments' and any other field's.
+  showErrors(message, fields = {}) {
+    const beside = [];
+    const below = [];
+    for (const [name, value] of Object.entries(fields)) {
+      const text = Array.isArray(value) ? value.join(" ") : String(value);
+      const field = name.split(".")[0];
+      if (field === "payload" && this.showPayloadError(text)) beside.push(text);
+      else if (field === "messageType" && this.showKindError(text)) beside.push(text);
+      else below.push(text);
+    }
+    if (!beside.includes(message) && !below.includes(message)) below.unshift(message);
+    this.error.textContent = below.join(" ");
+    this.error.hidden = !below.length;
+  }
+
+  showPayloadError(text) {
+    const kind = this.kind();
+    const fieldset = this.fieldsetOf(kind);
+    if (!fieldset || fieldset.hidden) return false;
+    const error = fieldError(text);
+    error.id = `payload-error-${kind}`;
+    fieldset.append(error);
+    fieldset.setAttribute("aria-describedby", error.id);
+    return true;
+  }
+
+  showKindError(text) {
+    const kinds = this.form.querySelector("fieldset.kind");
+    if (!kinds) return false;
+    kinds.after(fieldError(text));
+    return true;
+  }
+
+  clearErrors() {
+    this.error.textContent = "";
+    this.error.hidden = true;
+    for (const error of this.form.querySelectorAll(".field-error")) error.remove();
+    for (const fieldset of this.form.querySelectorAll(".payload-fields[aria-describedby]")) {
+      fieldset.removeAttribute("aria-describedby");
+    }
+  }
+}
+
+function fieldError(text) {
+  const error = document.createElement("p");
+  error.className = "field-error";
+  error.setAttribute("role", "alert");
+  error.textContent = text;
+  return error;
+}

@@ -1,0 +1,74 @@
+// The live chat box of the appointment page: wires the store, the view, the composer and a
+// transport together. The page's data comes from the server through json_script ("chat-data").
+
+import { Composer } from "./composer.js";
+import { ChatStore } from "./store.js";
+import { HttpTransport } from "./transport.js";
+import { ChatView } from "./view.js";
+
+const data = JSON.parse(document.getElementById("chat-data").textContent);
+const root = document.getElementById("chat");
+const form = root.querySelector(".composer");
+
+function csrfToken() {
+  const input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+  if (input) return input.value;
+  const cookie = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
+  return cookie ? decodeURIComponent(cookie.split("=")[1]) : "";
+}
+
+const reading = () => document.visibilityState === "visible";
+const signedOut = () => window.location.reload(); // the page sends the reader to sign in
+
+const view = new ChatView(root, data);
+const store = new ChatStore(data);
+store.add(view.shownMessages());
+
+const transport = new HttpTransport({
+  apiUrl: data.apiUrl,
+  appointmentId: data.appointmentId,
+  csrfToken,
+  // Nothing is marked read while the tab is hidden; what arrived meanwhile is fetched again,
+  // as read, once it is seen.
+  cursor: () => ({ after: store.resumeAfter({ reading: reading() }), markRead: reading() }),
+});
+transport.onMessages((messages, { read }) => view.append(store.receive(messages, { read })));
+transport.onReadUpTo((seq) => {
+  if (store.readUpTo(seq)) view.markReadUpTo(seq);
+});
+transport.onStatus((status) => view.setConnection(status));
+transport.onSignedOut(signedOut);
+
+document.addEventListener("visibilitychange", () => {
+  if (reading()) transport.refresh();
+});
+
+view.onLoadEarlier(async () => {
+  view.setHistory({ loading: true });
+  try {
+    const page = await transport.fetchBefore(store.oldestSeq, { limit: data.pageSize });
+    view.prepend(store.receiveOlder(page.messages));
+    view.markReadUpTo(store.otherLastReadSeq);
+    view.setHistory({ hasMore: page.hasMore });
+  } catch (error) {
+    view.setHistory({ failed: true });
+  }
+});
+
+if (form) {
+  new Composer({
+    form,
+    data,
+    view,
+    send: (body) => transport.send(body),
+    onSent: (message, node) => {
+      const [fresh] = store.add([message]);
+      view.confirmed(node, fresh);
+      transport.refresh(); // whatever arrived meanwhile, and this message's place among it
+    },
+    onSignedOut: signedOut,
+  });
+}
+
+view.scrollToBottom();
+transport.start();

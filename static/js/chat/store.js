@@ -1,0 +1,74 @@
+// What the chat box knows, apart from the page: the messages it holds by seq, and the cursors a
+// transport resumes from. A message that arrives twice (by a poll and as the answer to its own
+// send, or by two overlapping fetches) is kept, and so shown, once.
+
+export class ChatStore {
+  constructor({ lastSeq, oldestSeq, otherLastReadSeq }) {
+    // The newest seq fetched by polling: the next poll asks for what came after it. A sent
+    // message's own seq never moves it, or a message the other side sent just before would
+    // be skipped.
+    this.lastSeq = lastSeq;
+    // The oldest seq held: the next page of history is fetched before it.
+    this.oldestSeq = oldestSeq;
+    // The other participant has read this user's messages up to this seq.
+    this.otherLastReadSeq = otherLastReadSeq;
+    // While the tab is hidden messages are shown but not marked read; this is the seq after
+    // which they were, so they can be fetched again, as read, once the tab is seen.
+    this.unreadAfter = null;
+    this.bySeq = new Map();
+    this.ids = new Set();
+  }
+
+  has(message) {
+    return this.ids.has(message._id) || (message.seq != null && this.bySeq.has(message.seq));
+  }
+
+  // Keeps the messages not held yet and returns them, oldest first.
+  add(messages) {
+    const fresh = [];
+    for (const message of messages) {
+      if (this.has(message)) continue;
+      this.ids.add(message._id);
+      if (message.seq != null) this.bySeq.set(message.seq, message);
+      fresh.push(message);
+    }
+    return fresh.sort((a, b) => a.seq - b.seq);
+  }
+
+  // Where the next poll starts, and whether what it brings counts as read.
+  resumeAfter({ reading }) {
+    return reading && this.unreadAfter !== null ? this.unreadAfter : this.lastSeq;
+  }
+
+  // A page of newer messages, oldest first; `read` when the server marked them read as it
+  // answered. Returns the ones not held yet.
+  receive(messages, { read }) {
+    const last = messages.length ? messages[messages.length - 1].seq : null;
+    if (read) {
+      this.unreadAfter = last !== null && last < this.lastSeq ? last : null;
+    } else if (last !== null && this.unreadAfter === null) {
+      this.unreadAfter = this.lastSeq;
+    }
+    if (last !== null) {
+      this.lastSeq = Math.max(this.lastSeq, last);
+      if (this.oldestSeq === null) this.oldestSeq = messages[0].seq;
+    }
+    return this.add(messages);
+  }
+
+  // A page of history, oldest first. Returns the ones not held yet.
+  receiveOlder(messages) {
+    if (messages.length) {
+      const first = messages[0].seq;
+      this.oldestSeq = this.oldestSeq === null ? first : Math.min(this.oldestSeq, first);
+    }
+    return this.add(messages);
+  }
+
+  // Returns whether the other participant's read cursor moved.
+  readUpTo(seq) {
+    if (seq <= this.otherLastReadSeq) return false;
+    this.otherLastReadSeq = seq;
+    return true;
+  }
+}

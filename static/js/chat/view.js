@@ -1,0 +1,328 @@
+// The chat box on the page: how a message looks, day separators, receipts, scrolling and what a
+// screen reader hears. User text only ever reaches the page through textContent.
+
+const NEAR_BOTTOM_PX = 80;
+const PREVIEW_CHARS = 140;
+
+// Dates and times as the server writes them (Django's "l j F Y" and "H:i"), in the clinic's
+// time zone, so a message looks the same whether it came with the page or arrived later.
+function clinicClock(timeZone) {
+  const parts = (format, date) =>
+    Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
+  const time = new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone,
+  });
+  const day = new Intl.DateTimeFormat("en-GB", {
+    weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone,
+  });
+  const isoDay = new Intl.DateTimeFormat("en-GB", {
+    year: "numeric", month: "2-digit", day: "2-digit", timeZone,
+  });
+  return {
+    time(date) {
+      const { hour, minute } = parts(time, date);
+      return `${hour}:${minute}`;
+    },
+    day(date) {
+      const { weekday, day: number, month, year } = parts(day, date);
+      return `${weekday} ${number} ${month} ${year}`;
+    },
+    // YYYY-MM-DD, as the server marks its separators.
+    dayKey(date) {
+      const { year, month, day: number } = parts(isoDay, date);
+      return `${year}-${month}-${number}`;
+    },
+  };
+}
+
+// As Django's filesizeformat writes it, non-breaking space included.
+function humanSize(bytes) {
+  if (bytes < 1024) return `${bytes}\u00a0${bytes === 1 ? "byte" : "bytes"}`;
+  const units = ["KB", "MB", "GB", "TB", "PB"];
+  let size = bytes / 1024;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024;
+    unit += 1;
+  }
+  return `${size.toFixed(1)}\u00a0${units[unit]}`;
+}
+
+function attachmentNode(kind, attachment) {
+  const item = document.createElement("li");
+  if (kind === "image") {
+    const link = document.createElement("a");
+    link.href = attachment.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    const image = document.createElement("img");
+    image.className = "thumb";
+    image.src = attachment.url;
+    image.alt = attachment.name;
+    image.loading = "lazy";
+    link.append(image);
+    item.append(link);
+  } else if (kind === "video") {
+    const video = document.createElement("video");
+    video.controls = true;
+    video.preload = "metadata";
+    video.src = attachment.url;
+    video.setAttribute("aria-label", attachment.name);
+    item.append(video);
+  } else {
+    const link = document.createElement("a");
+    link.className = "file";
+    link.href = attachment.url;
+    link.download = "";
+    link.textContent = attachment.name;
+    const size = document.createElement("span");
+    size.className = "muted";
+    size.textContent = `(${humanSize(attachment.size)})`;
+    item.append(link, " ", size);
+  }
+  return item;
+}
+
+function setReceipt(node, text, read) {
+  const receipt = node.querySelector(".receipt");
+  receipt.textContent = text;
+  receipt.classList.toggle("read", read);
+  return receipt;
+}
+
+export class ChatView {
+  constructor(root, data) {
+    this.data = data;
+    this.clock = clinicClock(data.timeZone);
+    this.log = root.querySelector(".chat-log");
+    this.list = root.querySelector(".messages");
+    this.empty = root.querySelector(".chat-empty");
+    this.template = document.getElementById("message-template");
+    this.notice = root.querySelector(".connection-notice");
+    this.announcer = document.getElementById("chat-announcer");
+    this.newMessagesButton = root.querySelector(".new-messages");
+    this.loadEarlierRow = root.querySelector(".load-earlier-row");
+    this.loadEarlierButton = root.querySelector(".load-earlier");
+
+    this.newMessagesButton.addEventListener("click", () => this.scrollToBottom());
+    this.log.addEventListener("scroll", () => {
+      if (this.isNearBottom()) this.newMessagesButton.hidden = true;
+    });
+  }
+
+  // The one way a message becomes an element: the <template> markup, filled in, with the parts
+  // this message has no use for taken out, so it matches the server's _message.html.
+  render(message, { mine }) {
+    const node = this.template.content.firstElementChild.cloneNode(true);
+    node.classList.add(`message-${message.messageType}`, mine ? "mine" : "theirs");
+    if (message.seq != null) node.dataset.seq = message.seq;
+    if (message._id) node.dataset.id = message._id;
+
+    const avatar = node.querySelector(".avatar");
+    if (message.senderImage) {
+      const image = document.createElement("img");
+      image.src = message.senderImage;
+      image.alt = "";
+      avatar.append(image);
+    } else {
+      avatar.textContent = message.senderInitials;
+    }
+    node.querySelector(".sender").textContent = message.senderName;
+    const time = node.querySelector("time");
+    time.dateTime = message.createdAt;
+    time.textContent = this.clock.time(new Date(message.createdAt));
+
+    const fill = (selector, text) => {
+      const part = node.querySelector(selector);
+      if (text) part.textContent = text;
+      else part.remove();
+    };
+    fill(".card-label", this.data.typeLabels[message.messageType]);
+    fill(".content", message.content);
+
+    const details = node.querySelector(".rx");
+    const payload = message.payload || {};
+    for (const field of this.data.messageFields[message.messageType] || []) {
+      if (!payload[field.name]) continue;
+      const row = document.createElement("div");
+      const term = document.createElement("dt");
+      const value = document.createElement("dd");
+      term.textContent = field.label;
+      value.textContent = payload[field.name];
+      row.append(term, value);
+      details.append(row);
+    }
+    if (!details.childElementCount) details.remove();
+
+    const attachments = node.querySelector(".attachments");
+    for (const attachment of message.attachments || []) {
+      attachments.append(attachmentNode(message.messageType, attachment));
+    }
+    if (!attachments.childElementCount) attachments.remove();
+
+    if (mine) setReceipt(node, message.isRead ? "Read" : "Sent", message.isRead);
+    else node.querySelector(".receipt").remove();
+    return node;
+  }
+
+  // The messages the server rendered with the page, for the store to know them.
+  shownMessages() {
+    return Array.from(this.list.querySelectorAll(".message[data-id]"), (node) => ({
+      _id: node.dataset.id,
+      seq: Number(node.dataset.seq),
+    }));
+  }
+
+  separator(date) {
+    const node = document.createElement("li");
+    node.className = "day-separator";
+    node.setAttribute("role", "separator");
+    node.dataset.day = this.clock.dayKey(date);
+    const span = document.createElement("span");
+    span.textContent = this.clock.day(date);
+    node.append(span);
+    return node;
+  }
+
+  lastDayShown() {
+    const separators = this.list.querySelectorAll(".day-separator");
+    return separators.length ? separators[separators.length - 1].dataset.day : null;
+  }
+
+  // After older messages were put above, a separator before each day's first message.
+  rebuildSeparators() {
+    for (const separator of this.list.querySelectorAll(".day-separator")) separator.remove();
+    let day = null;
+    for (const node of this.list.querySelectorAll(".message")) {
+      const created = new Date(node.querySelector("time").dateTime);
+      if (this.clock.dayKey(created) !== day) {
+        day = this.clock.dayKey(created);
+        this.list.insertBefore(this.separator(created), node);
+      }
+    }
+  }
+
+  isMine(message) {
+    return message.senderId === this.data.me;
+  }
+
+  appendNode(message, { mine }) {
+    const created = new Date(message.createdAt);
+    if (this.lastDayShown() !== this.clock.dayKey(created)) {
+      this.list.append(this.separator(created));
+    }
+    const node = this.render(message, { mine });
+    this.list.append(node);
+    this.empty.hidden = true;
+    return node;
+  }
+
+  // Newer messages at the bottom: followed if the reader was at the bottom, otherwise offered.
+  append(messages) {
+    if (!messages.length) return;
+    const stick = this.isNearBottom();
+    let fromOther = false;
+    for (const message of messages) {
+      const mine = this.isMine(message);
+      this.appendNode(message, { mine });
+      if (!mine) {
+        fromOther = true;
+        this.announce(message);
+      }
+    }
+    if (stick) this.scrollToBottom();
+    else if (fromOther) this.newMessagesButton.hidden = false;
+  }
+
+  // Older messages at the top, the reader's view staying where it was.
+  prepend(messages) {
+    const heightBefore = this.log.scrollHeight;
+    const topBefore = this.log.scrollTop;
+    const anchor = this.list.querySelector(".message");
+    for (const message of messages) {
+      this.list.insertBefore(this.render(message, { mine: this.isMine(message) }), anchor);
+    }
+    this.rebuildSeparators();
+    this.log.scrollTop = topBefore + (this.log.scrollHeight - heightBefore);
+  }
+
+  markReadUpTo(seq) {
+    for (const node of this.list.querySelectorAll(".message.mine[data-seq]")) {
+      if (Number(node.dataset.seq) <= seq) setReceipt(node, "Read", true);
+    }
+  }
+
+  announce(message) {
+    const text = message.content || this.data.typeLabels[message.messageType] || "";
+    const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+    this.announcer.textContent = `New message from ${message.senderName}: ${preview}`;
+  }
+
+  isNearBottom() {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  scrollToBottom() {
+    this.log.scrollTop = this.log.scrollHeight;
+    this.newMessagesButton.hidden = true;
+  }
+
+  // A message on its way: shown at once, in the sender's bubble, until the server answers.
+  showPending(message) {
+    const node = this.appendNode(message, { mine: true });
+    node.classList.add("pending");
+    setReceipt(node, "Sending…", false);
+    this.scrollToBottom();
+    return node;
+  }
+
+  sending(node) {
+    node.classList.remove("failed");
+    node.classList.add("pending");
+    setReceipt(node, "Sending…", false);
+  }
+
+  failed(node, retry) {
+    node.classList.remove("pending");
+    node.classList.add("failed");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.textContent = "Retry";
+    button.addEventListener("click", retry);
+    setReceipt(node, "Not sent.", false).append(" ", button);
+  }
+
+  confirmed(node, message) {
+    if (message) node.replaceWith(this.render(message, { mine: true }));
+    else node.remove(); // a poll brought the stored message first
+  }
+
+  dropped(node) {
+    const before = node.previousElementSibling;
+    const after = node.nextElementSibling;
+    node.remove();
+    const isSeparator = (element) => element && element.classList.contains("day-separator");
+    if (isSeparator(before) && (!after || isSeparator(after))) before.remove();
+    if (!this.list.querySelector(".message")) this.empty.hidden = false;
+  }
+
+  setConnection({ connected, retryInMs }) {
+    if (!connected) {
+      this.notice.textContent = `Connection lost, retrying in ${Math.round(retryInMs / 1000)} s…`;
+    }
+    this.notice.hidden = connected;
+  }
+
+  onLoadEarlier(handler) {
+    this.loadEarlierButton.addEventListener("click", handler);
+  }
+
+  setHistory({ loading = false, failed = false, hasMore = true }) {
+    this.loadEarlierButton.disabled = loading;
+    this.loadEarlierButton.textContent = loading
+      ? "Loading…"
+      : failed ? "Could not load, try again" : "Load earlier messages";
+    this.loadEarlierRow.hidden = !hasMore;
+  }
+}
