@@ -123,6 +123,11 @@ def chat_box(
             "timeZone": settings.TIME_ZONE,
             "readOnly": read_only,
             "rev": chat.rev,
+            "isParent": user.pk == chat.pet_parent_id,
+            "editWindowSeconds": int(settings.VETCHAT_EDIT_WINDOW.total_seconds()),
+            "acknowledgeUrl": reverse(
+                "chat_acknowledge", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]
+            ),
             "lastSeq": chat.last_seq,
             "oldestSeq": messages[0]["seq"] if messages else None,
             "hasMore": page.has_more,

@@ -1,6 +1,7 @@
 // The live chat box of the appointment page: wires the store, the view, the composer and a
 // transport together. The page's data comes from the server through json_script ("chat-data").
 
+import { MessageActions } from "./actions.js";
 import { Composer } from "./composer.js";
 import { ChatStore } from "./store.js";
 import { HttpTransport } from "./transport.js";
@@ -21,6 +22,7 @@ const reading = () => document.visibilityState === "visible";
 const signedOut = () => window.location.reload(); // the page sends the reader to sign in
 
 const view = new ChatView(root, data);
+const actions = new MessageActions({ root, data, view, transport: () => transport });
 const store = new ChatStore(data);
 store.add(view.shownMessages());
 
@@ -30,9 +32,18 @@ const transport = new HttpTransport({
   csrfToken,
   // Nothing is marked read while the tab is hidden; what arrived meanwhile is fetched again,
   // as read, once it is seen.
-  cursor: () => ({ after: store.resumeAfter({ reading: reading() }), markRead: reading() }),
+  cursor: () => ({
+    after: store.resumeAfter({ reading: reading() }),
+    markRead: reading(),
+    rev: store.rev,
+  }),
 });
-transport.onMessages((messages, { read }) => view.append(store.receive(messages, { read })));
+transport.onMessages((messages, { read }) => {
+  for (const node of view.append(store.receive(messages, { read }))) actions.decorate(node);
+});
+transport.onChanges((messages, rev) => {
+  for (const message of store.receiveChanges(messages, rev)) actions.decorate(view.replace(message));
+});
 transport.onReadUpTo((seq) => {
   if (store.readUpTo(seq)) view.markReadUpTo(seq);
 });
@@ -48,6 +59,7 @@ view.onLoadEarlier(async () => {
   try {
     const page = await transport.fetchBefore(store.oldestSeq, { limit: data.pageSize });
     view.prepend(store.receiveOlder(page.messages));
+    actions.decorateAll();
     view.markReadUpTo(store.otherLastReadSeq);
     view.setHistory({ hasMore: page.hasMore });
   } catch (error) {
@@ -63,12 +75,13 @@ if (form) {
     send: (body) => transport.send(body),
     onSent: (message, node) => {
       const [fresh] = store.add([message]);
-      view.confirmed(node, fresh);
+      actions.decorate(view.confirmed(node, fresh));
       transport.refresh(); // whatever arrived meanwhile, and this message's place among it
     },
     onSignedOut: signedOut,
   });
 }
 
+actions.decorateAll();
 view.scrollToBottom();
 transport.start();

@@ -3,7 +3,7 @@
 // send, or by two overlapping fetches) is kept, and so shown, once.
 
 export class ChatStore {
-  constructor({ lastSeq, oldestSeq, otherLastReadSeq }) {
+  constructor({ lastSeq, oldestSeq, otherLastReadSeq, rev }) {
     // The newest seq fetched by polling: the next poll asks for what came after it. A sent
     // message's own seq never moves it, or a message the other side sent just before would
     // be skipped.
@@ -12,6 +12,9 @@ export class ChatStore {
     this.oldestSeq = oldestSeq;
     // The other participant has read this user's messages up to this seq.
     this.otherLastReadSeq = otherLastReadSeq;
+    // The chat's change cursor as last seen: polls pass it back to learn which messages held
+    // here were edited, removed or acknowledged since.
+    this.rev = rev;
     // While the tab is hidden messages are shown but not marked read; this is the seq after
     // which they were, so they can be fetched again, as read, once the tab is seen.
     this.unreadAfter = null;
@@ -63,6 +66,19 @@ export class ChatStore {
       this.oldestSeq = this.oldestSeq === null ? first : Math.min(this.oldestSeq, first);
     }
     return this.add(messages);
+  }
+
+  // Messages that changed since `this.rev`, as they now stand; returns the ones held here (the
+  // others are not on the page).
+  receiveChanges(messages, rev) {
+    if (rev > this.rev) this.rev = rev;
+    const held = [];
+    for (const message of messages) {
+      if (!this.ids.has(message._id)) continue;
+      this.bySeq.set(message.seq, message);
+      held.push(message);
+    }
+    return held;
   }
 
   // Returns whether the other participant's read cursor moved.

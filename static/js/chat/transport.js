@@ -4,13 +4,16 @@
 //   onMessages(fn)   fn(messages, { read }): newer messages, oldest first, some maybe seen
 //                    before; `read` when the server marked them read as it answered
 //   onReadUpTo(fn)   fn(seq): the other participant has read this user's messages up to seq
+//   onChanges(fn)    fn(messages, rev): messages already held that changed since the cursor's
+//                    rev (edited, removed, acknowledged), as they now stand
 //   onStatus(fn)     fn({ connected, retryInMs }) whenever the connection is lost or back
 //   onSignedOut(fn)  fn(): the session ended
 //   start(), stop(), refresh()   refresh: catch up now (after a send, when the tab shows again)
 //   fetchAfter(after, { markRead }) -> page | null (nothing changed)
 //   fetchBefore(before, { limit })  -> page
 //   send(body) -> { ok, status, reply }, status 0 when no answer came back
-// Where to resume from is asked of `cursor()` -> { after, markRead } before each catch-up, so
+//   change(messageId, body), acknowledge(messageId) -> { ok, status, reply }
+// Where to resume from is asked of `cursor()` -> { after, markRead, rev } before each catch-up, so
 // the cursors stay in the store and a transport keeps none of its own.
 
 const POLL_MS = 5000;
@@ -25,7 +28,7 @@ export class HttpTransport {
     this.csrfToken = csrfToken;
     this.cursor = cursor;
     this.pollMs = pollMs;
-    this.handlers = { messages: [], readUpTo: [], status: [], signedOut: [] };
+    this.handlers = { messages: [], readUpTo: [], changes: [], status: [], signedOut: [] };
     // The last answer's ETag, only ever offered again for the very same query.
     this.etag = null;
     this.etagUrl = null;
@@ -38,6 +41,7 @@ export class HttpTransport {
 
   onMessages(fn) { this.handlers.messages.push(fn); }
   onReadUpTo(fn) { this.handlers.readUpTo.push(fn); }
+  onChanges(fn) { this.handlers.changes.push(fn); }
   onStatus(fn) { this.handlers.status.push(fn); }
   onSignedOut(fn) { this.handlers.signedOut.push(fn); }
 
@@ -78,11 +82,13 @@ export class HttpTransport {
     this.polling = true;
     this.again = false;
     try {
-      let { after, markRead } = this.cursor();
+      let { after, markRead, rev } = this.cursor();
       let page;
       do {
-        page = await this.fetchAfter(after, { markRead });
+        page = await this.fetchAfter(after, { markRead, rev });
         if (!page) break;
+        this.emit("changes", page.changed, page.rev);
+        rev = page.rev;
         this.emit("messages", page.messages, { read: markRead });
         this.emit("readUpTo", page.otherLastReadSeq);
         if (!page.messages.length) break;
@@ -124,31 +130,46 @@ export class HttpTransport {
     return response.json();
   }
 
-  fetchAfter(after, { markRead }) {
-    return this.get(this.url({ after, markRead: markRead ? "true" : "false" }), { conditional: true });
+  fetchAfter(after, { markRead, rev = null }) {
+    const params = { after, markRead: markRead ? "true" : "false" };
+    if (rev !== null) params.rev = rev;
+    return this.get(this.url(params), { conditional: true });
   }
 
   fetchBefore(before, { limit }) {
     return this.get(this.url({ before, limit, markRead: "false" }), { conditional: false });
   }
 
-  async send(body) {
+  send(body) {
+    return this.write("POST", this.apiUrl, body);
+  }
+
+  change(messageId, body) {
+    return this.write("PATCH", `${this.apiUrl}/${messageId}`, body);
+  }
+
+  acknowledge(messageId) {
+    return this.write("POST", `${this.apiUrl}/${messageId}/acknowledgement`, null);
+  }
+
+  async write(method, url, body) {
     let response;
     try {
-      response = await fetch(this.apiUrl, {
-        method: "POST",
+      response = await fetch(url, {
+        method,
         credentials: "same-origin",
         headers: {
           Accept: "application/json",
           "Content-Type": "application/json",
           "X-CSRFToken": this.csrfToken(),
         },
-        body: JSON.stringify(body),
+        body: body === null ? undefined : JSON.stringify(body),
       });
     } catch (error) {
       return { ok: false, status: 0, reply: null };
     }
     const reply = await response.json().catch(() => null);
+    if (response.status === 401) this.emit("signedOut");
     return { ok: response.ok && reply !== null, status: response.status, reply };
   }
 }

@@ -2,6 +2,7 @@
 // screen reader hears. User text only ever reaches the page through textContent.
 
 const NEAR_BOTTOM_PX = 80;
+const NO_ID = "00000000-0000-0000-0000-000000000000"; // stands for a message's id in page URLs
 const PREVIEW_CHARS = 140;
 
 // Dates and times as the server writes them (Django's "l j F Y" and "H:i"), in the clinic's
@@ -22,6 +23,11 @@ function clinicClock(timeZone) {
     time(date) {
       const { hour, minute } = parts(time, date);
       return `${hour}:${minute}`;
+    },
+    // Django's "j M H:i": 26 Nov 14:05.
+    shortDateTime(date) {
+      const { day: number, month } = parts(day, date);
+      return `${number} ${month.slice(0, 3)} ${this.time(date)}`;
     },
     day(date) {
       const { weekday, day: number, month, year } = parts(day, date);
@@ -115,6 +121,7 @@ export class ChatView {
   render(message, { mine }) {
     const node = this.template.content.firstElementChild.cloneNode(true);
     node.classList.add(`message-${message.messageType}`, mine ? "mine" : "theirs");
+    if (message._id) node.id = `m-${message._id}`;
     if (message.seq != null) node.dataset.seq = message.seq;
     if (message._id) node.dataset.id = message._id;
 
@@ -137,7 +144,24 @@ export class ChatView {
       if (text) part.textContent = text;
       else part.remove();
     };
+    if (message.retractedAt) {
+      for (const part of node.querySelectorAll(".card-label, .content, .rx, .attachments")) {
+        part.remove();
+      }
+      const removed = document.createElement("p");
+      removed.className = "removed muted";
+      removed.textContent = "Message removed";
+      node.querySelector(".meta").after(removed);
+      this.finish(node, message, { mine });
+      return node;
+    }
     fill(".card-label", this.data.typeLabels[message.messageType]);
+    if (message.amends) {
+      const amends = document.createElement("span");
+      amends.className = "amends";
+      amends.textContent = `· amends #${message.amends.seq}`;
+      node.querySelector(".card-label").append(" ", amends);
+    }
     fill(".content", message.content);
 
     const details = node.querySelector(".rx");
@@ -160,9 +184,45 @@ export class ChatView {
     }
     if (!attachments.childElementCount) attachments.remove();
 
+    const receipt = node.querySelector(".receipt");
+    if (message.editedAt) {
+      const edited = document.createElement("span");
+      edited.className = "edited muted";
+      edited.textContent = "edited";
+      receipt.before(edited);
+    }
+    if (message.acknowledgedAt) {
+      const acknowledgement = document.createElement("p");
+      acknowledgement.className = "acknowledgement";
+      const when = this.clock.shortDateTime(new Date(message.acknowledgedAt));
+      acknowledgement.textContent = `Read and understood by ${message.acknowledgedBy}, ${when}`;
+      receipt.before(acknowledgement);
+    } else if ("acknowledgedAt" in message && this.data.isParent && message._id) {
+      const button = document.createElement("button");
+      button.type = "submit";
+      button.setAttribute("form", "acknowledge-form");
+      button.setAttribute("formaction", this.data.acknowledgeUrl.replace(NO_ID, message._id));
+      button.className = "secondary acknowledge";
+      button.dataset.action = "acknowledge";
+      button.textContent = "I have read and understood this prescription";
+      receipt.before(button);
+    }
+    this.finish(node, message, { mine });
+    return node;
+  }
+
+  finish(node, message, { mine }) {
     if (mine) setReceipt(node, message.isRead ? "Read" : "Sent", message.isRead);
     else node.querySelector(".receipt").remove();
-    return node;
+  }
+
+  // A message that changed (edited, removed, acknowledged) shown as it now stands.
+  replace(message) {
+    const node = this.list.querySelector(`.message[data-id="${CSS.escape(message._id)}"]`);
+    if (!node) return null;
+    const fresh = this.render(message, { mine: this.isMine(message) });
+    node.replaceWith(fresh);
+    return fresh;
   }
 
   // The messages the server rendered with the page, for the store to know them.
@@ -218,13 +278,15 @@ export class ChatView {
   }
 
   // Newer messages at the bottom: followed if the reader was at the bottom, otherwise offered.
+  // Returns the nodes added.
   append(messages) {
-    if (!messages.length) return;
+    if (!messages.length) return [];
     const stick = this.isNearBottom();
     let fromOther = false;
+    const nodes = [];
     for (const message of messages) {
       const mine = this.isMine(message);
-      this.appendNode(message, { mine });
+      nodes.push(this.appendNode(message, { mine }));
       if (!mine) {
         fromOther = true;
         this.announce(message);
@@ -232,6 +294,7 @@ export class ChatView {
     }
     if (stick) this.scrollToBottom();
     else if (fromOther) this.newMessagesButton.hidden = false;
+    return nodes;
   }
 
   // Older messages at the top, the reader's view staying where it was.
@@ -293,9 +356,15 @@ export class ChatView {
     setReceipt(node, "Not sent.", false).append(" ", button);
   }
 
+  // Returns the stored message's node, or null when a poll brought it first.
   confirmed(node, message) {
-    if (message) node.replaceWith(this.render(message, { mine: true }));
-    else node.remove(); // a poll brought the stored message first
+    if (!message) {
+      node.remove();
+      return null;
+    }
+    const fresh = this.render(message, { mine: true });
+    node.replaceWith(fresh);
+    return fresh;
   }
 
   dropped(node) {

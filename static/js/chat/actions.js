@@ -1,0 +1,129 @@
+// What can be done to a message already sent: its sender corrects or removes it for a short
+// while after sending, and the pet parent acknowledges a prescription. Every change goes through
+// the API and comes back as the message now stands; the record keeps every version.
+
+function button(label, action, className = "link-button") {
+  const node = document.createElement("button");
+  node.type = "button";
+  node.className = className;
+  node.dataset.action = action;
+  node.textContent = label;
+  return node;
+}
+
+export class MessageActions {
+  constructor({ root, data, view, transport }) {
+    this.data = data;
+    this.view = view;
+    this.transport = transport;
+    this.list = root.querySelector(".messages");
+    this.list.addEventListener("click", (event) => this.click(event));
+  }
+
+  decorateAll() {
+    for (const node of this.list.querySelectorAll(".message.mine[data-id]")) this.decorate(node);
+  }
+
+  // Edit and Remove on the user's own messages while they may still be changed.
+  decorate(node) {
+    if (!node || !node.classList.contains("mine") || !node.dataset.id) return;
+    node.querySelector(".message-actions")?.remove();
+    if (this.data.readOnly || node.querySelector(".removed")) return;
+    const sent = new Date(node.querySelector("time").dateTime).getTime();
+    const left = sent + this.data.editWindowSeconds * 1000 - Date.now();
+    if (left <= 0) return;
+    const bar = document.createElement("div");
+    bar.className = "message-actions";
+    if (node.classList.contains("message-text")) bar.append(button("Edit", "edit"), " ");
+    bar.append(button("Remove", "remove"));
+    node.querySelector(".bubble").append(bar);
+    setTimeout(() => bar.remove(), left);
+  }
+
+  click(event) {
+    const control = event.target.closest("[data-action]");
+    if (!control) return;
+    const node = control.closest(".message");
+    const action = control.dataset.action;
+    if (action === "acknowledge") {
+      event.preventDefault(); // the plain form is for pages without JavaScript
+      this.apply(node, control, () => this.transport().acknowledge(node.dataset.id));
+    } else if (action === "remove") {
+      const question = "Remove this message for both of you? The clinic's record keeps it.";
+      if (window.confirm(question)) {
+        this.apply(node, control, () => this.transport().change(node.dataset.id, { retracted: true }));
+      }
+    } else if (action === "edit") {
+      this.edit(node);
+    } else if (action === "cancel-edit") {
+      this.closeEditor(node);
+    }
+  }
+
+  async apply(node, control, request) {
+    control.disabled = true;
+    const { ok, reply } = await request();
+    control.disabled = false;
+    if (ok) {
+      this.decorate(this.view.replace(reply.message));
+      return true;
+    }
+    this.showError(node, (reply && reply.error && reply.error.message) || "That did not work. Try again.");
+    return false;
+  }
+
+  showError(node, text) {
+    node.querySelector(".action-error")?.remove();
+    const error = document.createElement("p");
+    error.className = "action-error field-error";
+    error.setAttribute("role", "alert");
+    error.textContent = text;
+    node.querySelector(".bubble").append(error);
+  }
+
+  edit(node) {
+    if (node.querySelector(".edit-form")) return;
+    const content = node.querySelector(".content");
+    const form = document.createElement("form");
+    form.className = "edit-form";
+    const id = `edit-${node.dataset.id}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.className = "visually-hidden";
+    label.textContent = "Correct your message";
+    const text = document.createElement("textarea");
+    text.id = id;
+    text.rows = 2;
+    text.maxLength = this.data.maxLength;
+    text.value = content.textContent;
+    const save = button("Save", "save-edit", "send");
+    save.type = "submit";
+    form.append(label, text, save, " ", button("Cancel", "cancel-edit", "secondary"));
+    content.hidden = true;
+    node.querySelector(".message-actions").hidden = true;
+    content.after(form);
+    text.focus();
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.closeEditor(node);
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const changed = await this.apply(node, save, () =>
+        this.transport().change(node.dataset.id, { content: text.value }));
+      if (!changed) text.focus(); // the text stays as typed, the reason beside it
+    });
+  }
+
+  closeEditor(node) {
+    node.querySelector(".edit-form")?.remove();
+    node.querySelector(".action-error")?.remove();
+    node.querySelector(".content").hidden = false;
+    const bar = node.querySelector(".message-actions");
+    if (bar) bar.hidden = false;
+    node.querySelector("[data-action=edit]")?.focus();
+  }
+}
