@@ -34,3 +34,9 @@ class Conflict(DomainError):
     """The thing is in a state that refuses this, e.g. a read-only chat."""
 
     code = "conflict"
+
+
+class TooLarge(DomainError):
+    """What was sent is bigger than this door takes."""
+
+    code = "too_large"

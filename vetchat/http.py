@@ -4,6 +4,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -11,14 +12,29 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from vetchat.errors import Conflict, DomainError, InvalidInput, NotFound, NotPermitted
+from vetchat.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    TooLarge,
+)
 
 STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
     InvalidInput: HTTPStatus.BAD_REQUEST,
     NotPermitted: HTTPStatus.FORBIDDEN,
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
+    TooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
 }
+# The largest request body the API reads: a message with ten attachments and a full payload is
+# under 30 KB, so 1 MB leaves room and still stops a client from tying up a worker with more.
+MAX_API_BODY = 1024 * 1024
+# A body over the limit is read and thrown away up to this size before answering, so that the
+# client, still sending, gets the 413 rather than a reset connection; past it, the server
+# answers at once and the client may only see the reset.
+MAX_DRAINED_BODY = 64 * 1024 * 1024
 
 
 def status_of(error: DomainError) -> HTTPStatus:
@@ -109,6 +125,48 @@ class DomainErrorMiddleware:
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class ApiBodyLimitMiddleware:
+    """Answers an API request whose body is over `MAX_API_BODY` with a JSON 413.
+
+    First in the chain, so nothing reads the body before. Closing a socket that still holds
+    unread request data makes the kernel send a reset, which throws away the answer before the
+    client reads it (gunicorn closes after every response), so the body is read to its end and
+    dropped first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        length = _content_length(request)
+        if length <= MAX_API_BODY or not _is_api(request):
+            return self.get_response(request)
+        if length <= MAX_DRAINED_BODY:
+            while request.read(64 * 1024):
+                pass
+        error = TooLarge(f"Request bodies can be at most {MAX_API_BODY // 1024 // 1024} MB.")
+        return JsonResponse(error_body(error.code, error.message), status=status_of(error))
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 for what it refuses before any view runs: a Host not in ALLOWED_HOSTS,
+    too many form fields. The API answers in its JSON shape; pages keep Django's page."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, DisallowedHost):
+        body = error_body("disallowed_host", "This server does not serve that host name.")
+    else:
+        body = error_body("bad_request", "The request could not be understood.")
+    return JsonResponse(body, status=HTTPStatus.BAD_REQUEST)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("portal.urls")),
 ]
 
+handler400 = "vetchat.http.bad_request"
 handler404 = "vetchat.http.not_found"
 handler500 = "vetchat.http.server_error"
 
