@@ -7,17 +7,23 @@ from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
+from django.core.validators import RegexValidator
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments.access import AppointmentNotFound
-from chat.models import MAX_CONTENT_LENGTH, Message
-from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, PAYLOAD_FIELDS, MessageNotFound
+from chat.models import Message
+from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, MessageNotFound
 from chat.selectors import (
     MessageRow,
     appointment_of_message,
@@ -35,12 +41,16 @@ from chat.services import (
 )
 from chat.shapes import chat_page_json, message_json
 from chat.sql import ChatHeader
+from vetchat.schema import error_responses
 
 MAX_SEQ = 2**31 - 1
 MAX_REV = 2**63 - 1
 MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
-CLIENT_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
+CLIENT_ID = r"[A-Za-z0-9_.:-]{1,64}"
+MAX_ATTACHMENT_URL = 2000
+MAX_ATTACHMENT_NAME = 255
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -70,17 +80,17 @@ def message_list_params(query: QueryDict) -> dict[str, Any]:
     for name, low, high, default in [
         ("after", 0, MAX_SEQ, None),
         ("before", 1, MAX_SEQ, None),
-        ("limit", 1, MAX_LIMIT, 50),
+        ("limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
         ("rev", 0, MAX_REV, None),
     ]:
         raw = query.get(name, "")
         if raw == "":
             params[name] = default
-        elif raw.isdecimal() and low <= int(raw) <= high:
+        elif raw.isascii() and raw.isdecimal() and low <= int(raw) <= high:
             params[name] = int(raw)
         else:
             errors[name] = f"Use a whole number from {low} to {high}."
-    mark_read = query.get("markRead", "true").lower()
+    mark_read = query.get("markRead", "").lower() or "true"
     if mark_read not in BOOLEANS:
         errors["markRead"] = "Use true or false."
     params["markRead"] = BOOLEANS.get(mark_read, True)
@@ -91,6 +101,28 @@ def message_list_params(query: QueryDict) -> dict[str, Any]:
     if errors:
         raise serializers.ValidationError(errors)
     return params
+
+
+class JsonString(serializers.CharField):
+    """A JSON string taken as sent: a number is not text, and whitespace is for the rules."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonInteger(serializers.IntegerField):
+    """A JSON integer: not a string of digits, not a float, not a boolean."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -106,47 +138,34 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def payload_serializer(message_type: str) -> type[serializers.Serializer]:
-    """Documents one structured type's payload, from the fields `chat.rules` defines."""
-    fields = {
-        field.name: serializers.CharField(
-            max_length=field.max_length, required=field.required, allow_blank=not field.required
-        )
-        for field in PAYLOAD_FIELDS[message_type]
-    }
-    return type(f"{message_type.title()}Payload", (StrictSerializer,), fields)
-
-
 class AttachmentInput(StrictSerializer):
-    url = serializers.CharField(
-        max_length=2000, help_text="An https:// URL or a path on this site."
-    )
-    name = serializers.CharField(max_length=255)
-    contentType = serializers.RegexField(r"^[A-Za-z0-9][\w!#$&^.+-]*/[A-Za-z0-9][\w!#$&^.+-]*$")
-    size = serializers.IntegerField(min_value=0, max_value=MAX_ATTACHMENT_SIZE)
+    url = JsonString(max_length=MAX_ATTACHMENT_URL)
+    name = JsonString(max_length=MAX_ATTACHMENT_NAME)
+    contentType = JsonString()
+    size = JsonInteger(min_value=0, max_value=MAX_ATTACHMENT_SIZE)
 
 
 class SendMessageInput(StrictSerializer):
+    """Every message type's fields; `chat.openapi` documents which each type needs."""
+
     appointmentId = serializers.UUIDField()
-    content = serializers.CharField(
-        max_length=MAX_CONTENT_LENGTH, required=False, allow_blank=True, default=""
-    )
+    content = JsonString(required=False, allow_blank=True, default="")
     messageType = serializers.ChoiceField(choices=Message.Type.choices, default=Message.Type.TEXT)
     payload = serializers.JSONField(required=False, allow_null=True, default=None)
     attachments = AttachmentInput(many=True, required=False, default=list)
+    clientId = JsonString(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[
+            RegexValidator(rf"\A{CLIENT_ID}\Z", message="Use 1-64 letters, digits, or - _ . :")
+        ],
+    )
     amends = serializers.UUIDField(
         required=False,
         allow_null=True,
         default=None,
         help_text="For an assessment or prescription: the `_id` of the earlier one it corrects.",
-    )
-    clientId = serializers.RegexField(
-        CLIENT_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        error_messages={"invalid": "Use 1-64 letters, digits, or - _ . :"},
-        help_text="Chosen by the client; repeating it returns the message stored the first time.",
     )
 
     def validate_attachments(self, attachments: list) -> list:
@@ -173,18 +192,6 @@ class MessageOutput(serializers.Serializer):
     isDelivered = serializers.BooleanField()
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
-    editedAt = serializers.DateTimeField(allow_null=True)
-    retractedAt = serializers.DateTimeField(
-        allow_null=True, help_text="Set when the sender removed it; its content is then empty."
-    )
-    amends = inline_serializer(
-        "AmendedMessage",
-        {"_id": serializers.UUIDField(), "seq": serializers.IntegerField()},
-        required=False,
-        help_text="The earlier assessment or prescription this one corrects.",
-    )
-    acknowledgedAt = serializers.DateTimeField(allow_null=True, required=False)
-    acknowledgedBy = serializers.CharField(allow_null=True, required=False)
     payload = serializers.DictField(child=serializers.CharField(), required=False)
     attachments = inline_serializer(
         "Attachment",
@@ -197,6 +204,18 @@ class MessageOutput(serializers.Serializer):
         many=True,
         required=False,
     )
+    editedAt = serializers.DateTimeField(allow_null=True)
+    retractedAt = serializers.DateTimeField(
+        allow_null=True, help_text="Set when the sender removed it; its content is then empty."
+    )
+    amends = inline_serializer(
+        "AmendedMessage",
+        {"_id": serializers.UUIDField(), "seq": serializers.IntegerField()},
+        required=False,
+        help_text="The earlier assessment or prescription this one corrects.",
+    )
+    acknowledgedAt = serializers.DateTimeField(allow_null=True, required=False)
+    acknowledgedBy = serializers.CharField(allow_null=True, required=False)
 
 
 class ChatAppointmentOutput(serializers.Serializer):
@@ -233,22 +252,6 @@ class SendMessageOutput(serializers.Serializer):
     success = serializers.BooleanField()
 
 
-ErrorOutput = inline_serializer(
-    "Error",
-    {
-        "error": inline_serializer(
-            "ErrorDetail",
-            {
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "fields": serializers.DictField(child=serializers.CharField(), required=False),
-            },
-        )
-    },
-)
-ERRORS = {status: ErrorOutput for status in (400, 401, 403, 404)}
-
-
 # Views ---------------------------------------------------------------------------------------
 
 
@@ -262,29 +265,56 @@ class MessagesApi(APIView):
     @extend_schema(
         operation_id="chat_messages_list",
         summary="Messages of an appointment's chat, oldest first",
+        description="The latest `limit` messages; with `after`, newer ones; with `before`, "
+        "older ones (`after` and `before` together are refused). An empty value means the "
+        "default.",
         parameters=[
             OpenApiParameter("appointmentId", OpenApiTypes.UUID, required=True),
             OpenApiParameter(
-                "after", int, description=f"Only messages newer than this seq (0-{MAX_SEQ})."
+                "after",
+                {"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
+                description="Only messages newer than this seq.",
             ),
             OpenApiParameter(
-                "before", int, description=f"Only messages older than this seq (1-{MAX_SEQ})."
+                "before",
+                {"type": "integer", "minimum": 1, "maximum": MAX_SEQ},
+                description="Only messages older than this seq.",
             ),
-            OpenApiParameter("limit", int, description=f"1-{MAX_LIMIT}, default 50."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            ),
             OpenApiParameter(
                 "rev",
-                int,
-                description="With `after`: the `rev` of your last answer; `changed` then holds "
-                "the messages up to `after` changed since.",
+                {"type": "integer", "minimum": 0, "maximum": MAX_REV},
+                description="With `after` (and only with it): the `rev` of your last answer; "
+                "`changed` then holds the messages up to `after` changed since.",
             ),
             OpenApiParameter(
                 "markRead",
-                bool,
-                description="Default true: the other participant's returned messages become "
-                "read. False fetches without reading (a hidden tab).",
+                {"type": "boolean", "default": True},
+                description="True: the other participant's returned messages become read. "
+                "False fetches without reading (a hidden tab).",
+            ),
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                location=OpenApiParameter.HEADER,
+                description="The ETag of an earlier answer to the same request.",
+            ),
+            OpenApiParameter(
+                "ETag",
+                str,
+                location=OpenApiParameter.HEADER,
+                response=[200, 304],
+                description="Send it back as If-None-Match to get 304 while nothing changed.",
             ),
         ],
-        responses={200: MessageListOutput, 304: None, **ERRORS},
+        responses={
+            200: MessageListOutput,
+            304: OpenApiResponse(description="Nothing changed since the If-None-Match ETag."),
+            **error_responses(400, 401, 403, 404),
+        },
     )
     def get(self, request: Request) -> Response:
         params = message_list_params(request.query_params)
@@ -309,12 +339,18 @@ class MessagesApi(APIView):
         operation_id="chat_messages_send",
         summary="Send a message into an appointment's chat",
         request=SendMessageInput,
-        responses={201: SendMessageOutput, 200: SendMessageOutput, 409: ErrorOutput, **ERRORS},
-        description="201 for a new message; 200 with the stored message when `clientId` "
-        "repeats one this sender already sent. 409 when the chat is read-only.\n\n"
-        "`text` needs content; `image`, `video` and `file` need 1-10 attachments of that "
-        "kind; `assessment` and `prescription` are for the appointment's veterinarian and carry "
-        "a `payload` of their fields (a prescription's `medication` is required, and names it "
+        responses={
+            201: OpenApiResponse(SendMessageOutput, description="A new message."),
+            200: OpenApiResponse(
+                SendMessageOutput,
+                description="`clientId` repeats one this sender used: the message stored then.",
+            ),
+            **error_responses(400, 401, 403, 404, 409, 413, 415),
+        },
+        description="The body's schema depends on `messageType`: `text` needs content; "
+        f"`image`, `video` and `file` need 1-{MAX_ATTACHMENTS} attachments of that kind; "
+        "`assessment` and `prescription` are for the appointment's veterinarian and carry a "
+        "`payload` of their fields (a prescription's `medication` is required, and names it "
         "when `content` is empty).",
     )
     def post(self, request: Request) -> Response:
@@ -340,9 +376,7 @@ class MessagesApi(APIView):
 
 
 class MessageChangeInput(StrictSerializer):
-    content = serializers.CharField(
-        max_length=MAX_CONTENT_LENGTH, required=False, help_text="The corrected text."
-    )
+    content = JsonString(required=False, help_text="The corrected text.")
     retracted = serializers.BooleanField(
         required=False, help_text="`true` removes the message for its participants."
     )
@@ -380,7 +414,7 @@ class MessageApi(APIView):
         operation_id="chat_message_change",
         summary="Correct or retract a message you sent",
         request=MessageChangeInput,
-        responses={200: SingleMessageOutput, 409: ErrorOutput, **ERRORS},
+        responses={200: SingleMessageOutput, **error_responses(400, 401, 403, 404, 409, 413, 415)},
         description="The sender may correct a text message, or retract any message, for a "
         "short while after sending it (15 minutes unless the clinic says otherwise). Every "
         "version stays in the record; participants see that a message was edited or removed.",
@@ -402,7 +436,7 @@ class AcknowledgementApi(APIView):
         operation_id="chat_prescription_acknowledge",
         summary="Confirm, as the pet parent, that a prescription was read and understood",
         request=None,
-        responses={200: SingleMessageOutput, 409: ErrorOutput, **ERRORS},
+        responses={200: SingleMessageOutput, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request: Request, message_id: UUID) -> Response:
         chat = message_chat(request.user, message_id)
@@ -427,7 +461,7 @@ class ChatTestApi(APIView):
                     "message": serializers.CharField(),
                 },
             ),
-            **ERRORS,
+            **error_responses(400, 401, 403, 404),
         },
     )
     def get(self, request: Request) -> Response:

@@ -23,7 +23,8 @@ MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_SIZE = 100 * 1024 * 1024
 ATTACHMENT_TYPES = frozenset({Message.Type.IMAGE, Message.Type.VIDEO, Message.Type.FILE})
 VET_ONLY_TYPES = frozenset({Message.Type.ASSESSMENT, Message.Type.PRESCRIPTION})
-MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.I)
+# ASCII only: with IGNORECASE alone, [a-z] would also take the Kelvin sign and the long s.
+MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.I | re.ASCII)
 # A same-site path: one leading slash, then no slash or backslash that browsers would read as
 # another host (`//evil`, `/\evil`).
 SITE_PATH = re.compile(r"/(?![/\\])[^\\\s]*")
@@ -158,10 +159,10 @@ def check_message(
         raise MessageTypeNotAllowed(message_type)
 
     errors: dict[str, str] = {}
-    content = content.strip()
     content_error = _content_error(content)
     if content_error:
         errors["content"] = content_error
+    content = content.strip()
 
     payload, payload_error = _checked_payload(message_type, payload)
     if payload_error:
@@ -182,6 +183,7 @@ def check_message(
 
 
 def _content_error(content: str) -> str:
+    """Lengths count what was sent, so that a client can check them before sending."""
     if len(content) > MAX_CONTENT_LENGTH:
         return f"Messages can be at most {MAX_CONTENT_LENGTH} characters."
     if "\x00" in content:
@@ -229,11 +231,10 @@ def check_edit(
             if message.message_type in VET_ONLY_TYPES
             else "Only text messages can be edited."
         )
-    content = content.strip()
-    error = _content_error(content) or ("" if content else "Write the corrected message.")
+    error = _content_error(content) or ("" if content.strip() else "Write the corrected message.")
     if error:
         raise InvalidMessage({"content": error})
-    return content
+    return content.strip()
 
 
 def check_acknowledge(*, chat: ChatSubject, message: Message, user: User) -> None:
@@ -264,15 +265,14 @@ def _checked_payload(message_type: str, payload: Any) -> tuple[dict[str, str] | 
         if not isinstance(value, str):
             problems.append(f"{field.name}: Use text.")
             continue
-        value = value.strip()
-        if field.required and not value:
-            problems.append(f"{field.name}: This field is required.")
-        elif len(value) > field.max_length:
+        if len(value) > field.max_length:
             problems.append(f"{field.name}: At most {field.max_length} characters.")
         elif "\x00" in value:
             problems.append(f"{field.name}: Contains a NUL character.")
-        elif value:
-            clean[field.name] = value
+        elif field.required and not value.strip():
+            problems.append(f"{field.name}: This field is required.")
+        elif value.strip():
+            clean[field.name] = value.strip()
     return (None, "; ".join(problems)) if problems else (clean or None, "")
 
 
@@ -285,6 +285,8 @@ def _attachments_error(message_type: str, attachments: list[dict[str, Any]]) -> 
         return f"At most {MAX_ATTACHMENTS} attachments."
     for attachment in attachments:
         url, media_type = attachment["url"], attachment["contentType"]
+        if "\x00" in url or "\x00" in attachment["name"]:
+            return "Attachment names and URLs cannot contain a NUL character."
         if not (url.startswith("https://") or SITE_PATH.fullmatch(url)):
             return "Use an https:// URL or a path on this site."
         if not MEDIA_TYPE.fullmatch(media_type):

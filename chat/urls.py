@@ -1,5 +1,6 @@
 from django.urls import path
 
+from chat import openapi  # noqa: F401  (describes the request bodies precisely)
 from chat.api import AcknowledgementApi, ChatTestApi, MessageApi, MessagesApi
 
 api_urlpatterns = [

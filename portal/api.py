@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from appointments.models import Appointment
 from appointments.selectors import appointment_list
 from chat.selectors import unread_counts
+from vetchat.schema import error_responses
 
 
 class AppointmentListApi(APIView):
@@ -24,7 +25,10 @@ class AppointmentListApi(APIView):
     @extend_schema(
         operation_id="appointments_list",
         responses={
-            200: inline_serializer("AppointmentList", {"appointments": OutputSerializer(many=True)})
+            200: inline_serializer(
+                "AppointmentList", {"appointments": OutputSerializer(many=True)}
+            ),
+            **error_responses(401),
         },
         summary="The signed-in user's appointments",
     )

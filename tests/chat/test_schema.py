@@ -1,45 +1,68 @@
+"""The OpenAPI schema states the chat's real rules: a body it allows is accepted, one it refuses
+is refused, for every message type, and every error a client can get is documented."""
+
+import re
 from http import HTTPStatus
+from typing import Any
 
+import jsonschema_rs
 import pytest
+from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
 
-pytestmark = pytest.mark.django_db
+from chat.api import MAX_LIMIT, MAX_REV, MAX_SEQ
+from chat.models import MAX_CONTENT_LENGTH, Message
+from chat.openapi import NO_NUL, NOT_BLANK, URL, WHITESPACE
+from chat.rules import MAX_ATTACHMENTS, PAYLOAD_FIELDS, SITE_PATH
+from tests.chat.conftest import post
+
+MESSAGES = "/api/appointment-chat/messages"
+TEXT = Message.Type.TEXT
 
 
-def test_openapi_schema_describes_the_chat_endpoints(client_for, parent):
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def json_schema(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable` as JSON Schema's null type, for a stock validator."""
+    if isinstance(node, list):
+        return [json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def validator_for(schema: dict[str, Any], name: str) -> jsonschema_rs.Draft7Validator:
+    """A validator with ECMA regular expressions, as OpenAPI patterns are (Python's `$` would
+    also match before a final newline)."""
+    root = json_schema({"components": schema["components"]})
+    return jsonschema_rs.Draft7Validator({**root, "$ref": f"#/components/schemas/{name}"})
+
+
+def attachment(content_type: str = "image/png", **changes: Any) -> dict[str, Any]:
+    return {"url": "/media/a", "name": "a", "contentType": content_type, "size": 10, **changes}
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert MESSAGES in (tmp_path / "s.yml").read_text()
+
+
+@pytest.mark.django_db
+def test_schema_is_served_to_clients(client_for, parent):
     response = client_for(parent).get("/api/schema/", {"format": "json"})
     assert response.status_code == HTTPStatus.OK
-    schema = response.json()
-    paths = schema["paths"]
-    messages = paths["/api/appointment-chat/messages"]
-    assert {"get", "post"} <= set(messages)
-    assert "/api/appointment-chat/test" in paths
-    assert "/api/appointments/" in paths
-    get_params = {p["name"] for p in messages["get"]["parameters"]}
-    assert get_params >= {"appointmentId", "after", "before", "limit", "markRead"}
-    components = schema["components"]["schemas"]
-    assert set(components["MessageOutput"]["properties"]) >= {
-        "_id",
-        "seq",
-        "senderId",
-        "senderName",
-        "senderImage",
-        "content",
-        "messageType",
-        "isRead",
-        "isDelivered",
-        "createdAt",
-        "updatedAt",
-    }
-    assert set(components["SendMessageInput"]["properties"]) >= {
-        "appointmentId",
-        "content",
-        "messageType",
-        "attachments",
-        "clientId",
-    }
-    assert {"201", "200"} <= set(messages["post"]["responses"])
+    paths = response.json()["paths"]
+    assert {"get", "post"} <= set(paths[MESSAGES])
+    assert {"/api/appointment-chat/test", "/api/appointments/"} <= set(paths)
 
 
+@pytest.mark.django_db
 def test_api_docs_page_loads_its_assets_from_this_site(client_for, parent):
     response = client_for(parent).get("/api/docs/")
     assert response.status_code == HTTPStatus.OK
@@ -47,8 +70,182 @@ def test_api_docs_page_loads_its_assets_from_this_site(client_for, parent):
     assert "cdn." not in response.text and "unpkg" not in response.text
 
 
-def test_schema_validates_without_warnings(tmp_path):
-    from django.core.management import call_command
+def test_send_body_is_one_schema_per_message_type(schema):
+    body = schema["components"]["schemas"]["SendMessageInput"]
+    mapping = body["discriminator"]["mapping"]
+    assert set(mapping) == set(Message.Type.values)
+    assert body["oneOf"] == [{"$ref": ref} for ref in mapping.values()]
 
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
-    assert "/api/appointment-chat/messages" in (tmp_path / "s.yml").read_text()
+    components = schema["components"]["schemas"]
+    for kind, ref in mapping.items():
+        variant = components[ref.rsplit("/", 1)[-1]]
+        message_type = variant["properties"]["messageType"]
+        enum_ref = message_type["$ref"] if kind != TEXT else message_type["allOf"][0]["$ref"]
+        enum = components[enum_ref.rsplit("/", 1)[-1]]
+        assert enum["enum"] == [kind]
+        assert variant["properties"]["content"]["maxLength"] == MAX_CONTENT_LENGTH
+        assert variant["additionalProperties"] is False
+        attachments = variant["properties"]["attachments"]
+        if kind in {"image", "video", "file"}:
+            assert "attachments" in variant["required"]
+            assert (attachments["minItems"], attachments["maxItems"]) == (1, MAX_ATTACHMENTS)
+        else:
+            assert attachments["maxItems"] == 0
+
+
+def test_payload_schemas_come_from_the_rules(schema):
+    components = schema["components"]["schemas"]
+    for kind, fields in PAYLOAD_FIELDS.items():
+        payload = components[f"{kind.title()}Payload"]
+        assert {name: prop["maxLength"] for name, prop in payload["properties"].items()} == {
+            field.name: field.max_length for field in fields
+        }
+        assert payload.get("required", []) == [f.name for f in fields if f.required]
+    assert "payload" in components["PrescriptionMessage"]["required"]
+
+
+def test_query_parameters_state_their_bounds(schema):
+    parameters = {p["name"]: p for p in schema["paths"][MESSAGES]["get"]["parameters"]}
+    bounds = {
+        name: (p["schema"].get("minimum"), p["schema"].get("maximum"))
+        for name, p in parameters.items()
+        if p["schema"].get("type") == "integer"
+    }
+    assert bounds == {
+        "after": (0, MAX_SEQ),
+        "before": (1, MAX_SEQ),
+        "limit": (1, MAX_LIMIT),
+        "rev": (0, MAX_REV),
+    }
+    assert parameters["markRead"]["schema"]["type"] == "boolean"
+    assert parameters["appointmentId"]["required"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        (MESSAGES, "get", {"400", "401", "403", "404"}),
+        (MESSAGES, "post", {"400", "401", "403", "404", "409", "413", "415"}),
+        (f"{MESSAGES}/{{message_id}}", "patch", {"400", "401", "403", "404", "409", "413", "415"}),
+        (f"{MESSAGES}/{{message_id}}/acknowledgement", "post", {"401", "403", "404", "409"}),
+        ("/api/appointment-chat/test", "get", {"400", "401", "403", "404"}),
+        ("/api/appointments/", "get", {"401"}),
+    ],
+)
+def test_every_error_is_documented_in_the_error_shape(schema, path, method, statuses):
+    responses = schema["paths"][path][method]["responses"]
+    errors = {status for status in responses if status.startswith(("4", "5"))}
+    assert errors == statuses
+    for status in statuses:
+        (body,) = responses[status]["content"].values()
+        assert body["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_whitespace_class_is_what_python_strips():
+    pattern = re.compile(f"[{WHITESPACE}]")
+    for code in range(0x110000):
+        char = chr(code)
+        assert bool(pattern.fullmatch(char)) == char.isspace() == (char.strip() == ""), hex(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "blank"),
+    [("", True), (" \t\n", True), ("\u3000\x1c", True), ("\ufeff", False), (" a ", False)],
+)
+def test_not_blank_means_what_strip_leaves(text, blank):
+    assert bool(re.fullmatch(NOT_BLANK, text)) is not blank
+    assert bool(re.fullmatch(NO_NUL, text))
+    assert not re.fullmatch(NOT_BLANK, text + "\x00")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/a/b?c=d", "//evil.example", "/\\evil", "/a b", "/a\u2003b", "/\x00", "a", "",
+     "https://x.example/a b", "https://", "http://x.example", "https://\x00"],
+)  # fmt: skip
+def test_url_pattern_is_the_rule_for_attachment_urls(url):
+    allowed = (url.startswith("https://") or bool(SITE_PATH.fullmatch(url))) and "\x00" not in url
+    assert bool(re.fullmatch(URL, url)) is allowed
+
+
+BODIES = [
+    # text
+    ({"content": "Hello"}, True),
+    ({"messageType": TEXT, "content": "Hello"}, True),
+    ({"content": ""}, False),
+    ({}, False),
+    ({"content": " \n\t"}, False),
+    ({"content": "\u2003\x1c"}, False),  # whitespace to Python, not all of it to ECMA's \s
+    ({"content": "\ufeff"}, True),  # ECMA's \s would call it blank; Python keeps it
+    ({"content": "a\x00b"}, False),
+    ({"content": "x" * MAX_CONTENT_LENGTH}, True),
+    ({"content": "x" * (MAX_CONTENT_LENGTH + 1)}, False),
+    ({"content": " " + "x" * (MAX_CONTENT_LENGTH - 1) + " "}, False),  # counted as sent
+    ({"content": 5}, False),
+    ({"content": None}, False),
+    ({"content": "x", "payload": None}, True),
+    ({"content": "x", "payload": {}}, False),
+    ({"content": "x", "attachments": []}, True),
+    ({"content": "x", "attachments": [attachment()]}, False),
+    ({"content": "x", "clientId": "retry-1:a.b_c"}, True),
+    ({"content": "x", "clientId": None}, True),
+    ({"content": "x", "clientId": "abc\n"}, False),
+    ({"content": "x", "clientId": " abc"}, False),
+    ({"content": "x", "clientId": 42}, False),
+    ({"content": "x", "clientId": "a" * 65}, False),
+    ({"content": "x", "surprise": True}, False),
+    ({"content": "x", "messageType": "sticker"}, False),
+    # image, video, file
+    ({"messageType": "image", "attachments": [attachment()]}, True),
+    ({"messageType": "image", "content": " ", "attachments": [attachment("IMAGE/PNG")]}, True),
+    ({"messageType": "image"}, False),
+    ({"messageType": "image", "attachments": []}, False),
+    ({"messageType": "image", "attachments": [attachment("application/pdf")]}, False),
+    ({"messageType": "image", "attachments": [attachment("image/png\n")]}, False),
+    ({"messageType": "image", "attachments": [attachment("image/\u212a")]}, False),
+    ({"messageType": "image", "attachments": [attachment()] * MAX_ATTACHMENTS}, True),
+    ({"messageType": "image", "attachments": [attachment()] * (MAX_ATTACHMENTS + 1)}, False),
+    ({"messageType": "video", "attachments": [attachment("video/mp4")]}, True),
+    ({"messageType": "video", "attachments": [attachment("image/png")]}, False),
+    ({"messageType": "file", "attachments": [attachment("application/pdf")]}, True),
+    ({"messageType": "file", "attachments": [attachment(url="https://x.example/a b")]}, True),
+    ({"messageType": "file", "attachments": [attachment(url="http://x.example/a")]}, False),
+    ({"messageType": "file", "attachments": [attachment(url="//evil.example/a")]}, False),
+    ({"messageType": "file", "attachments": [attachment(url="/a\x00")]}, False),
+    ({"messageType": "file", "attachments": [attachment(name="")]}, False),
+    ({"messageType": "file", "attachments": [attachment(name=" ")]}, True),
+    ({"messageType": "file", "attachments": [attachment(name="a\x00")]}, False),
+    ({"messageType": "file", "attachments": [attachment(size=-1)]}, False),
+    ({"messageType": "file", "attachments": [attachment(size="5")]}, False),
+    ({"messageType": "file", "attachments": [attachment(size=5.5)]}, False),
+    ({"messageType": "file", "attachments": [attachment(extra=1)]}, False),
+    ({"messageType": "file", "attachments": [attachment()], "payload": {"a": "b"}}, False),
+    # assessment: content, or a diagnosis to stand for it
+    ({"messageType": "assessment", "content": "Looks well"}, True),
+    ({"messageType": "assessment", "payload": {"diagnosis": "Otitis"}}, True),
+    ({"messageType": "assessment", "payload": {"diagnosis": " "}}, False),
+    ({"messageType": "assessment", "payload": {"findings": "Red ear"}}, False),
+    ({"messageType": "assessment", "content": "See", "payload": {"findings": "Red"}}, True),
+    ({"messageType": "assessment", "content": "See", "payload": None}, True),
+    ({"messageType": "assessment", "content": "See", "payload": {"diagnosis": "x" * 1001}}, False),
+    ({"messageType": "assessment", "content": "See", "payload": {"colour": "red"}}, False),
+    ({"messageType": "assessment", "content": "See", "payload": "Otitis"}, False),
+    # prescription: the medication names it
+    ({"messageType": "prescription", "payload": {"medication": "Amoxicillin"}}, True),
+    ({"messageType": "prescription", "payload": {"dose": "5 mg"}}, False),
+    ({"messageType": "prescription", "payload": {"medication": " "}}, False),
+    ({"messageType": "prescription", "content": "Take this"}, False),
+    ({"messageType": "prescription", "payload": {"medication": "A", "notes": 3}}, False),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("body", "allowed"), BODIES)
+def test_schema_allows_exactly_what_the_api_accepts(
+    schema, client_for, appointment, vet, body, allowed
+):
+    body = {"appointmentId": str(appointment.pk), **body}
+    schema_allows = validator_for(schema, "SendMessageInput").is_valid(body)
+    response = post(client_for(vet), body)
+    assert schema_allows is allowed
+    assert (response.status_code == HTTPStatus.CREATED) is allowed, response.json()
