@@ -48,6 +48,8 @@ MAX_REV = 2**63 - 1
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+# `?limit=` reads as no limit given (see `message_list_params`); the schema says so.
+EMPTY_MEANS_DEFAULT = {"x-allow-empty-value": True}
 CLIENT_ID = r"[A-Za-z0-9_.:-]{1,64}"
 MAX_ATTACHMENT_URL = 2000
 MAX_ATTACHMENT_NAME = 255
@@ -274,15 +276,18 @@ class MessagesApi(APIView):
                 "after",
                 {"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
                 description="Only messages newer than this seq.",
+                extensions=EMPTY_MEANS_DEFAULT,
             ),
             OpenApiParameter(
                 "before",
                 {"type": "integer", "minimum": 1, "maximum": MAX_SEQ},
                 description="Only messages older than this seq.",
+                extensions=EMPTY_MEANS_DEFAULT,
             ),
             OpenApiParameter(
                 "limit",
                 {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                extensions=EMPTY_MEANS_DEFAULT,
             ),
             OpenApiParameter(
                 "rev",
@@ -295,6 +300,7 @@ class MessagesApi(APIView):
                 {"type": "boolean", "default": True},
                 description="True: the other participant's returned messages become read. "
                 "False fetches without reading (a hidden tab).",
+                extensions=EMPTY_MEANS_DEFAULT,
             ),
             OpenApiParameter(
                 "If-None-Match",

@@ -1,5 +1,7 @@
 """What the OpenAPI schema says about the whole API: its authentication and its errors."""
 
+from typing import Any
+
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -48,3 +50,14 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         status: OpenApiResponse(response=ErrorOutput, description=ERRORS[status])
         for status in statuses
     }
+
+
+def allow_empty_values(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Turns a parameter's `x-allow-empty-value` into OpenAPI's `allowEmptyValue`, which
+    drf-spectacular has no argument for: such a query parameter reads `?limit=` as absent."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.pop("x-allow-empty-value", False):
+                    parameter["allowEmptyValue"] = True
+    return result
