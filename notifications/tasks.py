@@ -3,6 +3,7 @@
 import smtplib
 from uuid import UUID
 
+from django.conf import settings
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
@@ -63,10 +64,15 @@ def send_digest(*, user_id: str) -> int:
     return deliver(user, recorded) if recorded else 0
 
 
-@app.periodic(cron="* * * * *", periodic_id="retry_stalled")
-@app.task(queue="notifications", queueing_lock="retry_stalled_jobs", pass_context=True)
-async def retry_stalled_jobs(context: object, timestamp: int) -> None:
+# Every 10 seconds (croniter's sixth field): one cheap query, and a killed worker's email
+# goes out soon after its heartbeat is found stale.
+@app.periodic(cron="* * * * * */10", periodic_id="retry_stalled")
+@app.task(queue="notifications", queueing_lock="retry_stalled_jobs")
+async def retry_stalled_jobs(timestamp: int) -> int:
     """Jobs of a worker that died (no heartbeat) go back to the queue; recorded emails make a
     second run send only what the first did not."""
-    for job in await app.job_manager.get_stalled_jobs():
+    stale = settings.PROCRASTINATE_WORKER_DEFAULTS["stalled_worker_timeout"]
+    jobs = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stale)
+    for job in jobs:
         await app.job_manager.retry_job(job)
+    return len(jobs)

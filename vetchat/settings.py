@@ -166,10 +166,11 @@ VETCHAT_BASE_URL = os.environ.get("VETCHAT_BASE_URL", "http://127.0.0.1:8000").r
 VETCHAT_NOTIFY_DELAY_SECONDS = int(os.environ.get("VETCHAT_NOTIFY_DELAY_SECONDS", "300"))
 # Message text in emails only when the clinic allows it: a mailbox is not the medical record.
 VETCHAT_EMAIL_PREVIEWS = env_bool("VETCHAT_EMAIL_PREVIEWS")
+# A killed worker's jobs are retried once its heartbeat is this many seconds old.
+_stalled_seconds = float(os.environ.get("VETCHAT_WORKER_STALLED_SECONDS", "30"))
 PROCRASTINATE_WORKER_DEFAULTS = {
-    # A killed worker's jobs are retried once its heartbeat is this many seconds old.
-    "stalled_worker_timeout": float(os.environ.get("VETCHAT_WORKER_STALLED_SECONDS", "30")),
-    "update_heartbeat_interval": 5.0,
+    "stalled_worker_timeout": _stalled_seconds,
+    "update_heartbeat_interval": min(5.0, _stalled_seconds / 3),
     "delete_jobs": "successful",
 }
 

@@ -4,6 +4,7 @@ The worker is `manage.py procrastinate worker` in a subprocess against the test 
 the tests use the transactional database: the worker only sees what has been committed.
 """
 
+import asyncio
 import email
 import logging
 import os
@@ -45,6 +46,15 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.refuse = 0
         self.attempts = 0
+        self.slow = 0.0  # seconds each recipient takes to be accepted
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: object, address: str, options: list
+    ) -> str:
+        if self.slow:
+            await asyncio.sleep(self.slow)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.attempts += 1
@@ -161,12 +171,13 @@ def wait_until(condition: Callable[[], object], timeout: float = 15, what: str =
     raise AssertionError(f"Still waiting after {timeout} s for {what or condition}")
 
 
-def jobs_left(task: str = "notifications.tasks.notify_unread") -> int:
+def jobs_left(
+    task: str = "notifications.tasks.notify_unread", statuses: tuple[str, ...] = ("todo", "doing")
+) -> int:
     """Jobs of the task not finished yet (waiting, scheduled or running)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s"
-            " AND status IN ('todo', 'doing')",
-            [task],
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s AND status = ANY(%s)",
+            [task, list(statuses)],
         )
         return cursor.fetchone()[0]
