@@ -10,7 +10,10 @@ def unread(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.role not in _PARTICIPANTS:
         return {}
-    return {"unread_total": SimpleLazyObject(lambda: unread_total(user=user))}
+    return {
+        "unread_total": SimpleLazyObject(lambda: unread_total(user=user)),
+        "unread_tracking": True,
+    }
 
 
 _PARTICIPANTS = {User.Role.PET_PARENT, User.Role.VETERINARIAN}
