@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from chat.services import access_chat, chat_mark_read
 from notifications.models import ChatNotification, Preference, UnreadEmail
-from tests.factories import send_message
+from tests.factories import AppointmentFactory, send_message
 from tests.notifications.conftest import jobs_left, wait_until
 
 DELAY = 2
@@ -196,3 +196,35 @@ def test_one_click_unsubscribe_works_signed_out_for_its_own_user_only(
     assert other.post(url).status_code == HTTPStatus.OK
     assert Preference.objects.get(user=parent).email_enabled is False
     assert Preference.objects.get(user=other_parent).email_enabled is True
+
+
+def test_a_vets_digest_lists_every_waiting_chat_in_one_email(worker, smtp, vet):
+    Preference.objects.create(user=vet, digest_hours=Preference.Digest.EVERY_4_HOURS)
+    first = AppointmentFactory(veterinarian=vet, pet__name="Biscuit")
+    second = AppointmentFactory(veterinarian=vet, pet__name="Pepper")
+    worker()
+    send_message(first.pet_parent, first, "Biscuit ate a sock")
+    send_message(second.pet_parent, second, "Pepper sneezes")
+    send_message(second.pet_parent, second, "A lot")
+
+    digest = "notifications.tasks.send_digest"
+    assert jobs_left() == 0
+    assert jobs_left(digest) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT scheduled_at FROM procrastinate_jobs WHERE status = 'todo'")
+        [(scheduled_at,)] = cursor.fetchall()
+    assert timedelta(hours=3, minutes=59) < scheduled_at - timezone.now() <= timedelta(hours=4)
+
+    # Four hours pass.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
+    wait_until(lambda: smtp.messages, timeout=10, what="the digest")
+    wait_until(lambda: jobs_left(digest) == 0, timeout=10, what="the digest job to end")
+    [message] = smtp.messages
+    assert message["To"] == vet.email
+    assert "3 unread messages in 2 chats" in message["Subject"]
+    text = body(message)
+    assert "Biscuit" in text
+    assert "Pepper" in text
+    assert f"/appointments/{first.pk}/" in text
+    assert f"/appointments/{second.pk}/" in text
