@@ -11,7 +11,8 @@ from django.urls import reverse
 from accounts.models import User, display_name
 from chat.models import Chat, Message, ReadState
 from notifications.models import UnreadEmail
-from notifications.services import unread_email_mark
+from notifications.push import push_send
+from notifications.services import preference_of, unread_email_mark
 from notifications.tokens import unsubscribe_token
 
 
@@ -109,10 +110,23 @@ def _still_unread(email: UnreadEmail) -> bool:
     return read < email.last_seq
 
 
-def deliver(user: User, emails: list[UnreadEmail]) -> int:
-    """Send the pending recorded emails (read ones are dropped); returns how many went out.
+def _push(user: User, emails: list[UnreadEmail]) -> None:
+    previews = settings.VETCHAT_EMAIL_PREVIEWS
+    chats = [_summary(email, previews=previews) for email in emails]
+    latest = chats[-1]
+    if latest.previews:
+        body = f"{latest.previews[-1].sender_name}: {latest.previews[-1].content[:120]}"
+    else:
+        body = f"From {', '.join(latest.senders)}. Open the chat to read."
+    push_send(user=user, title=_subject(chats), body=body, url=latest.url)
 
-    SMTP errors propagate, so the job is retried with backoff and finds them still pending.
+
+def deliver(user: User, emails: list[UnreadEmail]) -> int:
+    """Send the recorded notifications still unread (read ones are dropped): the email, then a
+    push to the user's browsers if they asked for it; returns how many emails went out.
+
+    SMTP errors propagate, so the job is retried with backoff and finds them still pending. The
+    push comes after the record is marked sent: it is best effort and never causes a resend.
     """
     unread = []
     for email in emails:
@@ -122,7 +136,11 @@ def deliver(user: User, emails: list[UnreadEmail]) -> int:
             unread_email_mark(email=email, status=UnreadEmail.Status.READ_FIRST)
     if not unread:
         return 0
-    build(user, unread).send(fail_silently=False)
+    preference = preference_of(user)
+    if preference.email_enabled:
+        build(user, unread).send(fail_silently=False)
     for email in unread:
         unread_email_mark(email=email, status=UnreadEmail.Status.SENT)
-    return 1
+    if preference.web_push_enabled:
+        _push(user, unread)
+    return 1 if preference.email_enabled else 0

@@ -19,7 +19,9 @@ class PreferenceForm(forms.Form):
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    web_push_enabled = forms.BooleanField(label="Notifications in this browser", required=False)
+    web_push_enabled = forms.BooleanField(
+        label="Web push: notifications in the browsers I turn them on in", required=False
+    )
     digest_hours = forms.TypedChoiceField(
         label="Instead, one digest email",
         choices=[("", "No digest: one email per chat"), *Preference.Digest.choices],

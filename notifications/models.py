@@ -52,8 +52,9 @@ class Preference(models.Model):
         return f"Notification preferences of {self.user_id}"
 
     def delay_seconds(self, clinic_default: int) -> int | None:
-        """Seconds to wait before an email; None when this user wants none."""
-        if not self.email_enabled or self.delay == self.Delay.NEVER:
+        """Seconds to wait before telling (email, push); None when this user wants neither."""
+        wanted = self.email_enabled or self.web_push_enabled
+        if not wanted or self.delay == self.Delay.NEVER:
             return None
         return {
             self.Delay.CLINIC_DEFAULT: clinic_default,
@@ -129,3 +130,22 @@ class UnreadEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_count} unread in {self.chat_id} for {self.user_id}"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (RFC 8030), with the keys its payloads are encrypted to
+    (RFC 8291)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Push subscription of {self.user_id}"
+
+    def info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -14,7 +14,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from accounts.models import User
 from chat.models import Message, ReadState
-from notifications.models import ChatNotification, Preference, UnreadEmail
+from notifications.models import ChatNotification, Preference, PushSubscription, UnreadEmail
 from notifications.selectors import chats_with_unread
 
 
@@ -258,3 +258,21 @@ def email_unsubscribe(*, user_id: UUID) -> bool:
         return False
     Preference.objects.update_or_create(user=user, defaults={"email_enabled": False})
     return True
+
+
+def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str) -> bool:
+    """Keep a browser's subscription for the user; returns whether it is new.
+
+    An endpoint belongs to one browser profile: signing in as someone else there moves it.
+    """
+    _, created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+    )
+    Preference.objects.update_or_create(user=user, defaults={"web_push_enabled": True})
+    return created
+
+
+def push_subscription_delete(*, user: User, endpoint: str) -> bool:
+    """Forget one of the user's subscriptions; returns whether there was one."""
+    deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return deleted > 0

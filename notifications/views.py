@@ -1,10 +1,12 @@
 """The notification pages: a user's preferences, and the email's unsubscribe link."""
 
 from http import HTTPStatus
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -50,6 +52,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "form": form,
         "clinic_delay": _delay_label(settings.VETCHAT_NOTIFY_DELAY_SECONDS),
         "time_zone": settings.TIME_ZONE,
+        "vapid_public_key": settings.VETCHAT_VAPID_PUBLIC_KEY,
     }
     return render(request, "notifications/preferences.html", context, status=status)
 
@@ -80,3 +83,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 TEMPLATE = "notifications/unsubscribe.html"
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The push service worker, served from the root so that its scope is the whole site."""
+    path = finders.find("js/sw.js")
+    response = HttpResponse(Path(path).read_bytes(), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # browsers must see a new version at once
+    return response

@@ -23,6 +23,15 @@ else
 fi
 .venv/bin/python manage.py collectstatic --no-input -v0
 
+# Development VAPID keys for web push, made once and kept in the ignored .devdata/.
+if [ -z "${VETCHAT_VAPID_PRIVATE_KEY:-}" ]; then
+  mkdir -p .devdata
+  [ -s .devdata/vapid.env ] || .venv/bin/python manage.py vapid_keys >.devdata/vapid.env
+  set -a
+  . .devdata/vapid.env
+  set +a
+fi
+
 # The job queue's worker (unread-message emails) runs beside the web server. In a script,
 # Ctrl+C does not reach a background process, so the exit trap stops it (SIGTERM: it finishes
 # the job in hand) before the database.

@@ -166,6 +166,10 @@ VETCHAT_BASE_URL = os.environ.get("VETCHAT_BASE_URL", "http://127.0.0.1:8000").r
 VETCHAT_NOTIFY_DELAY_SECONDS = int(os.environ.get("VETCHAT_NOTIFY_DELAY_SECONDS", "300"))
 # Message text in emails only when the clinic allows it: a mailbox is not the medical record.
 VETCHAT_EMAIL_PREVIEWS = env_bool("VETCHAT_EMAIL_PREVIEWS")
+# Web push (VAPID, RFC 8292): base64url keys from `python manage.py vapid_keys`; no keys, no push.
+VETCHAT_VAPID_PUBLIC_KEY = os.environ.get("VETCHAT_VAPID_PUBLIC_KEY", "")
+VETCHAT_VAPID_PRIVATE_KEY = os.environ.get("VETCHAT_VAPID_PRIVATE_KEY", "")
+VETCHAT_VAPID_SUBJECT = os.environ.get("VETCHAT_VAPID_SUBJECT", "mailto:noreply@localhost")
 # A killed worker's jobs are retried once its heartbeat is this many seconds old.
 _stalled_seconds = float(os.environ.get("VETCHAT_WORKER_STALLED_SECONDS", "30"))
 PROCRASTINATE_WORKER_DEFAULTS = {
