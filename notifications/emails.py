@@ -41,16 +41,20 @@ def _summary(email: UnreadEmail, *, previews: bool) -> ChatSummary:
         Message.objects.filter(chat_id=email.chat_id, seq__range=(email.first_seq, email.last_seq))
         .exclude(sender_id=email.user_id)
         .order_by("seq")
-        .values_list("sender__name", "sender__email", "content")
+        .values_list("sender__name", "sender__email", "content", "retracted_at")
     )
-    rows = [(display_name(name, address), content) for name, address, content in messages]
+    rows = [
+        (display_name(name, address), "" if retracted else content)
+        for name, address, content, retracted in messages
+    ]
     senders = list(dict.fromkeys(name for name, _ in rows))
     return ChatSummary(
         pet_name=chat.appointment.pet.name,
         senders=senders,
         count=email.message_count,
         url=_absolute(reverse("appointment_detail", args=[chat.appointment_id])),
-        previews=[Preview(name, content) for name, content in rows] if previews else [],
+        # A message retracted since is not repeated in a mailbox.
+        previews=[Preview(name, content) for name, content in rows if content] if previews else [],
     )
 
 
