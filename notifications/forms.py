@@ -31,7 +31,7 @@ class PreferenceForm(forms.Form):
     )
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         if user.role != User.Role.VETERINARIAN:
             del self.fields["digest_hours"]
 
