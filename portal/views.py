@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -20,6 +21,7 @@ from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
 from chat.selectors import unread_counts
 from chat.services import access_chat, message_send, prescription_acknowledge
+from notifications.selectors import needs_reply
 from vetchat.errors import DomainError
 from vetchat.http import status_of
 
@@ -49,7 +51,12 @@ def vet_dashboard(request: HttpRequest) -> HttpResponse:
     if request.user.role != User.Role.VETERINARIAN:
         return redirect("home")
     groups = with_unread_counts(appointment_groups(user=request.user), request.user)
-    return render(request, "appointments/vet_dashboard.html", {"groups": groups})
+    context = {
+        "groups": groups,
+        "needs_reply": needs_reply(vet=request.user),
+        "now": timezone.now(),
+    }
+    return render(request, "appointments/vet_dashboard.html", context)
 
 
 def with_unread_counts(groups: AppointmentGroups, user: User) -> AppointmentGroups:

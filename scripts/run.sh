@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run vetchat with the demo clinic on http://127.0.0.1:8000. Ctrl+C stops it.
+# Run vetchat with the demo clinic on http://127.0.0.1:8000, and its job worker. Ctrl+C stops both.
 # Without DATABASE_URL, a PostgreSQL cluster is kept in .pgdata/ and stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,22 @@ else
   .venv/bin/python manage.py seed_demo || echo "Demo data skipped (see above); serving anyway."
 fi
 .venv/bin/python manage.py collectstatic --no-input -v0
+
+# Development VAPID keys for web push, made once and kept in the ignored .devdata/.
+if [ -z "${VETCHAT_VAPID_PRIVATE_KEY:-}" ]; then
+  mkdir -p .devdata
+  [ -s .devdata/vapid.env ] || .venv/bin/python manage.py vapid_keys >.devdata/vapid.env
+  set -a
+  . .devdata/vapid.env
+  set +a
+fi
+
+# The job queue's worker (unread-message emails) runs beside the web server. In a script,
+# Ctrl+C does not reach a background process, so the exit trap stops it (SIGTERM: it finishes
+# the job in hand) before the database.
+.venv/bin/python manage.py procrastinate worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true; '"${local_db:+scripts/postgres.sh stop .pgdata}" EXIT
 
 echo "vetchat is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
 .venv/bin/gunicorn vetchat.wsgi \

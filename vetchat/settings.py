@@ -83,9 +83,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "procrastinate.contrib.django",
     "accounts",
     "appointments",
     "chat",
+    "notifications",
     "portal",
 ]
 
@@ -116,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -156,6 +159,25 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "vetchat <noreply@localhost>")
+
+# Notifications (notifications/): unread-message emails sent by the procrastinate worker.
+VETCHAT_CLINIC_NAME = os.environ.get("VETCHAT_CLINIC_NAME", "vetchat clinic")
+# Where links in emails point: the address users open the app at.
+VETCHAT_BASE_URL = os.environ.get("VETCHAT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+VETCHAT_NOTIFY_DELAY_SECONDS = int(os.environ.get("VETCHAT_NOTIFY_DELAY_SECONDS", "300"))
+# Message text in emails only when the clinic allows it: a mailbox is not the medical record.
+VETCHAT_EMAIL_PREVIEWS = env_bool("VETCHAT_EMAIL_PREVIEWS")
+# Web push (VAPID, RFC 8292): base64url keys from `python manage.py vapid_keys`; no keys, no push.
+VETCHAT_VAPID_PUBLIC_KEY = os.environ.get("VETCHAT_VAPID_PUBLIC_KEY", "")
+VETCHAT_VAPID_PRIVATE_KEY = os.environ.get("VETCHAT_VAPID_PRIVATE_KEY", "")
+VETCHAT_VAPID_SUBJECT = os.environ.get("VETCHAT_VAPID_SUBJECT", "mailto:noreply@localhost")
+# A killed worker's jobs are retried once its heartbeat is this many seconds old.
+_stalled_seconds = float(os.environ.get("VETCHAT_WORKER_STALLED_SECONDS", "30"))
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "stalled_worker_timeout": _stalled_seconds,
+    "update_heartbeat_interval": min(5.0, _stalled_seconds / 3),
+    "delete_jobs": "successful",
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

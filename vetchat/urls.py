@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chat.urls import api_urlpatterns as chat_api_urlpatterns
+from notifications.urls import api_urlpatterns as notifications_api_urlpatterns
 from portal.urls import api_urlpatterns as portal_api_urlpatterns
 from vetchat import schema  # noqa: F401  (registers the session scheme with drf-spectacular)
 
@@ -16,6 +17,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 api_urlpatterns = [
     *portal_api_urlpatterns,
     *chat_api_urlpatterns,
+    *notifications_api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -25,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_urlpatterns, "api"))),
+    path("", include("notifications.urls")),
     path("", include("portal.urls")),
 ]
 

@@ -40,6 +40,8 @@ const transport = new HttpTransport({
 });
 transport.onMessages((messages, { read }) => {
   for (const node of view.append(store.receive(messages, { read }))) actions.decorate(node);
+  // The tab's unread count (unread-title.js) drops as soon as these are read.
+  if (read && messages.length) document.dispatchEvent(new CustomEvent("vetchat:unread-changed"));
 });
 transport.onChanges((messages, rev) => {
   for (const message of store.receiveChanges(messages, rev)) actions.decorate(view.replace(message));

@@ -1,0 +1,150 @@
+"""The unread-message emails: what they say and how they go out."""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.models import User, display_name
+from chat.models import Chat, Message, ReadState
+from notifications.models import UnreadEmail
+from notifications.push import push_send
+from notifications.services import preference_of, unread_email_mark
+from notifications.tokens import unsubscribe_token
+
+
+@dataclass(frozen=True)
+class Preview:
+    sender_name: str
+    content: str
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    pet_name: str
+    senders: list[str]
+    count: int
+    url: str
+    previews: list[Preview]
+
+
+def _absolute(path: str) -> str:
+    return settings.VETCHAT_BASE_URL + path
+
+
+def _summary(email: UnreadEmail, *, previews: bool) -> ChatSummary:
+    chat = Chat.objects.select_related("appointment__pet").get(pk=email.chat_id)
+    messages = (
+        Message.objects.filter(chat_id=email.chat_id, seq__range=(email.first_seq, email.last_seq))
+        .exclude(sender_id=email.user_id)
+        .order_by("seq")
+        .values_list("sender__name", "sender__email", "content", "retracted_at")
+    )
+    rows = [
+        (display_name(name, address), "" if retracted else content)
+        for name, address, content, retracted in messages
+    ]
+    senders = list(dict.fromkeys(name for name, _ in rows))
+    return ChatSummary(
+        pet_name=chat.appointment.pet.name,
+        senders=senders,
+        count=email.message_count,
+        url=_absolute(reverse("appointment_detail", args=[chat.appointment_id])),
+        # A message retracted since is not repeated in a mailbox.
+        previews=[Preview(name, content) for name, content in rows if content] if previews else [],
+    )
+
+
+def _message_id(email_ids: list[int]) -> str:
+    host = urlsplit(settings.VETCHAT_BASE_URL).hostname or "vetchat"
+    # The same for every attempt at the same email, so a receiving server can tell a resend.
+    return f"<vetchat-unread-{'-'.join(map(str, email_ids))}@{host}>"
+
+
+def _subject(chats: list[ChatSummary]) -> str:
+    count = sum(chat.count for chat in chats)
+    noun = "message" if count == 1 else "messages"
+    if len(chats) == 1:
+        chat = chats[0]
+        return f"{count} unread {noun} about {chat.pet_name} from {', '.join(chat.senders)}"
+    return f"{count} unread {noun} in {len(chats)} chats"
+
+
+def build(user: User, emails: list[UnreadEmail]) -> EmailMultiAlternatives:
+    """The email about these recorded windows (one for a chat, several for a digest)."""
+    previews = settings.VETCHAT_EMAIL_PREVIEWS
+    chats = [_summary(email, previews=previews) for email in emails]
+    unsubscribe = _absolute(reverse("notifications_unsubscribe", args=[unsubscribe_token(user.pk)]))
+    context = {
+        "user": user,
+        "name": user.display_name,
+        "chats": chats,
+        "total": sum(chat.count for chat in chats),
+        "clinic": settings.VETCHAT_CLINIC_NAME,
+        "previews": previews,
+        "unsubscribe_url": unsubscribe,
+        "preferences_url": _absolute(reverse("notification_preferences")),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{_subject(chats)} · {settings.VETCHAT_CLINIC_NAME}",
+        body=render_to_string("notifications/email/unread.txt", context),
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Message-ID": _message_id([email.pk for email in emails]),
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(
+        render_to_string("notifications/email/unread.html", context), "text/html"
+    )
+    return message
+
+
+def _still_unread(email: UnreadEmail) -> bool:
+    read = (
+        ReadState.objects.filter(chat_id=email.chat_id, user_id=email.user_id)
+        .values_list("last_read_seq", flat=True)
+        .first()
+    ) or 0
+    return read < email.last_seq
+
+
+def _push(user: User, emails: list[UnreadEmail]) -> None:
+    previews = settings.VETCHAT_EMAIL_PREVIEWS
+    chats = [_summary(email, previews=previews) for email in emails]
+    latest = chats[-1]
+    if latest.previews:
+        body = f"{latest.previews[-1].sender_name}: {latest.previews[-1].content[:120]}"
+    else:
+        body = f"From {', '.join(latest.senders)}. Open the chat to read."
+    push_send(user=user, title=_subject(chats), body=body, url=latest.url)
+
+
+def deliver(user: User, emails: list[UnreadEmail]) -> int:
+    """Send the recorded notifications still unread (read ones are dropped): the email, then a
+    push to the user's browsers if they asked for it; returns how many emails went out.
+
+    SMTP errors propagate, so the job is retried with backoff and finds them still pending. The
+    push comes after the record is marked sent: it is best effort and never causes a resend.
+    """
+    unread = []
+    for email in emails:
+        if _still_unread(email):
+            unread.append(email)
+        else:
+            unread_email_mark(email=email, status=UnreadEmail.Status.READ_FIRST)
+    if not unread:
+        return 0
+    preference = preference_of(user)
+    if preference.email_enabled:
+        build(user, unread).send(fail_silently=False)
+    for email in unread:
+        unread_email_mark(email=email, status=UnreadEmail.Status.SENT)
+    if preference.web_push_enabled:
+        _push(user, unread)
+    return 1 if preference.email_enabled else 0

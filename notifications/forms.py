@@ -1,0 +1,58 @@
+from django import forms
+
+from accounts.models import User
+from notifications.models import Preference
+
+
+class PreferenceForm(forms.Form):
+    email_enabled = forms.BooleanField(
+        label="Email me about messages I have not read", required=False
+    )
+    delay = forms.ChoiceField(label="Send the email", choices=Preference.Delay.choices)
+    quiet_from = forms.TimeField(
+        label="Quiet hours from",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_until = forms.TimeField(
+        label="Quiet hours until",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    web_push_enabled = forms.BooleanField(
+        label="Web push: notifications in the browsers I turn them on in", required=False
+    )
+    digest_hours = forms.TypedChoiceField(
+        label="Instead, one digest email",
+        choices=[("", "No digest: one email per chat"), *Preference.Digest.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        if user.role != User.Role.VETERINARIAN:
+            del self.fields["digest_hours"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("quiet_from"), data.get("quiet_until")
+        if start is not None and end is None and "quiet_until" not in self.errors:
+            self.add_error("quiet_until", "Say when the quiet hours end too.")
+        if end is not None and start is None and "quiet_from" not in self.errors:
+            self.add_error("quiet_from", "Say when the quiet hours start too.")
+        if start is not None and start == end:
+            self.add_error("quiet_until", "Quiet hours must end at another time than they start.")
+        return data
+
+    @classmethod
+    def initial_of(cls, preference: Preference) -> dict:
+        return {
+            "email_enabled": preference.email_enabled,
+            "delay": preference.delay,
+            "quiet_from": preference.quiet_from,
+            "quiet_until": preference.quiet_until,
+            "web_push_enabled": preference.web_push_enabled,
+            "digest_hours": preference.digest_hours or "",
+        }

@@ -1,0 +1,110 @@
+"""Reads of the notifications: what waits for whom."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.models import User, display_name
+from appointments.access import appointments_of_participant
+from chat.models import Chat, Message, ReadState
+
+
+def _unread_subquery(user: User) -> Subquery:
+    """Per chat (OuterRef "pk"): messages from others past the user's read cursor."""
+    cursor = ReadState.objects.filter(chat_id=OuterRef(OuterRef("pk")), user_id=user.pk).values(
+        "last_read_seq"
+    )[:1]
+    return Subquery(
+        Message.objects.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(cursor), 0))
+        .exclude(sender_id=user.pk)
+        .order_by()
+        .values("chat_id")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+
+
+def _my_chats(user: User) -> QuerySet[Chat]:
+    return Chat.objects.filter(appointment__in=appointments_of_participant(user).values("pk"))
+
+
+def unread_total(*, user: User) -> int:
+    """Messages from others the user has not read, over all their chats, in one query."""
+    total = (
+        _my_chats(user)
+        .annotate(unread=Coalesce(_unread_subquery(user), 0))
+        .aggregate(total=Coalesce(Sum("unread"), 0))["total"]
+    )
+    return int(total)
+
+
+def chats_with_unread(*, user: User) -> list[int]:
+    """Ids of the user's chats holding messages from others they have not read."""
+    return list(
+        _my_chats(user)
+        .annotate(unread=Coalesce(_unread_subquery(user), 0))
+        .filter(unread__gt=0)
+        .values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An appointment whose pet parent wrote last and has had no answer yet."""
+
+    appointment_id: UUID
+    pet_name: str
+    pet_parent_name: str
+    starts_at: datetime
+    waiting_since: datetime
+    unanswered: int
+
+
+def needs_reply(*, vet: User) -> list[Waiting]:
+    """The vet's chats whose latest message is the pet parent's, oldest waiting first.
+
+    One query whatever the number of chats: the latest message is found by the chat's
+    `last_seq` on the (chat, seq) index, and the wait starts at the parent's first message after
+    the vet's last one.
+    """
+    latest_from_parent = Message.objects.filter(
+        chat_id=OuterRef("pk"),
+        seq=OuterRef("last_seq"),
+        sender_id=OuterRef("appointment__pet_parent_id"),
+    )
+    vets_last = (
+        Message.objects.filter(chat_id=OuterRef(OuterRef("pk")), sender_id=vet.pk)
+        .order_by("-seq")
+        .values("seq")[:1]
+    )
+    unanswered = (
+        Message.objects.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0))
+        .order_by()
+        .values("chat_id")
+        .annotate(first=Min("created_at"), count=Count("*"))
+    )
+    rows = (
+        Chat.objects.filter(appointment__veterinarian=vet, last_seq__gt=0)
+        .filter(Exists(latest_from_parent))
+        .annotate(
+            waiting_since=Subquery(unanswered.values("first")),
+            unanswered=Subquery(unanswered.values("count")),
+        )
+        .order_by("waiting_since")
+        .values_list(
+            "appointment_id",
+            "appointment__pet__name",
+            "appointment__pet_parent__name",
+            "appointment__pet_parent__email",
+            "appointment__starts_at",
+            "waiting_since",
+            "unanswered",
+        )
+    )
+    return [
+        Waiting(pk, pet, display_name(name, email), starts_at, since, count)
+        for pk, pet, name, email, starts_at, since, count in rows
+    ]

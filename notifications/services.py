@@ -1,0 +1,278 @@
+"""Every change the notifications make: scheduling the unread job, claiming a window of unread
+messages for one email, recording what was sent, and the user's preferences."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+from procrastinate.exceptions import AlreadyEnqueued
+
+from accounts.models import User
+from chat.models import Message, ReadState
+from notifications.models import ChatNotification, Preference, PushSubscription, UnreadEmail
+from notifications.selectors import chats_with_unread
+
+
+def preference_of(user: User) -> Preference:
+    """The user's preferences, or the clinic's defaults (unsaved) when they never chose."""
+    try:
+        return user.notification_preference
+    except ObjectDoesNotExist:
+        return Preference(user=user)
+
+
+def quiet_hours_end(preference: Preference, at: datetime) -> datetime | None:
+    """When `at` falls in the user's quiet hours (clinic time zone), the moment they end."""
+    span = preference.quiet_hours
+    if span is None or span[0] == span[1]:
+        return None
+    start, end = span
+    local = timezone.localtime(at)
+    now = local.time()
+    if start < end:
+        quiet = start <= now < end
+        end_day = local.date()
+    else:  # across midnight: 22:00 to 07:00
+        quiet = now >= start or now < end
+        end_day = local.date() + timedelta(days=1) if now >= start else local.date()
+    if not quiet:
+        return None
+    return timezone.make_aware(datetime.combine(end_day, end), local.tzinfo)
+
+
+def _recipient(*, appointment_id: UUID, sender_id: UUID) -> User | None:
+    """The other participant of the appointment, with their preferences, in one query."""
+    return (
+        User.objects.filter(
+            Q(appointments_as_parent=appointment_id) | Q(appointments_as_vet=appointment_id)
+        )
+        .exclude(pk=sender_id)
+        .select_related("notification_preference")
+        .only("id", "role", "is_active", "notification_preference")
+        .first()
+    )
+
+
+def _when(preference: Preference, *, now: datetime) -> datetime | None:
+    """When an email about a message arriving now may go out; None: never."""
+    delay = preference.delay_seconds(settings.VETCHAT_NOTIFY_DELAY_SECONDS)
+    if delay is None:
+        return None
+    at = now + timedelta(seconds=delay)
+    return quiet_hours_end(preference, at) or at
+
+
+def unread_job_defer(*, user_id: UUID, chat_id: int, at: datetime) -> bool:
+    """Defer the unread job unless one is already waiting for this user and chat.
+
+    The queueing lock makes a second pending job a unique violation; the savepoint keeps that
+    refusal from aborting the caller's transaction (the message send).
+    """
+    from notifications.tasks import notify_unread
+
+    try:
+        with transaction.atomic():
+            notify_unread.configure(
+                queueing_lock=f"unread:{user_id}:{chat_id}", schedule_at=at
+            ).defer(user_id=str(user_id), chat_id=chat_id)
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def digest_job_defer(*, user_id: UUID, at: datetime) -> bool:
+    from notifications.tasks import send_digest
+
+    try:
+        with transaction.atomic():
+            send_digest.configure(queueing_lock=f"digest:{user_id}", schedule_at=at).defer(
+                user_id=str(user_id)
+            )
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def unread_notification_schedule(*, appointment_id: UUID, chat_id: int, sender_id: UUID) -> bool:
+    """A message was sent: make sure one job will tell its recipient if it stays unread.
+
+    Runs inside the send's transaction. Returns whether a job was deferred (False when one is
+    already waiting, which will cover this message too, or when the recipient wants no email).
+    """
+    recipient = _recipient(appointment_id=appointment_id, sender_id=sender_id)
+    if recipient is None or not recipient.is_active:
+        return False
+    preference = preference_of(recipient)
+    now = timezone.now()
+    if recipient.role == User.Role.VETERINARIAN and preference.digest_hours:
+        if not preference.email_enabled:
+            return False
+        at = now + timedelta(hours=preference.digest_hours)
+        return digest_job_defer(user_id=recipient.pk, at=quiet_hours_end(preference, at) or at)
+    at = _when(preference, now=now)
+    if at is None:
+        return False
+    return unread_job_defer(user_id=recipient.pk, chat_id=chat_id, at=at)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Unread messages from others in one chat, past the reader's cursor and the last email."""
+
+    first_seq: int
+    last_seq: int
+    count: int
+
+
+def _unread_window(*, user_id: UUID, chat_id: int, notified_seq: int) -> Window | None:
+    read = (
+        ReadState.objects.filter(chat_id=chat_id, user_id=user_id)
+        .values_list("last_read_seq", flat=True)
+        .first()
+    ) or 0
+    found = (
+        Message.objects.filter(chat_id=chat_id, seq__gt=max(read, notified_seq))
+        .exclude(sender_id=user_id)
+        .aggregate(first=Min("seq"), last=Max("seq"), count=Count("*"))
+    )
+    if not found["count"]:
+        return None
+    return Window(found["first"], found["last"], found["count"])
+
+
+def _claim(*, user_id: UUID, chat_id: int) -> tuple[ChatNotification, Window | None]:
+    """Lock the user's notification state of the chat (made on first use) and find its window."""
+    ChatNotification.objects.bulk_create(
+        [ChatNotification(user_id=user_id, chat_id=chat_id)], ignore_conflicts=True
+    )
+    state = ChatNotification.objects.select_for_update().get(user_id=user_id, chat_id=chat_id)
+    return state, _unread_window(
+        user_id=user_id, chat_id=chat_id, notified_seq=state.last_notified_seq
+    )
+
+
+def _record(state: ChatNotification, window: Window) -> UnreadEmail:
+    state.last_notified_seq = window.last_seq
+    state.save(update_fields=["last_notified_seq", "updated_at"])
+    return UnreadEmail.objects.create(
+        user_id=state.user_id,
+        chat_id=state.chat_id,
+        first_seq=window.first_seq,
+        last_seq=window.last_seq,
+        message_count=window.count,
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    email: UnreadEmail | None = None
+    held_until: datetime | None = None  # quiet hours: try again then
+
+
+def unread_email_claim(*, user_id: UUID, chat_id: int) -> Claim:
+    """Record the email about every message of the chat still unread since the last one.
+
+    The window is taken and `last_notified_seq` moved in one transaction, under a lock on the
+    user and chat row, so two runs of the job (a retry beside a new one) never claim the same
+    messages. Nothing is claimed when the user read everything, wants no email, gets a digest,
+    or is in quiet hours (then `held_until` says when to try again).
+    """
+    user = User.objects.select_related("notification_preference").get(pk=user_id)
+    preference = preference_of(user)
+    if not user.is_active or preference.delay_seconds(0) is None:
+        return Claim()
+    if user.role == User.Role.VETERINARIAN and preference.digest_hours:
+        return Claim()
+    held = quiet_hours_end(preference, timezone.now())
+    if held is not None:
+        return Claim(held_until=held)
+    with transaction.atomic():
+        state, window = _claim(user_id=user_id, chat_id=chat_id)
+        if window is None:
+            return Claim()
+        return Claim(email=_record(state, window))
+
+
+def digest_claim(*, user_id: UUID) -> tuple[list[UnreadEmail], datetime | None]:
+    """Record one window per chat with unread messages for the vet's digest, in one transaction.
+
+    Returns the recorded windows, or the end of the quiet hours when the digest must wait.
+    """
+    user = User.objects.select_related("notification_preference").get(pk=user_id)
+    preference = preference_of(user)
+    if not user.is_active or not preference.email_enabled:
+        return [], None
+    held = quiet_hours_end(preference, timezone.now())
+    if held is not None:
+        return [], held
+    recorded = []
+    with transaction.atomic():
+        for chat_id in chats_with_unread(user=user):
+            state, window = _claim(user_id=user_id, chat_id=chat_id)
+            if window is not None:
+                recorded.append(_record(state, window))
+    return recorded, None
+
+
+def unread_email_mark(*, email: UnreadEmail, status: UnreadEmail.Status) -> None:
+    email.status = status
+    email.sent_at = timezone.now() if status == UnreadEmail.Status.SENT else None
+    email.save(update_fields=["status", "sent_at"])
+
+
+def preference_save(
+    *,
+    user: User,
+    email_enabled: bool,
+    delay: str,
+    quiet_from: time | None,
+    quiet_until: time | None,
+    web_push_enabled: bool,
+    digest_hours: int | None,
+) -> Preference:
+    if user.role != User.Role.VETERINARIAN:
+        digest_hours = None
+    preference, _ = Preference.objects.update_or_create(
+        user=user,
+        defaults={
+            "email_enabled": email_enabled,
+            "delay": delay,
+            "quiet_from": quiet_from,
+            "quiet_until": quiet_until,
+            "web_push_enabled": web_push_enabled,
+            "digest_hours": digest_hours,
+        },
+    )
+    return preference
+
+
+def email_unsubscribe(*, user_id: UUID) -> bool:
+    """Turn off the user's unread emails; returns whether there was such a user."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return False
+    Preference.objects.update_or_create(user=user, defaults={"email_enabled": False})
+    return True
+
+
+def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str) -> bool:
+    """Keep a browser's subscription for the user; returns whether it is new.
+
+    An endpoint belongs to one browser profile: signing in as someone else there moves it.
+    """
+    _, created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+    )
+    Preference.objects.update_or_create(user=user, defaults={"web_push_enabled": True})
+    return created
+
+
+def push_subscription_delete(*, user: User, endpoint: str) -> bool:
+    """Forget one of the user's subscriptions; returns whether there was one."""
+    deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return deleted > 0
