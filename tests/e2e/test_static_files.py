@@ -74,6 +74,7 @@ def test_the_chat_loads_its_modules_by_their_hashed_names(
     assert sorted(
         re.sub(r"\.[0-9a-f]{12}\.js$", ".js", url.rsplit("/", 1)[1]) for url in modules
     ) == [
+        "actions.js",
         "composer.js",
         "main.js",
         "store.js",
