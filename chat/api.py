@@ -127,6 +127,15 @@ class JsonInteger(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class JsonBoolean(serializers.BooleanField):
+    """A JSON true or false: not 0, 1 or "yes"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know, so a typo is an error rather than silently dropped."""
 
@@ -383,7 +392,7 @@ class MessagesApi(APIView):
 
 class MessageChangeInput(StrictSerializer):
     content = JsonString(required=False, help_text="The corrected text.")
-    retracted = serializers.BooleanField(
+    retracted = JsonBoolean(
         required=False, help_text="`true` removes the message for its participants."
     )
 

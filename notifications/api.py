@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from notifications.selectors import unread_total
 from notifications.services import push_subscription_delete, push_subscription_save
+from vetchat.schema import error_responses
 
 
 class UnreadTotalApi(APIView):
@@ -53,10 +54,12 @@ def _unb64(value: str) -> bytes:
 
 
 class PushEndpointInput(serializers.Serializer):
+    # Forgetting an endpoint never stored is harmless, so any https address will do here.
+    endpoint = serializers.RegexField(r"^https://\S+$", max_length=1000)
+
+
+class PushSubscriptionInput(serializers.Serializer):
     endpoint = serializers.URLField(max_length=1000)
-
-
-class PushSubscriptionInput(PushEndpointInput):
     keys = PushKeys()
 
 
@@ -66,7 +69,7 @@ class PushSubscriptionApi(APIView):
     @extend_schema(
         operation_id="notifications_push_subscribe",
         request=PushSubscriptionInput,
-        responses={201: None, 200: None},
+        responses={201: None, 200: None, **error_responses(400, 401, 403, 413, 415)},
         summary="Send this browser web push notifications of unread messages",
     )
     def post(self, request: Request) -> Response:
@@ -81,12 +84,13 @@ class PushSubscriptionApi(APIView):
 
     @extend_schema(
         operation_id="notifications_push_unsubscribe",
-        request=PushEndpointInput,
-        responses={204: None},
-        summary="Stop web push notifications to this browser",
+        parameters=[PushEndpointInput],
+        request=None,
+        responses={204: None, **error_responses(400, 401, 403)},
+        summary="Stop web push notifications to this browser (`?endpoint=`)",
     )
     def delete(self, request: Request) -> Response:
-        data = _parse(PushEndpointInput, request.data)
+        data = _parse(PushEndpointInput, request.query_params)
         push_subscription_delete(user=request.user, endpoint=data["endpoint"])
         return Response(status=HTTPStatus.NO_CONTENT)
 

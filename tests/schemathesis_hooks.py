@@ -1,21 +1,59 @@
 """Loaded by the schema fuzzer (tests/test_api_fuzz.py sets SCHEMATHESIS_HOOKS).
 
-Requests name the signed-in parent's real appointment nine times in ten, so that they reach the
-chat; the tenth keeps its made-up id and meets the 404. Configured values would not do: the
-coverage phase takes none for a body field. Only a well-formed id is replaced, by another
-well-formed id, so a request the fuzzer made invalid stays invalid.
+Requests name the signed-in parent's real appointment, and real messages in it, nine times in
+ten, so that they reach the chat; the tenth keeps its made-up id and meets the 404. Configured
+values would not do: the coverage phase takes none for a body field. Only a well-formed id is
+replaced, by another well-formed id, so a request the fuzzer made invalid stays invalid.
 """
 
+import base64
 import itertools
 import os
 import re
 from typing import Any
 
 import schemathesis
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 APPOINTMENT = os.environ["VETCHAT_APPOINTMENT"]
+# Messages of the parent's own to correct, one after another, and the vet's prescription to
+# acknowledge.
+OWN_MESSAGES = itertools.cycle(os.environ["VETCHAT_OWN_MESSAGES"].split(","))
+PRESCRIPTION = os.environ["VETCHAT_PRESCRIPTION"]
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 calls = itertools.count()
+
+# A browser's push subscription is a real P-256 key, which no schema can say: well-formed keys
+# and endpoints the fuzzer makes are swapped for real ones nine times in ten, like the ids.
+P256DH = (
+    base64.urlsafe_b64encode(
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    .decode()
+    .rstrip("=")
+)
+AUTH = base64.urlsafe_b64encode(b"0123456789abcdef").decode().rstrip("=")
+ENDPOINT = "https://push.example.test/send/fuzz"
+KEY_SHAPES = {
+    "p256dh": re.compile(r"[A-Za-z0-9_-]{86,88}={0,2}"),
+    "auth": re.compile(r"[A-Za-z0-9_-]{22,24}={0,2}"),
+}
+
+
+def real_push_subscription(body: dict[str, Any]) -> None:
+    endpoint = body.get("endpoint")
+    well_formed = isinstance(endpoint, str) and ":" in endpoint and len(endpoint) <= 1000
+    if well_formed and next(calls) % 10:
+        body["endpoint"] = ENDPOINT
+    keys = body.get("keys")
+    if isinstance(keys, dict):
+        for name, real in (("p256dh", P256DH), ("auth", AUTH)):
+            value = keys.get(name)
+            if isinstance(value, str) and KEY_SHAPES[name].fullmatch(value) and next(calls) % 10:
+                keys[name] = real
 
 
 @schemathesis.hook
@@ -26,3 +64,11 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         named = container.get("appointmentId")
         if isinstance(named, str) and UUID.fullmatch(named) and next(calls) % 10:
             container["appointmentId"] = APPOINTMENT
+    if case.operation.path.endswith("/push-subscriptions/"):
+        for container in (case.body, case.query):
+            if isinstance(container, dict):
+                real_push_subscription(container)
+    message = (case.path_parameters or {}).get("message_id")
+    if isinstance(message, str) and UUID.fullmatch(message) and next(calls) % 10:
+        acknowledging = case.operation.path.endswith("/acknowledgement")
+        case.path_parameters["message_id"] = PRESCRIPTION if acknowledging else next(OWN_MESSAGES)

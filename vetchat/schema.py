@@ -38,7 +38,8 @@ ERRORS = {
     401: "Not signed in.",
     403: "Signed in, but not allowed to do this (or the CSRF token is missing).",
     404: "No such appointment, or one this user may not see.",
-    409: "The appointment was cancelled, so its chat is read-only.",
+    409: "The chat is read-only (the appointment was cancelled, or its follow-up window "
+    "closed), or the message can no longer be changed.",
     413: f"The request body is over {MAX_API_BODY // 1024 // 1024} MB.",
     415: "The request body is not JSON (`Content-Type: application/json`).",
 }

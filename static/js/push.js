@@ -18,11 +18,13 @@ function say(text) {
 }
 
 async function send(method, body) {
-  const response = await fetch(root.dataset.api, {
+  // DELETE names the endpoint in the query: a DELETE request has no body to speak of.
+  const url = method === "DELETE" ? `${root.dataset.api}?${new URLSearchParams(body)}` : root.dataset.api;
+  const response = await fetch(url, {
     method,
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     credentials: "same-origin",
-    body: JSON.stringify(body),
+    body: method === "DELETE" ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`The server answered ${response.status}`);
 }

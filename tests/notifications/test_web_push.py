@@ -7,6 +7,7 @@ import threading
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
 
 import http_ece
 import pytest
@@ -183,7 +184,7 @@ def test_unsubscribing_deletes_only_ones_own_subscription(
     subscribe(client_for, other_parent, "https://push.example.com/b", public, auth)
     client = client_for(parent)
     for endpoint in ("https://push.example.com/b", "https://push.example.com/a"):
-        response = client.delete(API, {"endpoint": endpoint}, content_type="application/json")
+        response = client.delete(f"{API}?{urlencode({'endpoint': endpoint})}")
         assert response.status_code == HTTPStatus.NO_CONTENT
     assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [
         "https://push.example.com/b"
