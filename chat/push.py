@@ -1,0 +1,68 @@
+"""Pushes to open sockets through the channel layer (Redis): a doorbell, never the record.
+
+Every push is sent after the change has committed, and a push that fails is logged and dropped:
+PostgreSQL's `(chat, seq)` is the log, so a client that missed a push catches up with
+`after=<lastSeq>`. Nothing here ever fails or rolls back the change that caused it.
+"""
+
+import hashlib
+import logging
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+
+def chat_group(appointment_id: UUID) -> str:
+    """Every socket open on one appointment's chat, on any app server."""
+    return f"chat.{appointment_id.hex}"
+
+
+def user_group(user_id: UUID) -> str:
+    """Every socket of one user: closed together when the user is deactivated."""
+    return f"user.{user_id.hex}"
+
+
+def session_group(session_key: str) -> str:
+    """Every socket opened with one session: closed together when it signs out."""
+    # The key itself is a credential; the group name is visible to anyone who can read Redis.
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def group_send(group: str, event: dict[str, Any]) -> bool:
+    """Send from synchronous code (a request's on_commit); False when the layer failed."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        logger.exception("Push to %s failed; clients catch up by seq", group)
+        return False
+    return True
+
+
+def push_message(*, appointment_id: UUID, message: dict[str, Any]) -> bool:
+    return group_send(chat_group(appointment_id), {"type": "chat.message", "message": message})
+
+
+def push_read(*, appointment_id: UUID, user_id: UUID, last_read_seq: int) -> bool:
+    return group_send(
+        chat_group(appointment_id),
+        {"type": "chat.read", "userId": str(user_id), "lastReadSeq": last_read_seq},
+    )
+
+
+def push_chat_status(*, appointment_id: UUID, status: str) -> bool:
+    return group_send(chat_group(appointment_id), {"type": "chat.status", "status": status})
+
+
+def close_sockets_of_user(user_id: UUID) -> bool:
+    return group_send(user_group(user_id), {"type": "socket.revoke"})
+
+
+def close_sockets_of_session(session_key: str) -> bool:
+    return group_send(session_group(session_key), {"type": "socket.revoke"})

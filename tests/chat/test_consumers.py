@@ -1,0 +1,209 @@
+"""The live chat socket through the whole ASGI stack (origin check, cookie, session, user,
+access), in-process with Channels' communicator, on the suite's real PostgreSQL and Redis."""
+
+import asyncio
+
+import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connections
+from django.test import Client
+
+from chat.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from chat.push import close_sockets_of_session, close_sockets_of_user
+from tests.factories import AppointmentFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = "http://testserver"
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_socket_connections():
+    """The consumers' database work runs in one worker thread; its connection must not outlive
+    the test database."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def people(parent, vet, other_parent, other_vet, staff):
+    return {
+        "parent": parent,
+        "vet": vet,
+        "other_parent": other_parent,
+        "other_vet": other_vet,
+        "staff": staff,
+    }
+
+
+def application():
+    from vetchat.asgi import application
+
+    return application
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def socket(appointment_id, *, cookie: str | None = None, origin: str = ORIGIN):
+    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return WebsocketCommunicator(application(), f"/ws/appointment-chat/{appointment_id}/", headers)
+
+
+async def opened(appointment_id, user):
+    cookie = await database_sync_to_async(session_cookie)(user)
+    communicator = socket(appointment_id, cookie=cookie)
+    connected, _ = await communicator.connect()
+    assert connected
+    hello = await communicator.receive_json_from()
+    assert hello["type"] == "hello"
+    return communicator
+
+
+async def closed_with(communicator) -> int | None:
+    connected, _ = await communicator.connect()
+    assert connected  # accepted, so that the browser sees the close code
+    output = await communicator.receive_output(timeout=2)
+    await communicator.wait()
+    assert output["type"] == "websocket.close", output
+    return output.get("code")
+
+
+@pytest.mark.parametrize("who", ["parent", "vet"])
+async def test_each_participant_is_welcomed(who, appointment, people):
+    communicator = await opened(appointment.pk, people[who])
+    await communicator.disconnect()
+
+
+async def test_hello_carries_the_chat_last_seq(appointment, parent):
+    from chat.services import chat_get_or_create, message_send
+
+    def send_two() -> None:
+        chat = chat_get_or_create(appointment=appointment)
+        message_send(chat=chat, sender=parent, content="one")
+        message_send(chat=chat, sender=parent, content="two")
+
+    await database_sync_to_async(send_two)()
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = socket(appointment.pk, cookie=cookie)
+    await communicator.connect()
+    assert await communicator.receive_json_from() == {"type": "hello", "lastSeq": 2}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("who", ["other_parent", "other_vet", "staff"])
+async def test_anyone_but_the_two_participants_is_refused_without_a_word(who, appointment, people):
+    cookie = await database_sync_to_async(session_cookie)(people[who])
+    assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_NOT_FOUND
+
+
+async def test_an_unknown_appointment_is_refused_like_a_foreign_one(parent):
+    import uuid
+
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    assert await closed_with(socket(uuid.uuid4(), cookie=cookie)) == CLOSE_NOT_FOUND
+
+
+async def test_an_anonymous_socket_is_refused(appointment):
+    assert await closed_with(socket(appointment.pk)) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_made_up_session_is_refused(appointment):
+    assert await closed_with(socket(appointment.pk, cookie="x" * 32)) == CLOSE_UNAUTHENTICATED
+
+
+async def test_an_inactive_user_is_refused(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    await get_user_model().objects.filter(pk=parent.pk).aupdate(is_active=False)
+    assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_foreign_origin_is_refused_at_the_handshake(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = socket(appointment.pk, cookie=cookie, origin="https://evil.example")
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_a_socket_without_an_origin_is_refused(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = WebsocketCommunicator(
+        application(),
+        f"/ws/appointment-chat/{appointment.pk}/",
+        [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_ping_answers_pong(appointment, parent):
+    communicator = await opened(appointment.pk, parent)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_typing_reaches_the_other_side_at_most_once_in_three_seconds(
+    appointment, parent, vet
+):
+    # given both sides connected
+    parent_socket = await opened(appointment.pk, parent)
+    vet_socket = await opened(appointment.pk, vet)
+    # when the parent types in a burst
+    for _ in range(5):
+        await parent_socket.send_json_to({"type": "typing"})
+    # then the vet hears it once, and the parent not at all
+    assert await vet_socket.receive_json_from(timeout=2) == {
+        "type": "typing",
+        "userId": str(parent.pk),
+        "name": parent.name,
+    }
+    assert await vet_socket.receive_nothing(timeout=0.5)
+    assert await parent_socket.receive_nothing(timeout=0.1)
+    # and after three seconds, again
+    await asyncio.sleep(3)
+    await parent_socket.send_json_to({"type": "typing"})
+    assert (await vet_socket.receive_json_from(timeout=2))["type"] == "typing"
+    await parent_socket.disconnect()
+    await vet_socket.disconnect()
+
+
+async def test_typing_in_one_chat_is_not_heard_in_another(appointment, parent, vet):
+    elsewhere = await database_sync_to_async(AppointmentFactory)(
+        pet__owner=parent, veterinarian=vet
+    )
+    parent_socket = await opened(appointment.pk, parent)
+    vet_elsewhere = await opened(elsewhere.pk, vet)
+    await parent_socket.send_json_to({"type": "typing"})
+    assert await vet_elsewhere.receive_nothing(timeout=0.5)
+    await parent_socket.disconnect()
+    await vet_elsewhere.disconnect()
+
+
+async def test_signing_out_closes_that_sessions_sockets(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = socket(appointment.pk, cookie=cookie)
+    await communicator.connect()
+    await communicator.receive_json_from()
+    await database_sync_to_async(close_sockets_of_session)(cookie)
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_closing_a_users_sockets_closes_every_one_of_them(appointment, parent):
+    first = await opened(appointment.pk, parent)
+    second = await opened(appointment.pk, parent)
+    await database_sync_to_async(close_sockets_of_user)(parent.pk)
+    for communicator in (first, second):
+        output = await communicator.receive_output(timeout=2)
+        assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
