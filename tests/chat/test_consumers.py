@@ -2,6 +2,8 @@
 access), in-process with Channels' communicator, on the suite's real PostgreSQL and Redis."""
 
 import asyncio
+import threading
+from http import HTTPStatus
 
 import pytest
 import pytest_asyncio
@@ -10,11 +12,12 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client
 
 from chat.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 from chat.push import close_sockets_of_session, close_sockets_of_user
+from chat.services import chat_get_or_create, message_send
 from tests.factories import AppointmentFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -86,8 +89,6 @@ async def test_each_participant_is_welcomed(who, appointment, people):
 
 
 async def test_hello_carries_the_chat_last_seq(appointment, parent):
-    from chat.services import chat_get_or_create, message_send
-
     def send_two() -> None:
         chat = chat_get_or_create(appointment=appointment)
         message_send(chat=chat, sender=parent, content="one")
@@ -207,3 +208,138 @@ async def test_closing_a_users_sockets_closes_every_one_of_them(appointment, par
     for communicator in (first, second):
         output = await communicator.receive_output(timeout=2)
         assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+# Pushes ------------------------------------------------------------------------------------
+
+URL = "/api/appointment-chat/messages"
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def post_message(user, appointment, content: str = "hello") -> dict:
+    response = signed_in_client(user).post(
+        URL, {"appointmentId": str(appointment.pk), "content": content}, "application/json"
+    )
+    assert response.status_code == HTTPStatus.CREATED, response.content
+    return response.json()["message"]
+
+
+async def test_a_sent_message_reaches_both_sides_as_the_api_shows_it(appointment, parent, vet):
+    parent_socket = await opened(appointment.pk, parent)
+    vet_socket = await opened(appointment.pk, vet)
+    sent = await database_sync_to_async(post_message)(parent, appointment, "Rex limps")
+    for communicator in (vet_socket, parent_socket):
+        assert await communicator.receive_json_from(timeout=2) == {
+            "type": "message",
+            "message": sent,
+        }
+    await parent_socket.disconnect()
+    await vet_socket.disconnect()
+
+
+async def test_a_message_is_pushed_only_after_its_transaction_commits(appointment, parent, vet):
+    vet_socket = await opened(appointment.pk, vet)
+    sent_inside, may_commit = threading.Event(), threading.Event()
+
+    def send_in_a_long_transaction(rollback: bool) -> None:
+        chat = chat_get_or_create(appointment=appointment)
+        try:
+            with transaction.atomic():
+                message_send(chat=chat, sender=parent, content="wait for it")
+                sent_inside.set()
+                may_commit.wait(5)
+                if rollback:
+                    raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+
+    # given a send whose transaction has not committed yet
+    sending = asyncio.get_running_loop().run_in_executor(None, send_in_a_long_transaction, False)
+    await asyncio.get_running_loop().run_in_executor(None, sent_inside.wait, 5)
+    # then nothing is pushed
+    assert await vet_socket.receive_nothing(timeout=0.5)
+    # when it commits, then the message arrives
+    may_commit.set()
+    await sending
+    assert (await vet_socket.receive_json_from(timeout=2))["message"]["content"] == "wait for it"
+
+    # and a send that rolls back is never pushed
+    sent_inside.clear()
+    may_commit.clear()
+    sending = asyncio.get_running_loop().run_in_executor(None, send_in_a_long_transaction, True)
+    await asyncio.get_running_loop().run_in_executor(None, sent_inside.wait, 5)
+    may_commit.set()
+    await sending
+    assert await vet_socket.receive_nothing(timeout=0.5)
+    await vet_socket.disconnect()
+
+
+async def test_reading_pushes_the_read_cursor_to_the_sender_once(appointment, parent, vet):
+    parent_socket = await opened(appointment.pk, parent)
+    await database_sync_to_async(post_message)(parent, appointment, "one")
+    await database_sync_to_async(post_message)(parent, appointment, "two")
+    assert (await parent_socket.receive_json_from())["type"] == "message"
+    assert (await parent_socket.receive_json_from())["type"] == "message"
+    vet_client = await database_sync_to_async(signed_in_client)(vet)
+
+    # when the vet reads the chat
+    response = await database_sync_to_async(vet_client.get)(
+        URL, {"appointmentId": str(appointment.pk)}
+    )
+    assert response.status_code == HTTPStatus.OK
+    # then the parent sees it read up to the last message
+    assert await parent_socket.receive_json_from(timeout=2) == {
+        "type": "read",
+        "userId": str(vet.pk),
+        "lastReadSeq": 2,
+    }
+    # and reading again moves nothing, so nothing is pushed
+    await database_sync_to_async(vet_client.get)(URL, {"appointmentId": str(appointment.pk)})
+    assert await parent_socket.receive_nothing(timeout=0.5)
+    await parent_socket.disconnect()
+
+
+async def test_signing_out_through_the_site_closes_the_sessions_socket(appointment, parent):
+    client = await database_sync_to_async(signed_in_client)(parent)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    communicator = socket(appointment.pk, cookie=cookie)
+    await communicator.connect()
+    await communicator.receive_json_from()
+    response = await database_sync_to_async(client.post)("/accounts/logout/")
+    assert response.status_code == HTTPStatus.FOUND
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_deactivating_a_user_in_the_admin_closes_their_sockets(appointment, parent, staff):
+    communicator = await opened(appointment.pk, parent)
+    admin = await database_sync_to_async(signed_in_client)(staff)
+    response = await database_sync_to_async(admin.post)(
+        f"/admin/accounts/user/{parent.pk}/change/",
+        {
+            "email": parent.email,
+            "name": parent.name,
+            "role": parent.role,
+            "image_url": "",
+            # is_active left out: the box is unticked
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content[:2000]
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_a_ping_after_a_while_closes_a_socket_whose_user_was_deactivated(
+    appointment, parent, monkeypatch
+):
+    communicator = await opened(appointment.pk, parent)
+    await get_user_model().objects.filter(pk=parent.pk).aupdate(is_active=False)
+    monkeypatch.setattr("chat.consumers.RECHECK_INTERVAL", 0)
+    await communicator.send_json_to({"type": "ping"})
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
