@@ -37,9 +37,16 @@ def test_database_url() -> str:
 
 
 class AsgiServer:
-    def __init__(self, *, redis_url: str | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        redis_url: str | None = None,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.redis_url = redis_url or os.environ["REDIS_URL"]
+        self.env = env or {}
         self.process: subprocess.Popen | None = None
         self.log = ROOT / "artifacts" / f"asgi-{self.port}.log"
 
@@ -55,6 +62,7 @@ class AsgiServer:
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_CONN_MAX_AGE": "0",
+            **self.env,
         }
         self.log.parent.mkdir(exist_ok=True)
         self.process = subprocess.Popen(

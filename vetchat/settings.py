@@ -221,6 +221,9 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "delete_jobs": "successful",
 }
 
+# How often an open chat polls while its live socket is down.
+CHAT_POLL_SECONDS = int(os.environ.get("DJANGO_CHAT_POLL_SECONDS", "5"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 
