@@ -11,7 +11,10 @@ class ChatConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_out
 
         from accounts.signals import user_deactivated
+        from chat.events import subscribe
+        from chat.push import push_chat_event
 
+        subscribe(push_chat_event)
         user_logged_out.connect(close_sockets_on_sign_out, dispatch_uid="chat.push.sign_out")
         user_deactivated.connect(close_sockets_on_deactivation, dispatch_uid="chat.push.inactive")
 

@@ -5,8 +5,9 @@ A doorbell beside the HTTP API, which stays the one write path: messages are sen
 `after=<lastSeq>` once its socket is registered, so nothing is lost between the two.
 
 Close codes (after the handshake, so a browser can tell them from a server that is down):
-4401 not signed in or signed out since, 4404 no such appointment or not one of its two
-participants (the same answer for both, as everywhere else).
+4401 not signed in or signed out since; 4404 no such appointment, or one this user may not see
+(the same answer for both, as at every other door); 4403 one this user may see but not chat in
+(clinic staff, who read chats in the admin; the API answers them 403).
 """
 
 import logging
@@ -21,14 +22,16 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
-from chat.flows import load_chat
+from appointments.access import Action
 from chat.push import chat_group, session_group, user_group
-from vetchat.api import ApplicationError
+from chat.services import access_chat
 from vetchat.authentication import user_of_session
+from vetchat.errors import NotFound, NotPermitted
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_PERMITTED = 4403
 CLOSE_NOT_FOUND = 4404
 # At most one typing notice per user per chat in this many seconds, across app servers.
 TYPING_INTERVAL = 3
@@ -41,13 +44,9 @@ def display_name(user: User) -> str:
 
 
 @database_sync_to_async
-def open_chat(user: User, appointment_id: UUID) -> int | None:
-    """The chat's last seq when this user may use it, None when not."""
-    try:
-        _, chat = load_chat(user, appointment_id)
-    except ApplicationError:
-        return None
-    return chat.last_seq
+def open_chat(user: User, appointment_id: UUID) -> int:
+    """The chat's last seq when this user may chat in it; the access module's error if not."""
+    return access_chat(user=user, appointment_id=appointment_id, action=Action.CHAT).last_seq
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -60,9 +59,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not self.user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
-        last_seq = await open_chat(self.user, self.appointment_id)
-        if last_seq is None:
+        try:
+            last_seq = await open_chat(self.user, self.appointment_id)
+        except NotFound:
             await self.refuse(CLOSE_NOT_FOUND)
+            return
+        except NotPermitted:
+            await self.refuse(CLOSE_NOT_PERMITTED)
             return
         # Registered before saying hello: whatever commits from here on is pushed, whatever
         # committed before is in the client's next `after=<lastSeq>` fetch.
@@ -126,8 +129,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if getattr(user, "pk", None) != self.user.pk:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
-        if await open_chat(user, self.appointment_id) is None:
+        try:
+            await open_chat(user, self.appointment_id)
+        except NotFound:
             await self.close(code=CLOSE_NOT_FOUND)
+            return False
+        except NotPermitted:
+            await self.close(code=CLOSE_NOT_PERMITTED)
             return False
         return True
 

@@ -13,6 +13,9 @@ from uuid import UUID
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from chat.events import ChatRead, Event, MessageCreated
+from chat.shapes import message_json
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,3 +69,18 @@ def close_sockets_of_user(user_id: UUID) -> bool:
 
 def close_sockets_of_session(session_key: str) -> bool:
     return group_send(session_group(session_key), {"type": "socket.revoke"})
+
+
+def push_chat_event(event: Event) -> None:
+    """The chat events' subscriber (registered in `ChatConfig.ready`); runs after commit."""
+    if isinstance(event, MessageCreated):
+        # Nobody has read a message that was just stored.
+        push_message(
+            appointment_id=event.appointment_id, message=message_json(event.message, is_read=False)
+        )
+    elif isinstance(event, ChatRead):
+        push_read(
+            appointment_id=event.appointment_id,
+            user_id=event.user_id,
+            last_read_seq=event.last_read_seq,
+        )

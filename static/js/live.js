@@ -10,6 +10,7 @@ const MAX_RETRY_MS = 30000;
 
 // Close codes the server sends after accepting the handshake (chat/consumers.py).
 const SIGNED_OUT = 4401;
+const NOT_PERMITTED = 4403;
 const NOT_FOUND = 4404;
 
 export function connectLive(path, handlers) {
@@ -73,7 +74,7 @@ export function connectLive(path, handlers) {
         handlers.onSignedOut();
         return;
       }
-      if (event.code === NOT_FOUND) {
+      if (event.code === NOT_FOUND || event.code === NOT_PERMITTED) {
         stopped = true;
         setStatus("off");
         return;

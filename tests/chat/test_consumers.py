@@ -15,9 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import connections, transaction
 from django.test import Client
 
-from chat.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
 from chat.push import close_sockets_of_session, close_sockets_of_user
-from chat.services import chat_get_or_create, message_send
+from chat.services import access_chat, message_send
 from tests.factories import AppointmentFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -90,7 +90,7 @@ async def test_each_participant_is_welcomed(who, appointment, people):
 
 async def test_hello_carries_the_chat_last_seq(appointment, parent):
     def send_two() -> None:
-        chat = chat_get_or_create(appointment=appointment)
+        chat = access_chat(user=parent, appointment_id=appointment.pk)
         message_send(chat=chat, sender=parent, content="one")
         message_send(chat=chat, sender=parent, content="two")
 
@@ -102,10 +102,15 @@ async def test_hello_carries_the_chat_last_seq(appointment, parent):
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize("who", ["other_parent", "other_vet", "staff"])
-async def test_anyone_but_the_two_participants_is_refused_without_a_word(who, appointment, people):
+@pytest.mark.parametrize("who", ["other_parent", "other_vet"])
+async def test_an_outsider_is_refused_as_if_the_appointment_did_not_exist(who, appointment, people):
     cookie = await database_sync_to_async(session_cookie)(people[who])
     assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_NOT_FOUND
+
+
+async def test_staff_who_may_see_the_appointment_may_not_chat_in_it(appointment, staff):
+    cookie = await database_sync_to_async(session_cookie)(staff)
+    assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_NOT_PERMITTED
 
 
 async def test_an_unknown_appointment_is_refused_like_a_foreign_one(parent):
@@ -247,7 +252,7 @@ async def test_a_message_is_pushed_only_after_its_transaction_commits(appointmen
     sent_inside, may_commit = threading.Event(), threading.Event()
 
     def send_in_a_long_transaction(rollback: bool) -> None:
-        chat = chat_get_or_create(appointment=appointment)
+        chat = access_chat(user=parent, appointment_id=appointment.pk)
         try:
             with transaction.atomic():
                 message_send(chat=chat, sender=parent, content="wait for it")
