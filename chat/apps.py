@@ -11,12 +11,14 @@ class ChatConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_out
 
         from accounts.signals import user_deactivated
+        from appointments.signals import appointment_status_changed
         from chat.events import subscribe
         from chat.push import push_chat_event
 
         subscribe(push_chat_event)
         user_logged_out.connect(close_sockets_on_sign_out, dispatch_uid="chat.push.sign_out")
         user_deactivated.connect(close_sockets_on_deactivation, dispatch_uid="chat.push.inactive")
+        appointment_status_changed.connect(push_status, dispatch_uid="chat.push.status")
 
 
 def close_sockets_on_sign_out(sender: Any, request: Any, **kwargs: Any) -> None:
@@ -32,3 +34,9 @@ def close_sockets_on_deactivation(sender: Any, user: Any, **kwargs: Any) -> None
     from chat.push import close_sockets_of_user
 
     close_sockets_of_user(user.pk)
+
+
+def push_status(sender: Any, appointment: Any, status: str, **kwargs: Any) -> None:
+    from chat.push import push_chat_status
+
+    push_chat_status(appointment_id=appointment.pk, status=status)

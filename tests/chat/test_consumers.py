@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
 from django.test import Client
+from django.utils import timezone
 
 from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
 from chat.push import close_sockets_of_session, close_sockets_of_user
@@ -348,3 +349,28 @@ async def test_a_ping_after_a_while_closes_a_socket_whose_user_was_deactivated(
     await communicator.send_json_to({"type": "ping"})
     output = await communicator.receive_output(timeout=2)
     assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_cancelling_the_appointment_in_the_admin_tells_open_chats(appointment, vet, staff):
+    communicator = await opened(appointment.pk, vet)
+    admin = await database_sync_to_async(signed_in_client)(staff)
+    local = timezone.localtime(appointment.starts_at)
+    response = await database_sync_to_async(admin.post)(
+        f"/admin/appointments/appointment/{appointment.pk}/change/",
+        {
+            "pet_parent": str(appointment.pet_parent_id),
+            "pet": str(appointment.pet_id),
+            "veterinarian": str(appointment.veterinarian_id),
+            "starts_at_0": local.strftime("%Y-%m-%d"),
+            "starts_at_1": local.strftime("%H:%M:%S"),
+            "duration": "00:30:00",
+            "status": "cancelled",
+            "reason": "",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content[-3000:]
+    assert await communicator.receive_json_from(timeout=2) == {
+        "type": "chat",
+        "status": "cancelled",
+    }
+    await communicator.disconnect()
