@@ -160,3 +160,43 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def socket_revoke(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def user_unread(self, event: dict[str, Any]) -> None:
+        """For the user's lists (`InboxConsumer`); an open chat hears its own events."""
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    """`/ws/inbox/`: the signed-in user's doorbell for the appointment lists' unread badges.
+
+    `{"type": "unread", "appointmentId"}` when a chat of theirs gained a message or they read
+    one elsewhere; the page then asks `/api/appointments/` for the counts.
+    """
+
+    async def connect(self) -> None:
+        self.subscriptions: list[str] = []
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.subscriptions = [user_group(user.pk)]
+        if self.scope["session"].session_key:
+            self.subscriptions.append(session_group(self.scope["session"].session_key))
+        for group in self.subscriptions:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello"})
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.subscriptions:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def user_unread(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "unread", "appointmentId": event["appointmentId"]})
+
+    async def socket_revoke(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)

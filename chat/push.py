@@ -13,6 +13,7 @@ from uuid import UUID
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from appointments.models import Appointment
 from chat.events import ChatRead, Event, MessageCreated
 from chat.shapes import message_json
 
@@ -71,6 +72,12 @@ def close_sockets_of_session(session_key: str) -> bool:
     return group_send(session_group(session_key), {"type": "socket.revoke"})
 
 
+def push_unread(*, user_id: UUID, appointment_id: UUID) -> bool:
+    return group_send(
+        user_group(user_id), {"type": "user.unread", "appointmentId": str(appointment_id)}
+    )
+
+
 def push_chat_event(event: Event) -> None:
     """The chat events' subscriber (registered in `ChatConfig.ready`); runs after commit."""
     if isinstance(event, MessageCreated):
@@ -78,9 +85,27 @@ def push_chat_event(event: Event) -> None:
         push_message(
             appointment_id=event.appointment_id, message=message_json(event.message, is_read=False)
         )
+        recipient = _other_participant(event.appointment_id, event.message.sender_id)
+        if recipient is not None:
+            push_unread(user_id=recipient, appointment_id=event.appointment_id)
     elif isinstance(event, ChatRead):
         push_read(
             appointment_id=event.appointment_id,
             user_id=event.user_id,
             last_read_seq=event.last_read_seq,
         )
+        # The reader's other tabs: their lists show one unread count fewer.
+        push_unread(user_id=event.user_id, appointment_id=event.appointment_id)
+
+
+def _other_participant(appointment_id: UUID, sender_id: UUID) -> UUID | None:
+    """Whose unread badge a message changes. One primary-key lookup, after the send committed."""
+    pair = (
+        Appointment.objects.filter(pk=appointment_id)
+        .values_list("pet_parent_id", "veterinarian_id")
+        .first()
+    )
+    if pair is None:
+        return None
+    parent_id, vet_id = pair
+    return vet_id if sender_id == parent_id else parent_id

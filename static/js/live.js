@@ -13,6 +13,16 @@ const SIGNED_OUT = 4401;
 const NOT_PERMITTED = 4403;
 const NOT_FOUND = 4404;
 
+// Which of the caller's handlers hears which event; each is optional.
+const HANDLERS = {
+  hello: "onHello",
+  message: "onMessage",
+  read: "onRead",
+  typing: "onTyping",
+  chat: "onChat",
+  unread: "onUnread",
+};
+
 export function connectLive(path, handlers) {
   const url = `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}${path}`;
   let socket = null;
@@ -24,7 +34,7 @@ export function connectLive(path, handlers) {
   let live = false;
 
   function setStatus(status) {
-    handlers.onStatus(status);
+    if (handlers.onStatus) handlers.onStatus(status);
   }
 
   function heartbeat() {
@@ -57,11 +67,9 @@ export function connectLive(path, handlers) {
         retries = 0;
         live = true;
         setStatus("live");
-        handlers.onHello(event);
-      } else if (event.type === "message") handlers.onMessage(event.message);
-      else if (event.type === "read") handlers.onRead(event);
-      else if (event.type === "typing") handlers.onTyping(event);
-      else if (event.type === "chat") handlers.onChat(event);
+      }
+      const handler = HANDLERS[event.type];
+      if (handler && handlers[handler]) handlers[handler](event);
     });
     socket.addEventListener("close", (event) => {
       clearTimeout(heartbeatTimer);
@@ -71,7 +79,7 @@ export function connectLive(path, handlers) {
       if (stopped) return;
       if (event.code === SIGNED_OUT) {
         stopped = true;
-        handlers.onSignedOut();
+        if (handlers.onSignedOut) handlers.onSignedOut();
         return;
       }
       if (event.code === NOT_FOUND || event.code === NOT_PERMITTED) {

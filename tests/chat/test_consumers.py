@@ -374,3 +374,36 @@ async def test_cancelling_the_appointment_in_the_admin_tells_open_chats(appointm
         "status": "cancelled",
     }
     await communicator.disconnect()
+
+
+# The inbox: unread badges of the lists --------------------------------------------------------
+
+
+def inbox(cookie: str | None):
+    headers = [(b"origin", ORIGIN.encode()), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return WebsocketCommunicator(application(), "/ws/inbox/", headers)
+
+
+async def test_the_inbox_rings_for_a_new_message_and_for_reading_it(appointment, parent, vet):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = inbox(cookie)
+    assert (await communicator.connect())[0]
+    assert await communicator.receive_json_from() == {"type": "hello"}
+    # when the vet writes, then the parent's lists hear of it
+    await database_sync_to_async(post_message)(vet, appointment, "Results are in")
+    unread = {"type": "unread", "appointmentId": str(appointment.pk)}
+    assert await communicator.receive_json_from(timeout=2) == unread
+    # when the parent reads it (in another tab), then the lists hear of that too
+    client = await database_sync_to_async(signed_in_client)(parent)
+    await database_sync_to_async(client.get)(URL, {"appointmentId": str(appointment.pk)})
+    assert await communicator.receive_json_from(timeout=2) == unread
+    # and the parent's own messages ring only the vet's inbox
+    await database_sync_to_async(post_message)(parent, appointment, "Thanks")
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+async def test_the_inbox_refuses_anonymous_sockets(db):
+    assert await closed_with(inbox(None)) == CLOSE_UNAUTHENTICATED

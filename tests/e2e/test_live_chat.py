@@ -121,3 +121,21 @@ def test_after_its_server_restarts_the_page_shows_every_missed_message_once_in_o
     seqs = page.locator(".message").evaluate_all("nodes => nodes.map(n => Number(n.dataset.seq))")
     assert seqs == list(range(1, 22))
     assert page.js_errors == []
+
+
+def test_the_appointment_list_badge_rings_at_once(servers, browser, appointment, parent, vet):
+    a, b = servers(), servers()
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_key(parent), "url": a.url}]
+    )
+    page = context.new_page()
+    # the socket's hello makes the list refresh once: then it is registered
+    with page.expect_response(lambda response: "/api/appointments/" in response.url):
+        page.goto(f"{a.url}/appointments/")
+    badge = page.locator(f'[data-unread-for="{appointment.pk}"]')
+    expect(badge).to_be_hidden()
+    # the list refreshes by itself only every 20 s: within 2 s it can only be the push
+    SignedIn(session_key(vet)).send(b, appointment.pk, "Results are in")
+    expect(badge.locator(".unread-count")).to_have_text("1", timeout=PUSHED_WITHIN_MS)
+    context.close()

@@ -114,7 +114,7 @@ const socket = connectLive(data.socketPath, {
     }
   },
   onHello: catchUp,
-  onMessage: takePushed,
+  onMessage: (event) => takePushed(event.message),
   onRead(event) {
     if (event.userId !== data.me && store.readUpTo(event.lastReadSeq)) {
       view.markReadUpTo(event.lastReadSeq);
