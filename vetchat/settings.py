@@ -98,6 +98,9 @@ if REDIS_URL:
                         "address": REDIS_URL,
                         "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
                         "socket_connect_timeout": 2,
+                        # Each socket waits on Redis with BZPOPMIN for up to 5 s; redis-py 8's
+                        # default read timeout is also 5 s, which kills idle sockets at random.
+                        "socket_timeout": 15,
                     }
                 ],
                 "prefix": "vetchat:ws",

@@ -113,3 +113,14 @@ def test_sending_works_while_redis_is_down_and_pushes_resume_when_it_returns(
             assert receive(socket)["message"]["content"] == "back"
     finally:
         redis.stop()
+
+
+def test_an_idle_socket_still_hears_a_message(servers, appointment, parent, vet):
+    # Each socket blocks on Redis for 5 s at a time: a read timeout at or under that drops it.
+    server = servers()
+    with signed_in(vet).socket(server, appointment.pk) as socket:
+        receive(socket)
+        time.sleep(12)
+        status, _ = signed_in(parent).send(server, appointment.pk, "still there?")
+        assert status == 201
+        assert receive(socket)["message"]["content"] == "still there?"
