@@ -6,7 +6,8 @@
 const HEARTBEAT_MS = 25000;
 const PONG_TIMEOUT_MS = 10000;
 const FIRST_RETRY_MS = 1000;
-const MAX_RETRY_MS = 30000;
+// Short enough that a page whose server (or Redis) came back is live again within seconds.
+const MAX_RETRY_MS = 10000;
 
 // Close codes the server sends after accepting the handshake (chat/consumers.py).
 const SIGNED_OUT = 4401;

@@ -6,7 +6,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.servers import AsgiServer, SignedIn
+from tests.servers import AsgiServer, RedisServer, SignedIn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -139,3 +139,32 @@ def test_the_appointment_list_badge_rings_at_once(servers, browser, appointment,
     SignedIn(session_key(vet)).send(b, appointment.pk, "Results are in")
     expect(badge.locator(".unread-count")).to_have_text("1", timeout=PUSHED_WITHIN_MS)
     context.close()
+
+
+def test_without_redis_the_page_polls_says_so_and_goes_live_again(
+    browser, open_chat, appointment, parent, vet, tmp_path
+):
+    # given a page on a server whose Redis (its own, so the suite's keeps running) then stops
+    redis = RedisServer(tmp_path / "redis").start()
+    server = AsgiServer(redis_url=redis.url).start()  # polling every 5 s, as in production
+    try:
+        page = open_chat(server, parent, appointment)
+        redis.stop()
+        # then the page says it is not live, and messages still arrive by polling
+        expect(page.locator(".live-status")).to_have_text("Reconnecting…", timeout=10_000)
+        status, _ = SignedIn(session_key(vet)).send(server, appointment.pk, "sent without Redis")
+        assert status == 201
+        expect(page.locator(".message.theirs .content")).to_have_text(
+            "sent without Redis", timeout=12_000
+        )
+        # and when Redis is back, the page is live again by itself
+        redis.start()
+        expect(page.locator(".live-status")).to_have_text("Live", timeout=15_000)
+        SignedIn(session_key(vet)).send(server, appointment.pk, "and pushed again")
+        expect(page.locator(".message.theirs .content").last).to_have_text(
+            "and pushed again", timeout=PUSHED_WITHIN_MS
+        )
+        assert page.js_errors == []
+    finally:
+        server.stop()
+        redis.stop()
