@@ -31,3 +31,4 @@ export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$w
 
 .venv/bin/python manage.py collectstatic --no-input -v0
 .venv/bin/python -m bench.run "$@"
+.venv/bin/python -m bench.live "$@"
