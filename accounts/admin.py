@@ -2,8 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
+from django.http import HttpRequest
 
 from accounts.models import User
+from accounts.signals import user_deactivated
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -52,3 +55,8 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     filter_horizontal = ("groups", "user_permissions")
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            transaction.on_commit(lambda: user_deactivated.send(sender=User, user=obj))

@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
 
 from appointments.models import Appointment, Pet
+from appointments.signals import appointment_status_changed
 
 
 @admin.register(Pet)
@@ -43,3 +47,14 @@ class AppointmentAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+
+    def save_model(
+        self, request: HttpRequest, obj: Appointment, form: forms.ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            transaction.on_commit(
+                lambda: appointment_status_changed.send(
+                    sender=Appointment, appointment=obj, status=obj.status
+                )
+            )

@@ -120,6 +120,8 @@ def chat_box(
             "myName": user.display_name,
             "myInitials": user.initials,
             "apiUrl": reverse("api:chat_messages"),
+            "socketPath": f"/ws/appointment-chat/{appointment_id}/",
+            "pollMs": settings.CHAT_POLL_SECONDS * 1000,
             "timeZone": settings.TIME_ZONE,
             "readOnly": read_only,
             "rev": chat.rev,

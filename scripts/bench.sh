@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Benchmarks of the polling, sending and history paths under gunicorn, driven by wrk.
-# Always on a throwaway PostgreSQL of its own (normal durability), removed afterwards.
+# Always on a throwaway PostgreSQL (normal durability) and Redis of its own, removed afterwards.
 #   scripts/bench.sh [--smoke]     BENCH_SECONDS, BENCH_ROUNDS, BENCH_PORT tune a run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null; then
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "wrk is missing: install Debian's wrk package (apt-get install wrk)." >&2
+    echo "Missing ${missing[*]}: install Debian's packages (apt-get install ${missing[*]})." >&2
     exit 1
   fi
 fi
@@ -18,12 +21,14 @@ scripts/venv.sh dev
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-bench.XXXXXX")
 chmod 711 "$work" # the cluster inside runs as the postgres user when we are root
-trap 'scripts/postgres.sh stop "$work/pg"; rm -rf "$work"' EXIT
+trap 'scripts/redis.sh stop "$work/redis"; scripts/postgres.sh stop "$work/pg"; rm -rf "$work"' EXIT
 DATABASE_URL=$(scripts/postgres.sh start "$work/pg")
-export DATABASE_URL
+REDIS_URL=$(scripts/redis.sh start "$work/redis")
+export DATABASE_URL REDIS_URL
 export DJANGO_SECRET_KEY
 DJANGO_SECRET_KEY=$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")
 export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$work
 
 .venv/bin/python manage.py collectstatic --no-input -v0
 .venv/bin/python -m bench.run "$@"
+.venv/bin/python -m bench.live "$@"

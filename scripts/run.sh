@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run vetchat with the demo clinic on http://127.0.0.1:8000, and its job worker. Ctrl+C stops both.
-# Without DATABASE_URL, a PostgreSQL cluster is kept in .pgdata/ and stopped on exit.
+# Without DATABASE_URL, a PostgreSQL cluster is kept in .pgdata/ and stopped on exit; without
+# REDIS_URL, a Redis (nothing kept on disk) runs in .redisdata/ until exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,11 +9,28 @@ scripts/venv.sh
 
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 local_db=
+local_redis=
+worker=
+# In a script, Ctrl+C does not reach a background process, so the exit trap stops the job
+# worker (SIGTERM: it finishes the job in hand) before Redis and the database.
+cleanup() {
+  if [ -n "$worker" ]; then
+    kill "$worker" 2>/dev/null || true
+    wait "$worker" 2>/dev/null || true
+  fi
+  if [ -n "$local_redis" ]; then scripts/redis.sh stop .redisdata; fi
+  if [ -n "$local_db" ]; then scripts/postgres.sh stop .pgdata; fi
+}
+trap cleanup EXIT
 if [ -z "${DATABASE_URL:-}" ]; then
+  local_db=1
   DATABASE_URL=$(scripts/postgres.sh start .pgdata)
   export DATABASE_URL
-  local_db=1
-  trap 'scripts/postgres.sh stop .pgdata' EXIT
+fi
+if [ -z "${REDIS_URL:-}" ]; then
+  local_redis=1
+  REDIS_URL=$(scripts/redis.sh start .redisdata)
+  export REDIS_URL
 fi
 
 .venv/bin/python manage.py migrate --no-input
@@ -32,15 +50,15 @@ if [ -z "${VETCHAT_VAPID_PRIVATE_KEY:-}" ]; then
   set +a
 fi
 
-# The job queue's worker (unread-message emails) runs beside the web server. In a script,
-# Ctrl+C does not reach a background process, so the exit trap stops it (SIGTERM: it finishes
-# the job in hand) before the database.
+# The job queue's worker (unread-message emails) runs beside the web server.
 .venv/bin/python manage.py procrastinate worker &
 worker=$!
-trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true; '"${local_db:+scripts/postgres.sh stop .pgdata}" EXIT
 
+# One URL for pages, API and the live chat: ASGI workers serve all three here. Production
+# splits them (README, "Deploying").
 echo "vetchat is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
-.venv/bin/gunicorn vetchat.wsgi \
+.venv/bin/gunicorn vetchat.asgi \
+  --worker-class uvicorn_worker.UvicornWorker \
   --bind "127.0.0.1:${PORT:-8000}" \
   --workers "${WEB_CONCURRENCY:-2}" \
   --access-logfile - \

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Every check and test vetchat has: lint, format, the whole pytest suite (browser tests included).
-# Without DATABASE_URL, a throwaway PostgreSQL cluster is started and removed afterwards.
+# Without DATABASE_URL (REDIS_URL), a throwaway PostgreSQL cluster (Redis) is started and removed
+# afterwards.
 # Extra arguments go to pytest, e.g. scripts/test.sh tests/chat -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Chromium for the browser tests, wrk for the benchmark's smoke run.
+# Chromium for the browser tests, wrk for the benchmark's smoke run, Redis for the live chat.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]}..."
@@ -24,11 +26,22 @@ scripts/venv.sh dev
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+pgdir=
+redisdir=
+cleanup() {
+  if [ -n "$redisdir" ]; then scripts/redis.sh stop "$redisdir" && rm -rf "$redisdir"; fi
+  if [ -n "$pgdir" ]; then scripts/postgres.sh stop "$pgdir" && rm -rf "$pgdir"; fi
+}
+trap cleanup EXIT
 if [ -z "${DATABASE_URL:-}" ]; then
   pgdir=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-test-pg.XXXXXX")
-  trap 'scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
   DATABASE_URL=$(scripts/postgres.sh start "$pgdir" fast)
   export DATABASE_URL
+fi
+if [ -z "${REDIS_URL:-}" ]; then
+  redisdir=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-test-redis.XXXXXX")
+  REDIS_URL=$(scripts/redis.sh start "$redisdir")
+  export REDIS_URL
 fi
 export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")}
 export DJANGO_DEBUG=0

@@ -70,6 +70,50 @@ if "DATABASE_URL" not in os.environ:
 DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis is shared by every app server: the cache (sessions, allauth's rate limits) and the
+# channel layer that carries pushes between them. It is never the source of truth.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "vetchat",
+            # A Redis that is down must not hold a request for longer than this.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    # Sessions are read from the cache and written through to the database. Without a shared
+    # cache they stay database-only: a per-process cache would keep a signed-out session alive
+    # in the other workers.
+    SESSION_ENGINE = "vetchat.cached_sessions"
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py's asyncio pool refuses a 101st connection, and 200 sockets
+                # connecting at once each take one for their group_add.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
+                        "socket_connect_timeout": 2,
+                        # Each socket waits on Redis with BZPOPMIN for up to 5 s; redis-py 8's
+                        # default read timeout is also 5 s, which kills idle sockets at random.
+                        "socket_timeout": 15,
+                    }
+                ],
+                "prefix": "vetchat:ws",
+                "capacity": 500,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "vetchat.sessions"
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -78,6 +122,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "channels",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -107,6 +152,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "vetchat.urls"
 WSGI_APPLICATION = "vetchat.wsgi.application"
+ASGI_APPLICATION = "vetchat.asgi.application"
 
 TEMPLATES = [
     {
@@ -126,7 +172,6 @@ TEMPLATES = [
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
-SESSION_ENGINE = "vetchat.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -178,6 +223,9 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": min(5.0, _stalled_seconds / 3),
     "delete_jobs": "successful",
 }
+
+# How often an open chat polls while its live socket is down.
+CHAT_POLL_SECONDS = int(os.environ.get("DJANGO_CHAT_POLL_SECONDS", "5"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

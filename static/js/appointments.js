@@ -1,4 +1,7 @@
-// Keeps the unread badges of an appointment list current without reloading the page.
+// Keeps the unread badges of an appointment list current without reloading the page: at once
+// when the user's live socket says a chat changed, and every 20 s whatever happens.
+
+import { connectLive } from "./live.js";
 
 const REFRESH_MS = 20000;
 const source = document.getElementById("appointments-api");
@@ -24,4 +27,11 @@ async function refresh() {
 }
 
 setInterval(refresh, REFRESH_MS);
+connectLive("/ws/inbox/", {
+  onUnread: refresh,
+  onHello: refresh, // whatever changed while the socket was down
+  onSignedOut() {
+    window.location.reload();
+  },
+});
 document.addEventListener("visibilitychange", refresh);

@@ -4,7 +4,9 @@ hand-written queries (vetchat/sessions.py, accounts/backends.py) that must behav
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.backends import EmailBackend
@@ -42,6 +44,8 @@ def test_a_wrong_password_signs_nobody_in(client, parent):
 
 def test_an_expired_session_is_anonymous(signed_in):
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    # A cached session's entry expires with it (tests/accounts/test_session_cache.py).
+    cache.delete(cached_db.KEY_PREFIX + signed_in.cookies["sessionid"].value)
     assert signed_in.get(API).status_code == 401
 
 

@@ -51,3 +51,8 @@ def test_smoke_run_prints_a_full_table():
     assert re.search(r"peak RSS per worker: \d+ MB, \d+ MB", output)
     counts = re.search(r"\| poll, nothing new \(304\)\s+\|\s+(\d+) \|\s+(\d+) \|", output)
     assert counts and counts.group(1) == counts.group(2) and int(counts.group(1)) <= 3
+    live = re.findall(
+        r"^\|\s+(\d+) \|\s+(\d+) \|\s+([\d.-]+) \|\s+([\d.]+) \|\s+([\d.]+) \|", output, re.M
+    )
+    assert [row[0] for row in live] == ["0", "50"], output
+    assert all(float(row[3]) > 0 and float(row[4]) > 0 for row in live)

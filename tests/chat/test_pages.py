@@ -101,9 +101,9 @@ def test_lists_show_unread_counts_with_a_fixed_number_of_queries(
     html = client.get(url).text
     assert f'<span class="unread-count">{expected}</span>' in html
 
-    # session, user, two for the appointments, their unread counts, the navigation's unread
-    # total, and on the vet's dashboard the chats that need a reply
-    with django_assert_num_queries(6 if who == "parent" else 7) as few:
+    # user (the session comes from the cache), two for the appointments, their unread counts,
+    # the navigation's unread total, and on the vet's dashboard the chats that need a reply
+    with django_assert_num_queries(5 if who == "parent" else 6) as few:
         client.get(url)
     AppointmentFactory.create_batch(10, pet__owner=parent, veterinarian=vet)
     with django_assert_num_queries(len(few.captured_queries)):

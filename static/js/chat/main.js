@@ -6,6 +6,7 @@ import { Composer } from "./composer.js";
 import { ChatStore } from "./store.js";
 import { HttpTransport } from "./transport.js";
 import { ChatView } from "./view.js";
+import { connectLive } from "../live.js";
 
 const data = JSON.parse(document.getElementById("chat-data").textContent);
 const root = document.getElementById("chat");
@@ -27,6 +28,7 @@ const store = new ChatStore(data);
 store.add(view.shownMessages());
 
 const transport = new HttpTransport({
+  pollMs: data.pollMs,
   apiUrl: data.apiUrl,
   appointmentId: data.appointmentId,
   csrfToken,
@@ -38,8 +40,15 @@ const transport = new HttpTransport({
     rev: store.rev,
   }),
 });
+function show(messages) {
+  for (const message of messages) {
+    if (message.senderId !== data.me) view.hideTyping(message.senderId);
+  }
+  for (const node of view.append(messages)) actions.decorate(node);
+}
+
 transport.onMessages((messages, { read }) => {
-  for (const node of view.append(store.receive(messages, { read }))) actions.decorate(node);
+  show(store.receive(messages, { read }));
   // The tab's unread count (unread-title.js) drops as soon as these are read.
   if (read && messages.length) document.dispatchEvent(new CustomEvent("vetchat:unread-changed"));
 });
@@ -52,8 +61,88 @@ transport.onReadUpTo((seq) => {
 transport.onStatus((status) => view.setConnection(status));
 transport.onSignedOut(signedOut);
 
+// Live: the socket rings, HTTP fetches ---------------------------------------------------
+// While the socket is live, polling stops: every hello is followed by one catch-up fetch (the
+// socket is registered first, so nothing committed in between is missed), pushes that arrive
+// during a fetch wait for it, and a push that skips a seq makes the page fetch the gap. A tab
+// that shows a pushed message reads it through the same fetch, which moves the read cursor.
+
+const TYPING_SHOWN_MS = 6000;
+const TYPING_SENT_EVERY_MS = 2000;
+let live = false;
+let catching = false;
+let pushed = [];
+let typingTimer = null;
+
+async function catchUp() {
+  if (catching) return;
+  catching = true;
+  try {
+    await transport.poll();
+  } finally {
+    catching = false;
+  }
+  const waiting = pushed.sort((a, b) => a.seq - b.seq);
+  pushed = [];
+  for (const message of waiting) takePushed(message);
+}
+
+function takePushed(message) {
+  if (catching || transport.polling) {
+    pushed.push(message);
+    return;
+  }
+  if (message.seq > store.lastSeq + 1) {
+    pushed.push(message);
+    catchUp(); // a gap: everything after what is held, then this one is held already
+    return;
+  }
+  const next = message.seq === store.lastSeq + 1;
+  show(next ? store.receive([message], { read: false }) : store.add([message]));
+  if (reading() && message.senderId !== data.me) catchUp();
+}
+
+const socket = connectLive(data.socketPath, {
+  onStatus(status) {
+    const wasLive = live;
+    live = status === "live";
+    view.setLive(status);
+    if (live) transport.stop();
+    else if (wasLive) {
+      transport.start();
+      transport.refresh();
+    }
+  },
+  onHello: catchUp,
+  onMessage: (event) => takePushed(event.message),
+  onRead(event) {
+    if (event.userId !== data.me && store.readUpTo(event.lastReadSeq)) {
+      view.markReadUpTo(event.lastReadSeq);
+    }
+  },
+  onTyping(event) {
+    view.showTyping(event.userId, event.name);
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => view.hideTyping(), TYPING_SHOWN_MS);
+  },
+  onChat: () => window.location.reload(), // e.g. cancelled: the server paints it read-only
+  onSignedOut: signedOut,
+});
+
+if (form) {
+  let typingSentAt = 0;
+  form.elements.content.addEventListener("input", () => {
+    if (form.elements.content.value && Date.now() - typingSentAt > TYPING_SENT_EVERY_MS) {
+      typingSentAt = Date.now();
+      socket.typing();
+    }
+  });
+}
+
 document.addEventListener("visibilitychange", () => {
-  if (reading()) transport.refresh();
+  if (!reading()) return;
+  if (live) catchUp();
+  else transport.refresh();
 });
 
 view.onLoadEarlier(async () => {
@@ -78,7 +167,7 @@ if (form) {
     onSent: (message, node) => {
       const [fresh] = store.add([message]);
       actions.decorate(view.confirmed(node, fresh));
-      transport.refresh(); // whatever arrived meanwhile, and this message's place among it
+      if (!live) transport.refresh(); // whatever arrived meanwhile, and this message's place
     },
     onSignedOut: signedOut,
   });

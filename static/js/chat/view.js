@@ -110,6 +110,18 @@ export class ChatView {
     this.loadEarlierRow = root.querySelector(".load-earlier-row");
     this.loadEarlierButton = root.querySelector(".load-earlier");
 
+    // The live socket's state beside the heading, and who is typing under the log.
+    this.liveStatus = document.createElement("span");
+    this.liveStatus.className = "live-status";
+    this.liveStatus.setAttribute("role", "status");
+    this.liveStatus.hidden = true;
+    root.querySelector("h2").append(" ", this.liveStatus);
+    this.typingNotice = document.createElement("p");
+    this.typingNotice.className = "typing-notice muted";
+    this.typingNotice.hidden = true;
+    this.log.after(this.typingNotice);
+    this.typingUserId = null;
+
     this.newMessagesButton.addEventListener("click", () => this.scrollToBottom());
     this.log.addEventListener("scroll", () => {
       if (this.isNearBottom()) this.newMessagesButton.hidden = true;
@@ -374,6 +386,26 @@ export class ChatView {
     const isSeparator = (element) => element && element.classList.contains("day-separator");
     if (isSeparator(before) && (!after || isSeparator(after))) before.remove();
     if (!this.list.querySelector(".message")) this.empty.hidden = false;
+  }
+
+  // "live", "reconnecting" or "off" (the socket will not come back: polling carries the chat).
+  setLive(status) {
+    this.liveStatus.hidden = status === "off";
+    this.liveStatus.textContent = { live: "Live", reconnecting: "Reconnecting…" }[status] || "";
+    this.liveStatus.classList.toggle("is-live", status === "live");
+  }
+
+  showTyping(userId, name) {
+    this.typingUserId = userId;
+    this.typingNotice.textContent = `${name} is typing…`;
+    this.typingNotice.hidden = false;
+  }
+
+  // Hides the notice; with a userId, only if it is that user's.
+  hideTyping(userId = null) {
+    if (userId !== null && userId !== this.typingUserId) return;
+    this.typingUserId = null;
+    this.typingNotice.hidden = true;
   }
 
   setConnection({ connected, retryInMs }) {

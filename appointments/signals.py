@@ -1,0 +1,7 @@
+"""What happened to an appointment, told to the apps above (they must not be imported here)."""
+
+from django.dispatch import Signal
+
+# Sent after commit with `appointment` and `status` when an appointment's status changed: a
+# cancelled appointment's chat becomes read-only, and open chat pages should say so at once.
+appointment_status_changed = Signal()

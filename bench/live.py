@@ -1,0 +1,230 @@
+"""Live chat under load: how fast a sent message reaches the other side's socket while many
+idle sockets are open, and what those sockets cost in server memory.
+
+Production layout on one box: HTTP on gunicorn's sync workers (the POST), WebSockets on
+gunicorn with 2 uvicorn workers, one Redis between them. Run by scripts/bench.sh after
+`bench.run`, on its dataset; `--smoke` opens a few sockets only, BENCH_LIVE_SOCKETS=0,1000,5000
+chooses the idle socket counts and BENCH_LIVE_SENDS the sends measured at each.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.run import ROOT, session_for, start_gunicorn
+
+HTTP_PORT = int(os.environ.get("BENCH_PORT", "8765"))
+WS_PORT = HTTP_PORT + 1
+CSRF = "b" * 32
+
+
+def start_asgi() -> subprocess.Popen:
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen(
+        [
+            *(gunicorn, "vetchat.asgi", "--bind", f"127.0.0.1:{WS_PORT}"),
+            *("--workers", "2", "--worker-class", "uvicorn_worker.UvicornWorker"),
+            *("--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_DEBUG": "0"},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            url = f"http://127.0.0.1:{WS_PORT}/healthz"
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the ASGI server did not answer /healthz within 60 s")
+
+
+def workers_rss_mb(server: subprocess.Popen) -> float:
+    children = subprocess.run(
+        ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    total = 0
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        line = next(x for x in status.splitlines() if x.startswith("VmRSS:"))
+        total += int(line.split()[1])
+    return total / 1024
+
+
+async def open_socket(session: str, appointment_id: str) -> ClientConnection:
+    socket = await connect(
+        f"ws://127.0.0.1:{WS_PORT}/ws/appointment-chat/{appointment_id}/",
+        additional_headers={"Cookie": f"sessionid={session}"},
+        origin=f"http://127.0.0.1:{WS_PORT}",  # type: ignore[arg-type]
+        ping_interval=None,  # idle: the page's own ping is every 25 s
+        open_timeout=60,
+    )
+    hello = json.loads(await socket.recv())
+    assert hello["type"] == "hello", hello
+    return socket
+
+
+def post(session: str, appointment_id: str, content: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{HTTP_PORT}/api/appointment-chat/messages",
+        data=json.dumps({"appointmentId": appointment_id, "content": content}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Cookie": f"sessionid={session}; csrftoken={CSRF}",
+            "X-CSRFToken": CSRF,
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status
+
+
+def timed_post(session: str, appointment_id: str, content: str) -> float:
+    started = time.perf_counter()
+    assert post(session, appointment_id, content) == 201
+    return (time.perf_counter() - started) * 1000
+
+
+async def deliveries(
+    listener: ClientConnection, session: str, appointment_id: str, n: int
+) -> tuple[list[float], list[float]]:
+    """Milliseconds from the start of each POST to the push on the listener, and of the POST."""
+    loop = asyncio.get_running_loop()
+    latencies, posts = [], []
+    for number in range(n):
+        started = time.perf_counter()
+        sending = loop.run_in_executor(None, timed_post, session, appointment_id, f"b{number}")
+        while True:
+            event = json.loads(await asyncio.wait_for(listener.recv(), 10))
+            if event["type"] == "message":
+                break
+        latencies.append((time.perf_counter() - started) * 1000)
+        posts.append(await sending)
+        await asyncio.sleep(0.02)
+    return latencies, posts
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def run(levels: list[int], sends: int, targets: list[tuple[str, str]], measured) -> list:
+    listener_session, sender_session, appointment_id = measured
+    listener = await open_socket(listener_session, appointment_id)
+    idle: list[ClientConnection] = []
+    rows = []
+    for level in levels:
+        while len(idle) < level:
+            batch = targets[len(idle) % len(targets) :][: min(200, level - len(idle))]
+            idle.extend(await asyncio.gather(*(open_socket(s, a) for s, a in batch)))
+        await asyncio.sleep(2)  # let the workers settle before reading their memory
+        rss = workers_rss_mb(SERVERS["asgi"])
+        await deliveries(listener, sender_session, appointment_id, 5)  # warm-up
+        latencies, posts = await deliveries(listener, sender_session, appointment_id, sends)
+        rows.append(
+            (
+                level,
+                rss,
+                statistics.median(latencies),
+                percentile(latencies, 0.99),
+                statistics.median(posts),
+            )
+        )
+        print(f"live step: {level} idle sockets done", flush=True)
+    for socket in [listener, *idle]:
+        await socket.close()
+    return rows
+
+
+SERVERS: dict[str, subprocess.Popen] = {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few sockets, a few sends")
+    smoke = parser.parse_args().smoke or os.environ.get("BENCH_SMOKE") == "1"
+    levels = [0, 50] if smoke else [0, 1_000, 5_000]
+    if os.environ.get("BENCH_LIVE_SOCKETS"):
+        levels = [int(level) for level in os.environ["BENCH_LIVE_SOCKETS"].split(",")]
+    sends = int(os.environ.get("BENCH_LIVE_SENDS", "20" if smoke else "200"))
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vetchat.settings")
+    django.setup()
+    from appointments.models import Appointment
+
+    appointments = list(
+        Appointment.objects.select_related("pet_parent", "veterinarian").order_by("starts_at")[:500]
+    )
+    sessions: dict = {}
+
+    def session(user) -> str:
+        return sessions.setdefault(user.pk, session_for(user))
+
+    measured_chat, others = appointments[0], appointments[1:]
+    measured = (
+        session(measured_chat.veterinarian),
+        session(measured_chat.pet_parent),
+        str(measured_chat.pk),
+    )
+    targets = [(session(a.pet_parent), str(a.pk)) for a in others]
+
+    SERVERS["http"] = start_gunicorn()
+    SERVERS["asgi"] = start_asgi()
+    try:
+        floor = []
+        for _ in range(50):
+            started = time.perf_counter()
+            urllib.request.urlopen(f"http://127.0.0.1:{HTTP_PORT}/healthz", timeout=5).read()
+            floor.append((time.perf_counter() - started) * 1000)
+        print(f"GET /healthz p50: {statistics.median(floor):.2f} ms")
+        rows = asyncio.run(run(levels, sends, targets, measured))
+    finally:
+        for server in SERVERS.values():
+            os.killpg(server.pid, signal.SIGTERM)
+        for server in SERVERS.values():
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # still closing thousands of sockets: enough
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=30)
+
+    base_rss = rows[0][1]
+    print()
+    print(
+        "vetchat live benchmark: POST to gunicorn (2 sync workers), the other side's socket on "
+        f"gunicorn with 2 uvicorn workers, one Redis; {sends} sends per row"
+    )
+    print()
+    print(
+        f"| {'idle sockets':>12} | {'ASGI RSS MB':>11} | {'MB / 1,000 idle':>15} | "
+        f"{'delivery p50 ms':>15} | {'delivery p99 ms':>15} | {'POST p50 ms':>11} |"
+    )
+    print(f"|{'-' * 14}|{'-' * 13}|{'-' * 17}|{'-' * 17}|{'-' * 17}|{'-' * 13}|")
+    for level, rss, p50, p99, post_p50 in rows:
+        per_1000 = f"{(rss - base_rss) / level * 1000:.1f}" if level else "-"
+        print(
+            f"| {level:>12,} | {rss:>11.0f} | {per_1000:>15} | {p50:>15.2f} | {p99:>15.2f} "
+            f"| {post_p50:>11.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

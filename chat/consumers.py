@@ -1,0 +1,202 @@
+"""The live chat socket: `/ws/appointment-chat/<appointmentId>/`.
+
+A doorbell beside the HTTP API, which stays the one write path: messages are sent with
+`POST /api/appointment-chat/messages`, and a client that connects (or reconnects) fetches
+`after=<lastSeq>` once its socket is registered, so nothing is lost between the two.
+
+Close codes (after the handshake, so a browser can tell them from a server that is down):
+4401 not signed in or signed out since; 4404 no such appointment, or one this user may not see
+(the same answer for both, as at every other door); 4403 one this user may see but not chat in
+(clinic staff, who read chats in the admin; the API answers them 403).
+"""
+
+import logging
+import time
+from importlib import import_module
+from typing import Any
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.models import User
+from appointments.access import Action
+from chat.push import chat_group, session_group, user_group
+from chat.services import access_chat
+from vetchat.authentication import user_of_session
+from vetchat.errors import NotFound, NotPermitted
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_PERMITTED = 4403
+CLOSE_NOT_FOUND = 4404
+# At most one typing notice per user per chat in this many seconds, across app servers.
+TYPING_INTERVAL = 3
+# A ping re-checks the session, the user and their access at most this often.
+RECHECK_INTERVAL = 20
+
+
+def display_name(user: User) -> str:
+    return user.name or user.email.split("@", 1)[0]
+
+
+@database_sync_to_async
+def open_chat(user: User, appointment_id: UUID) -> int:
+    """The chat's last seq when this user may chat in it; the access module's error if not."""
+    return access_chat(user=user, appointment_id=appointment_id, action=Action.CHAT).last_seq
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.subscriptions = []
+        self.user: User = self.scope["user"]
+        self.appointment_id: UUID = self.scope["url_route"]["kwargs"]["appointment_id"]
+        # Accepted before refusing so that the close code reaches the client: a refused
+        # handshake looks to a browser like a server that is down, and it would retry forever.
+        if not self.user.is_authenticated:
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            last_seq = await open_chat(self.user, self.appointment_id)
+        except NotFound:
+            await self.refuse(CLOSE_NOT_FOUND)
+            return
+        except NotPermitted:
+            await self.refuse(CLOSE_NOT_PERMITTED)
+            return
+        # Registered before saying hello: whatever commits from here on is pushed, whatever
+        # committed before is in the client's next `after=<lastSeq>` fetch.
+        self.subscriptions = [chat_group(self.appointment_id), user_group(self.user.pk)]
+        if self.scope["session"].session_key:
+            self.subscriptions.append(session_group(self.scope["session"].session_key))
+        for group in self.subscriptions:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.checked_at = time.monotonic()
+        await self.accept()
+        await self.send_json({"type": "hello", "lastSeq": last_seq})
+
+    async def refuse(self, code: int) -> None:
+        await self.accept()
+        await self.close(code=code)
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.subscriptions:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # From the client ---------------------------------------------------------------------
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "typing":
+            await self.typing()
+        elif kind == "ping":
+            if not await self.still_allowed():
+                return
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json(
+                {"type": "error", "error": {"code": "unknown_type", "message": "Unknown type."}}
+            )
+
+    async def typing(self) -> None:
+        key = f"typing:{self.appointment_id.hex}:{self.user.pk.hex}"
+        try:
+            first = await cache.aadd(key, 1, TYPING_INTERVAL)
+        except Exception:
+            logger.warning("Typing throttle unavailable; notice dropped", exc_info=True)
+            return
+        if first:
+            await self.channel_layer.group_send(
+                chat_group(self.appointment_id),
+                {
+                    "type": "chat.typing",
+                    "userId": str(self.user.pk),
+                    "name": display_name(self.user),
+                },
+            )
+
+    async def still_allowed(self) -> bool:
+        """Re-check session, user and access now and then: closes a socket whose user was
+        deactivated, signed out or changed password, even if its close push was lost."""
+        if time.monotonic() - self.checked_at < RECHECK_INTERVAL:
+            return True
+        self.checked_at = time.monotonic()
+        engine = import_module(settings.SESSION_ENGINE)
+        user = await user_of_session(engine.SessionStore(self.scope["session"].session_key))
+        if getattr(user, "pk", None) != self.user.pk:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return False
+        try:
+            await open_chat(user, self.appointment_id)
+        except NotFound:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return False
+        except NotPermitted:
+            await self.close(code=CLOSE_NOT_PERMITTED)
+            return False
+        return True
+
+    # From the channel layer --------------------------------------------------------------
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "message", "message": event["message"]})
+
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {"type": "read", "userId": event["userId"], "lastReadSeq": event["lastReadSeq"]}
+        )
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        if event["userId"] != str(self.user.pk):
+            await self.send_json(
+                {"type": "typing", "userId": event["userId"], "name": event["name"]}
+            )
+
+    async def chat_status(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "chat", "status": event["status"]})
+
+    async def socket_revoke(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def user_unread(self, event: dict[str, Any]) -> None:
+        """For the user's lists (`InboxConsumer`); an open chat hears its own events."""
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    """`/ws/inbox/`: the signed-in user's doorbell for the appointment lists' unread badges.
+
+    `{"type": "unread", "appointmentId"}` when a chat of theirs gained a message or they read
+    one elsewhere; the page then asks `/api/appointments/` for the counts.
+    """
+
+    async def connect(self) -> None:
+        self.subscriptions: list[str] = []
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.subscriptions = [user_group(user.pk)]
+        if self.scope["session"].session_key:
+            self.subscriptions.append(session_group(self.scope["session"].session_key))
+        for group in self.subscriptions:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello"})
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.subscriptions:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def user_unread(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "unread", "appointmentId": event["appointmentId"]})
+
+    async def socket_revoke(self, event: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)

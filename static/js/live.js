@@ -1,0 +1,108 @@
+// The live chat socket: a doorbell beside the HTTP API. It says when it is up ("live") or
+// trying again ("reconnecting"), pings every 25 s so a dead connection is noticed, and retries
+// with backoff. It never decides what is shown: the caller fetches after its last seq on every
+// hello, so a push missed while the socket was down costs only latency.
+
+const HEARTBEAT_MS = 25000;
+const PONG_TIMEOUT_MS = 10000;
+const FIRST_RETRY_MS = 1000;
+// Short enough that a page whose server (or Redis) came back is live again within seconds.
+const MAX_RETRY_MS = 10000;
+
+// Close codes the server sends after accepting the handshake (chat/consumers.py).
+const SIGNED_OUT = 4401;
+const NOT_PERMITTED = 4403;
+const NOT_FOUND = 4404;
+
+// Which of the caller's handlers hears which event; each is optional.
+const HANDLERS = {
+  hello: "onHello",
+  message: "onMessage",
+  read: "onRead",
+  typing: "onTyping",
+  chat: "onChat",
+  unread: "onUnread",
+};
+
+export function connectLive(path, handlers) {
+  const url = `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}${path}`;
+  let socket = null;
+  let retries = 0;
+  let retryTimer = null;
+  let heartbeatTimer = null;
+  let pongTimer = null;
+  let stopped = false;
+  let live = false;
+
+  function setStatus(status) {
+    if (handlers.onStatus) handlers.onStatus(status);
+  }
+
+  function heartbeat() {
+    clearTimeout(heartbeatTimer);
+    heartbeatTimer = setTimeout(() => {
+      send({ type: "ping" });
+      // No answer in time: the connection is dead even if the browser has not noticed.
+      pongTimer = setTimeout(() => socket && socket.close(), PONG_TIMEOUT_MS);
+    }, HEARTBEAT_MS);
+  }
+
+  function send(event) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(event));
+  }
+
+  function open() {
+    clearTimeout(retryTimer);
+    if (stopped) return;
+    socket = new WebSocket(url);
+    socket.addEventListener("message", (frame) => {
+      let event;
+      try {
+        event = JSON.parse(frame.data);
+      } catch (error) {
+        return;
+      }
+      clearTimeout(pongTimer);
+      heartbeat();
+      if (event.type === "hello") {
+        retries = 0;
+        live = true;
+        setStatus("live");
+      }
+      const handler = HANDLERS[event.type];
+      if (handler && handlers[handler]) handlers[handler](event);
+    });
+    socket.addEventListener("close", (event) => {
+      clearTimeout(heartbeatTimer);
+      clearTimeout(pongTimer);
+      socket = null;
+      live = false;
+      if (stopped) return;
+      if (event.code === SIGNED_OUT) {
+        stopped = true;
+        if (handlers.onSignedOut) handlers.onSignedOut();
+        return;
+      }
+      if (event.code === NOT_FOUND || event.code === NOT_PERMITTED) {
+        stopped = true;
+        setStatus("off");
+        return;
+      }
+      setStatus("reconnecting");
+      const delay = Math.min(FIRST_RETRY_MS * 2 ** retries, MAX_RETRY_MS);
+      retries += 1;
+      // Jitter, so that the sockets of a restarted server do not all come back at once.
+      retryTimer = setTimeout(open, delay * (0.5 + Math.random() / 2));
+    });
+  }
+
+  open();
+  return {
+    typing() {
+      send({ type: "typing" });
+    },
+    isLive() {
+      return live;
+    },
+  };
+}

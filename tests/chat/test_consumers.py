@@ -1,0 +1,409 @@
+"""The live chat socket through the whole ASGI stack (origin check, cookie, session, user,
+access), in-process with Channels' communicator, on the suite's real PostgreSQL and Redis."""
+
+import asyncio
+import threading
+from http import HTTPStatus
+
+import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connections, transaction
+from django.test import Client
+from django.utils import timezone
+
+from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
+from chat.push import close_sockets_of_session, close_sockets_of_user
+from chat.services import access_chat, message_send
+from tests.factories import AppointmentFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = "http://testserver"
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_socket_connections():
+    """The consumers' database work runs in one worker thread; its connection must not outlive
+    the test database."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def people(parent, vet, other_parent, other_vet, staff):
+    return {
+        "parent": parent,
+        "vet": vet,
+        "other_parent": other_parent,
+        "other_vet": other_vet,
+        "staff": staff,
+    }
+
+
+def application():
+    from vetchat.asgi import application
+
+    return application
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def socket(appointment_id, *, cookie: str | None = None, origin: str = ORIGIN):
+    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return WebsocketCommunicator(application(), f"/ws/appointment-chat/{appointment_id}/", headers)
+
+
+async def opened(appointment_id, user):
+    cookie = await database_sync_to_async(session_cookie)(user)
+    communicator = socket(appointment_id, cookie=cookie)
+    connected, _ = await communicator.connect()
+    assert connected
+    hello = await communicator.receive_json_from()
+    assert hello["type"] == "hello"
+    return communicator
+
+
+async def closed_with(communicator) -> int | None:
+    connected, _ = await communicator.connect()
+    assert connected  # accepted, so that the browser sees the close code
+    output = await communicator.receive_output(timeout=2)
+    await communicator.wait()
+    assert output["type"] == "websocket.close", output
+    return output.get("code")
+
+
+@pytest.mark.parametrize("who", ["parent", "vet"])
+async def test_each_participant_is_welcomed(who, appointment, people):
+    communicator = await opened(appointment.pk, people[who])
+    await communicator.disconnect()
+
+
+async def test_hello_carries_the_chat_last_seq(appointment, parent):
+    def send_two() -> None:
+        chat = access_chat(user=parent, appointment_id=appointment.pk)
+        message_send(chat=chat, sender=parent, content="one")
+        message_send(chat=chat, sender=parent, content="two")
+
+    await database_sync_to_async(send_two)()
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = socket(appointment.pk, cookie=cookie)
+    await communicator.connect()
+    assert await communicator.receive_json_from() == {"type": "hello", "lastSeq": 2}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("who", ["other_parent", "other_vet"])
+async def test_an_outsider_is_refused_as_if_the_appointment_did_not_exist(who, appointment, people):
+    cookie = await database_sync_to_async(session_cookie)(people[who])
+    assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_NOT_FOUND
+
+
+async def test_staff_who_may_see_the_appointment_may_not_chat_in_it(appointment, staff):
+    cookie = await database_sync_to_async(session_cookie)(staff)
+    assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_NOT_PERMITTED
+
+
+async def test_an_unknown_appointment_is_refused_like_a_foreign_one(parent):
+    import uuid
+
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    assert await closed_with(socket(uuid.uuid4(), cookie=cookie)) == CLOSE_NOT_FOUND
+
+
+async def test_an_anonymous_socket_is_refused(appointment):
+    assert await closed_with(socket(appointment.pk)) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_made_up_session_is_refused(appointment):
+    assert await closed_with(socket(appointment.pk, cookie="x" * 32)) == CLOSE_UNAUTHENTICATED
+
+
+async def test_an_inactive_user_is_refused(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    await get_user_model().objects.filter(pk=parent.pk).aupdate(is_active=False)
+    assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_foreign_origin_is_refused_at_the_handshake(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = socket(appointment.pk, cookie=cookie, origin="https://evil.example")
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_a_socket_without_an_origin_is_refused(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = WebsocketCommunicator(
+        application(),
+        f"/ws/appointment-chat/{appointment.pk}/",
+        [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_ping_answers_pong(appointment, parent):
+    communicator = await opened(appointment.pk, parent)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_typing_reaches_the_other_side_at_most_once_in_three_seconds(
+    appointment, parent, vet
+):
+    # given both sides connected
+    parent_socket = await opened(appointment.pk, parent)
+    vet_socket = await opened(appointment.pk, vet)
+    # when the parent types in a burst
+    for _ in range(5):
+        await parent_socket.send_json_to({"type": "typing"})
+    # then the vet hears it once, and the parent not at all
+    assert await vet_socket.receive_json_from(timeout=2) == {
+        "type": "typing",
+        "userId": str(parent.pk),
+        "name": parent.name,
+    }
+    assert await vet_socket.receive_nothing(timeout=0.5)
+    assert await parent_socket.receive_nothing(timeout=0.1)
+    # and after three seconds, again
+    await asyncio.sleep(3)
+    await parent_socket.send_json_to({"type": "typing"})
+    assert (await vet_socket.receive_json_from(timeout=2))["type"] == "typing"
+    await parent_socket.disconnect()
+    await vet_socket.disconnect()
+
+
+async def test_typing_in_one_chat_is_not_heard_in_another(appointment, parent, vet):
+    elsewhere = await database_sync_to_async(AppointmentFactory)(
+        pet__owner=parent, veterinarian=vet
+    )
+    parent_socket = await opened(appointment.pk, parent)
+    vet_elsewhere = await opened(elsewhere.pk, vet)
+    await parent_socket.send_json_to({"type": "typing"})
+    assert await vet_elsewhere.receive_nothing(timeout=0.5)
+    await parent_socket.disconnect()
+    await vet_elsewhere.disconnect()
+
+
+async def test_signing_out_closes_that_sessions_sockets(appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = socket(appointment.pk, cookie=cookie)
+    await communicator.connect()
+    await communicator.receive_json_from()
+    await database_sync_to_async(close_sockets_of_session)(cookie)
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_closing_a_users_sockets_closes_every_one_of_them(appointment, parent):
+    first = await opened(appointment.pk, parent)
+    second = await opened(appointment.pk, parent)
+    await database_sync_to_async(close_sockets_of_user)(parent.pk)
+    for communicator in (first, second):
+        output = await communicator.receive_output(timeout=2)
+        assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+# Pushes ------------------------------------------------------------------------------------
+
+URL = "/api/appointment-chat/messages"
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def post_message(user, appointment, content: str = "hello") -> dict:
+    response = signed_in_client(user).post(
+        URL, {"appointmentId": str(appointment.pk), "content": content}, "application/json"
+    )
+    assert response.status_code == HTTPStatus.CREATED, response.content
+    return response.json()["message"]
+
+
+async def test_a_sent_message_reaches_both_sides_as_the_api_shows_it(appointment, parent, vet):
+    parent_socket = await opened(appointment.pk, parent)
+    vet_socket = await opened(appointment.pk, vet)
+    sent = await database_sync_to_async(post_message)(parent, appointment, "Rex limps")
+    for communicator in (vet_socket, parent_socket):
+        assert await communicator.receive_json_from(timeout=2) == {
+            "type": "message",
+            "message": sent,
+        }
+    await parent_socket.disconnect()
+    await vet_socket.disconnect()
+
+
+async def test_a_message_is_pushed_only_after_its_transaction_commits(appointment, parent, vet):
+    vet_socket = await opened(appointment.pk, vet)
+    sent_inside, may_commit = threading.Event(), threading.Event()
+
+    def send_in_a_long_transaction(rollback: bool) -> None:
+        chat = access_chat(user=parent, appointment_id=appointment.pk)
+        try:
+            with transaction.atomic():
+                message_send(chat=chat, sender=parent, content="wait for it")
+                sent_inside.set()
+                may_commit.wait(5)
+                if rollback:
+                    raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+
+    # given a send whose transaction has not committed yet
+    sending = asyncio.get_running_loop().run_in_executor(None, send_in_a_long_transaction, False)
+    await asyncio.get_running_loop().run_in_executor(None, sent_inside.wait, 5)
+    # then nothing is pushed
+    assert await vet_socket.receive_nothing(timeout=0.5)
+    # when it commits, then the message arrives
+    may_commit.set()
+    await sending
+    assert (await vet_socket.receive_json_from(timeout=2))["message"]["content"] == "wait for it"
+
+    # and a send that rolls back is never pushed
+    sent_inside.clear()
+    may_commit.clear()
+    sending = asyncio.get_running_loop().run_in_executor(None, send_in_a_long_transaction, True)
+    await asyncio.get_running_loop().run_in_executor(None, sent_inside.wait, 5)
+    may_commit.set()
+    await sending
+    assert await vet_socket.receive_nothing(timeout=0.5)
+    await vet_socket.disconnect()
+
+
+async def test_reading_pushes_the_read_cursor_to_the_sender_once(appointment, parent, vet):
+    parent_socket = await opened(appointment.pk, parent)
+    await database_sync_to_async(post_message)(parent, appointment, "one")
+    await database_sync_to_async(post_message)(parent, appointment, "two")
+    assert (await parent_socket.receive_json_from())["type"] == "message"
+    assert (await parent_socket.receive_json_from())["type"] == "message"
+    vet_client = await database_sync_to_async(signed_in_client)(vet)
+
+    # when the vet reads the chat
+    response = await database_sync_to_async(vet_client.get)(
+        URL, {"appointmentId": str(appointment.pk)}
+    )
+    assert response.status_code == HTTPStatus.OK
+    # then the parent sees it read up to the last message
+    assert await parent_socket.receive_json_from(timeout=2) == {
+        "type": "read",
+        "userId": str(vet.pk),
+        "lastReadSeq": 2,
+    }
+    # and reading again moves nothing, so nothing is pushed
+    await database_sync_to_async(vet_client.get)(URL, {"appointmentId": str(appointment.pk)})
+    assert await parent_socket.receive_nothing(timeout=0.5)
+    await parent_socket.disconnect()
+
+
+async def test_signing_out_through_the_site_closes_the_sessions_socket(appointment, parent):
+    client = await database_sync_to_async(signed_in_client)(parent)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    communicator = socket(appointment.pk, cookie=cookie)
+    await communicator.connect()
+    await communicator.receive_json_from()
+    response = await database_sync_to_async(client.post)("/accounts/logout/")
+    assert response.status_code == HTTPStatus.FOUND
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_deactivating_a_user_in_the_admin_closes_their_sockets(appointment, parent, staff):
+    communicator = await opened(appointment.pk, parent)
+    admin = await database_sync_to_async(signed_in_client)(staff)
+    response = await database_sync_to_async(admin.post)(
+        f"/admin/accounts/user/{parent.pk}/change/",
+        {
+            "email": parent.email,
+            "name": parent.name,
+            "role": parent.role,
+            "image_url": "",
+            # is_active left out: the box is unticked
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content[:2000]
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_a_ping_after_a_while_closes_a_socket_whose_user_was_deactivated(
+    appointment, parent, monkeypatch
+):
+    communicator = await opened(appointment.pk, parent)
+    await get_user_model().objects.filter(pk=parent.pk).aupdate(is_active=False)
+    monkeypatch.setattr("chat.consumers.RECHECK_INTERVAL", 0)
+    await communicator.send_json_to({"type": "ping"})
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_cancelling_the_appointment_in_the_admin_tells_open_chats(appointment, vet, staff):
+    communicator = await opened(appointment.pk, vet)
+    admin = await database_sync_to_async(signed_in_client)(staff)
+    local = timezone.localtime(appointment.starts_at)
+    response = await database_sync_to_async(admin.post)(
+        f"/admin/appointments/appointment/{appointment.pk}/change/",
+        {
+            "pet_parent": str(appointment.pet_parent_id),
+            "pet": str(appointment.pet_id),
+            "veterinarian": str(appointment.veterinarian_id),
+            "starts_at_0": local.strftime("%Y-%m-%d"),
+            "starts_at_1": local.strftime("%H:%M:%S"),
+            "duration": "00:30:00",
+            "status": "cancelled",
+            "reason": "",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content[-3000:]
+    assert await communicator.receive_json_from(timeout=2) == {
+        "type": "chat",
+        "status": "cancelled",
+    }
+    await communicator.disconnect()
+
+
+# The inbox: unread badges of the lists --------------------------------------------------------
+
+
+def inbox(cookie: str | None):
+    headers = [(b"origin", ORIGIN.encode()), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return WebsocketCommunicator(application(), "/ws/inbox/", headers)
+
+
+async def test_the_inbox_rings_for_a_new_message_and_for_reading_it(appointment, parent, vet):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = inbox(cookie)
+    assert (await communicator.connect())[0]
+    assert await communicator.receive_json_from() == {"type": "hello"}
+    # when the vet writes, then the parent's lists hear of it
+    await database_sync_to_async(post_message)(vet, appointment, "Results are in")
+    unread = {"type": "unread", "appointmentId": str(appointment.pk)}
+    assert await communicator.receive_json_from(timeout=2) == unread
+    # when the parent reads it (in another tab), then the lists hear of that too
+    client = await database_sync_to_async(signed_in_client)(parent)
+    await database_sync_to_async(client.get)(URL, {"appointmentId": str(appointment.pk)})
+    assert await communicator.receive_json_from(timeout=2) == unread
+    # and the parent's own messages ring only the vet's inbox
+    await database_sync_to_async(post_message)(parent, appointment, "Thanks")
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+async def test_the_inbox_refuses_anonymous_sockets(db):
+    assert await closed_with(inbox(None)) == CLOSE_UNAUTHENTICATED
