@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +85,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "procrastinate.contrib.django",
+    "allauth.mfa",
+    "csp",
     "accounts",
     "appointments",
     "chat",
@@ -94,7 +97,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "vetchat.http.ApiBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "vetchat.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vetchat.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -215,6 +220,26 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# No inline script or style anywhere; the API docs page alone gets a nonce for its own.
+# Attachments and profile images stored elsewhere (S3, a CDN) need their origin listed in
+# DJANGO_CSP_MEDIA_ORIGINS, e.g. https://files.clinic.example.
+_MEDIA_SOURCES = [SELF, *env_list("DJANGO_CSP_MEDIA_ORIGINS")]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": _MEDIA_SOURCES,
+        "media-src": _MEDIA_SOURCES,
+        "font-src": [SELF],
+        "connect-src": [SELF],  # plus this host's ws(s):, added per request by the middleware
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vetchat.authentication.SessionAuthentication"],

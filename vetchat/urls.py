@@ -1,12 +1,20 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chat.urls import api_urlpatterns as chat_api_urlpatterns
 from notifications.urls import api_urlpatterns as notifications_api_urlpatterns
 from portal.urls import api_urlpatterns as portal_api_urlpatterns
 from vetchat import schema  # noqa: F401  (registers the session scheme with drf-spectacular)
+
+
+@method_decorator(csp_update({"img-src": ["data:"]}), name="dispatch")
+class ApiDocsView(SpectacularSwaggerView):
+    """Swagger UI: its stylesheet draws icons from data: URLs; its own inline script and
+    style carry the request's nonce (templates/drf_spectacular/swagger_ui.html)."""
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -19,7 +27,7 @@ api_urlpatterns = [
     *chat_api_urlpatterns,
     *notifications_api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
