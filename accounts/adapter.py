@@ -1,6 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
+from accounts.middleware import session_stamp
 from accounts.models import User
 
 
@@ -10,3 +11,7 @@ class AccountAdapter(DefaultAccountAdapter):
         user.role = User.Role.PET_PARENT
         user.name = form.cleaned_data["name"].strip()
         return super().save_user(request, user, form, commit=commit)
+
+    def login(self, request: HttpRequest, user: User) -> None:
+        super().login(request, user)
+        session_stamp(request.session)

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from accounts.middleware import session_stamp
 from tests.factories import (
     AppointmentFactory,
     PetParentFactory,
@@ -47,6 +48,10 @@ def client_for():
         client = Client()
         if user is not None:
             client.force_login(user)
+            # as allauth's sign-in does, so the first request need not write the session
+            session = client.session
+            session_stamp(session)
+            session.save()
         return client
 
     return make

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import factory
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +19,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     role = User.Role.PET_PARENT
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def email_verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Users have proven their address unless a test says otherwise
+        (`email_verified=False`); sign-in requires it."""
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email, primary=True, verified=extracted is not False
+            )
 
 
 class PetParentFactory(UserFactory):

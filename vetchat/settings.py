@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "vetchat.http.DomainErrorMiddleware",
+    "accounts.middleware.SessionPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "vetchat.urls"
@@ -147,9 +148,15 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# A self-made account proves its address before it can sign in: otherwise anyone could
+# register a client's address first and be linked to that client's pets.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
+# The box is offered to everyone; accounts.middleware honours it for pet parents only.
 ACCOUNT_SESSION_REMEMBER = None
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 
 EMAIL_BACKEND = os.environ.get(

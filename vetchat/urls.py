@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from chat.urls import api_urlpatterns as chat_api_urlpatterns
 from notifications.urls import api_urlpatterns as notifications_api_urlpatterns
 from portal.urls import api_urlpatterns as portal_api_urlpatterns
@@ -32,6 +33,7 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_urlpatterns, "api"))),

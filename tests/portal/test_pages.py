@@ -121,20 +121,3 @@ def test_long_names_are_escaped_not_interpreted(client_for, parent, vet):
     page = client_for(parent).get(detail_url(appointment)).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-
-
-@pytest.mark.django_db
-def test_pet_parent_can_sign_up_and_lands_on_their_appointments(client):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "name": "Robin Lee",
-            "email": "robin@example.com",
-            "password1": "a-long-secret-phrase",
-            "password2": "a-long-secret-phrase",
-        },
-        follow=True,
-    )
-    assert response.redirect_chain[-1][0] == "/appointments/"
-    assert "Robin Lee" in response.text
-    assert "No appointments yet" in response.text

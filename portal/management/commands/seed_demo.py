@@ -1,6 +1,7 @@
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -159,6 +160,10 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.full_clean(exclude=["password"])
         user.save()
+        # Demo addresses are not real mailboxes; they count as verified so they can sign in.
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"primary": True, "verified": True}
+        )
         return user
 
     def _conversation(

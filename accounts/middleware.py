@@ -1,0 +1,72 @@
+"""How long a sign-in lasts: idle and absolute limits by role, "remember me" for pet parents."""
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib.auth import logout
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest, HttpResponseBase
+
+from accounts.models import User
+
+SIGNED_IN_AT = "_vetchat_signed_in_at"
+ACTIVE_AT = "_vetchat_active_at"
+
+# Clinic accounts open every chat of the clinic; an unattended desk must not stay signed in.
+IDLE_LIMITS = {
+    User.Role.VETERINARIAN: timedelta(hours=12),
+    User.Role.STAFF: timedelta(hours=12),
+    User.Role.PET_PARENT: timedelta(days=14),
+}
+MAX_SESSION_AGE = timedelta(days=14)
+# Activity is written at most this often, so a busy user costs no session write per request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def session_stamp(session: SessionBase) -> None:
+    """Start a sign-in's clocks; called when someone signs in, so no later request writes."""
+    now = int(time.time())
+    session[SIGNED_IN_AT] = now
+    session[ACTIVE_AT] = now
+
+
+def idle_limit(user: User) -> timedelta:
+    return IDLE_LIMITS.get(user.role, min(IDLE_LIMITS.values()))
+
+
+def is_activity(request: HttpRequest) -> bool:
+    """What a person does: pages and writes. An open tab's background polls (API GETs) are
+    not, or a forgotten dashboard would keep a vet signed in forever."""
+    return not (request.path.startswith("/api/") and request.method in {"GET", "HEAD"})
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = request.user
+        if user.is_authenticated:
+            self.apply(request, user)
+        return self.get_response(request)
+
+    def apply(self, request: HttpRequest, user: User) -> None:
+        session = request.session
+        now = int(time.time())
+        signed_in_at = session.get(SIGNED_IN_AT)
+        active_at = session.get(ACTIVE_AT)
+        if signed_in_at is None or active_at is None:  # signed in some other way
+            session_stamp(session)
+            signed_in_at = active_at = now
+        if (
+            now - active_at > idle_limit(user).total_seconds()
+            or now - signed_in_at > MAX_SESSION_AGE.total_seconds()
+        ):
+            logout(request)
+            return
+        if user.role != User.Role.PET_PARENT and not session.get_expire_at_browser_close():
+            # "Remember me" is for a pet parent's own device, never a clinic workstation.
+            session.set_expiry(0)
+        if is_activity(request) and now - active_at >= TOUCH_EVERY.total_seconds():
+            session[ACTIVE_AT] = now
