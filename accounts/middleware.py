@@ -1,17 +1,24 @@
-"""How long a sign-in lasts: idle and absolute limits by role, "remember me" for pet parents."""
+"""Sign-in policy: how long a sign-in lasts (idle and absolute limits by role, "remember me"
+for pet parents only) and the second factor that clinic accounts must have."""
 
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from http import HTTPStatus
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import logout
 from django.contrib.sessions.backends.base import SessionBase
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 
 from accounts.models import User
+from vetchat.http import error_body
 
 SIGNED_IN_AT = "_vetchat_signed_in_at"
 ACTIVE_AT = "_vetchat_active_at"
+MFA_CHECKED = "_vetchat_mfa_checked"
+MFA_ROLES = {User.Role.VETERINARIAN, User.Role.STAFF}
 
 # Clinic accounts open every chat of the clinic; an unattended desk must not stay signed in.
 IDLE_LIMITS = {
@@ -70,3 +77,49 @@ class SessionPolicyMiddleware:
             session.set_expiry(0)
         if is_activity(request) and now - active_at >= TOUCH_EVERY.total_seconds():
             session[ACTIVE_AT] = now
+
+
+def mfa_required(user: User) -> bool:
+    return user.role in MFA_ROLES
+
+
+def session_mark_mfa_checked(session: SessionBase) -> None:
+    session[MFA_CHECKED] = True
+
+
+class MfaRequiredMiddleware:
+    """Vets and staff reach nothing but the account pages until an authenticator app is set up.
+
+    Signing in with a second factor is allauth's; this sees to it that clinic accounts have one.
+    The answer is kept in the session, so polls cost no query for it.
+    """
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = request.user
+        if (
+            user.is_authenticated
+            and mfa_required(user)
+            and not request.session.get(MFA_CHECKED)
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+        ):
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                return self.enrol(request)
+            session_mark_mfa_checked(request.session)
+        return self.get_response(request)
+
+    def enrol(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                error_body(
+                    "mfa_required",
+                    "Set up an authenticator app at /accounts/2fa/totp/activate before using "
+                    "the API.",
+                ),
+                status=HTTPStatus.FORBIDDEN,
+            )
+        return HttpResponseRedirect(reverse("mfa_activate_totp"))

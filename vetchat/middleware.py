@@ -7,6 +7,9 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
+# allauth pages that draw an image from a data: URL: the authenticator app's QR code.
+DATA_IMAGE_PAGES = {"mfa_activate_totp"}
+
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's policy plus this host's WebSocket origin in `connect-src`.
@@ -26,6 +29,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         scheme = "wss" if request.is_secure() else "ws"
         update = dict(parts.update or {})
         update["connect-src"] = [*update.get("connect-src", []), f"{scheme}://{host}"]
+        match = request.resolver_match
+        if match is not None and match.url_name in DATA_IMAGE_PAGES:
+            update["img-src"] = [*update.get("img-src", []), "data:"]
         parts.update = update
         return parts
 

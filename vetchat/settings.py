@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "vetchat.http.DomainErrorMiddleware",
     "accounts.middleware.SessionPolicyMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "vetchat.urls"
@@ -157,6 +158,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 # The box is offered to everyone; accounts.middleware honours it for pet parents only.
 ACCOUNT_SESSION_REMEMBER = None
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+# TOTP with recovery codes; required for vets and staff (accounts.middleware), optional for
+# pet parents.
+MFA_ADAPTER = "accounts.adapter.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "vetchat"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 
 EMAIL_BACKEND = os.environ.get(

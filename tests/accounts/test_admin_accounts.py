@@ -8,7 +8,8 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from tests.factories import PASSWORD, PetParentFactory, StaffFactory
+from tests.factories import PASSWORD, TOTP_SECRET, PetParentFactory, StaffFactory
+from tests.totp import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +31,13 @@ def test_the_admin_login_redirect_never_points_off_site(client):
     assert response.url == "/accounts/login/?next=%2Fadmin%2F"
 
 
-def test_staff_sign_in_to_the_admin_through_allauth(client):
+def test_staff_sign_in_to_the_admin_through_allauth_with_their_code(client):
     staff = StaffFactory(email="desk@example.com")
-    response = client.post(
-        "/accounts/login/?next=/admin/",
-        {"login": staff.email, "password": PASSWORD, "next": "/admin/"},
-    )
+    start = client.get("/admin/", follow=True)
+    assert start.redirect_chain[-1][0] == "/accounts/login/?next=%2Fadmin%2F"
+    client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD, "next": "/admin/"})
+    assert client.get("/admin/").status_code == HTTPStatus.FOUND  # not without the code
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(TOTP_SECRET)})
     assert response.status_code == HTTPStatus.FOUND and response.url == "/admin/"
     assert client.get("/admin/").status_code == HTTPStatus.OK
 

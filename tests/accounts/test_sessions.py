@@ -11,19 +11,16 @@ from django.test import Client
 
 from accounts.middleware import ACTIVE_AT, SIGNED_IN_AT
 from tests.factories import PASSWORD, PetParentFactory, StaffFactory, VetFactory
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/appointments/"
 
 
-def sign_in(user, *, remember: bool) -> Client:
+def signed_in(user, *, remember: bool) -> Client:
     client = Client()
-    form = {"login": user.email, "password": PASSWORD}
-    if remember:
-        form["remember"] = "on"
-    response = client.post("/accounts/login/", form)
-    assert response.status_code == HTTPStatus.FOUND, response.content
+    sign_in(client, user, remember=remember)
     assert client.get(API).status_code == HTTPStatus.OK
     return client
 
@@ -45,7 +42,7 @@ def session_cookie(response) -> object:
 
 @pytest.mark.parametrize("factory", [VetFactory, StaffFactory])
 def test_clinic_accounts_are_signed_out_after_twelve_idle_hours(factory):
-    client = sign_in(factory(), remember=False)
+    client = signed_in(factory(), remember=False)
     age(client, active=timedelta(hours=11, minutes=59))
     assert client.get(API).status_code == HTTPStatus.OK
     age(client, active=timedelta(hours=12, minutes=1))
@@ -53,19 +50,19 @@ def test_clinic_accounts_are_signed_out_after_twelve_idle_hours(factory):
 
 
 def test_a_pet_parent_stays_signed_in_over_a_quiet_day():
-    client = sign_in(PetParentFactory(), remember=True)
+    client = signed_in(PetParentFactory(), remember=True)
     age(client, active=timedelta(hours=13))
     assert client.get(API).status_code == HTTPStatus.OK
 
 
 def test_no_sign_in_outlives_fourteen_days():
-    client = sign_in(PetParentFactory(), remember=True)
+    client = signed_in(PetParentFactory(), remember=True)
     age(client, signed_in=timedelta(days=14, minutes=1))
     assert client.get(API).status_code == HTTPStatus.UNAUTHORIZED
 
 
 def test_background_polls_do_not_keep_a_vet_signed_in():
-    client = sign_in(VetFactory(), remember=False)
+    client = signed_in(VetFactory(), remember=False)
     age(client, active=timedelta(hours=6))
     for _ in range(3):
         client.get(API)
@@ -76,7 +73,7 @@ def test_background_polls_do_not_keep_a_vet_signed_in():
 
 
 def test_a_page_view_counts_as_activity():
-    client = sign_in(VetFactory(), remember=False)
+    client = signed_in(VetFactory(), remember=False)
     age(client, active=timedelta(hours=11))
     client.get("/dashboard/")
     age_now = int(time.time()) - client.session[ACTIVE_AT]
@@ -94,7 +91,7 @@ def test_remember_me_keeps_a_pet_parents_cookie_for_fourteen_days():
 
 @pytest.mark.parametrize("factory", [VetFactory, StaffFactory])
 def test_remember_me_is_ignored_for_clinic_accounts(factory):
-    client = sign_in(factory(), remember=True)
+    client = signed_in(factory(), remember=True)
     response = client.get("/accounts/email/")
     assert client.session.get_expire_at_browser_close()
     cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)

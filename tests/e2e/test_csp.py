@@ -1,10 +1,13 @@
 """Every page under the strict Content-Security-Policy, in a real browser: nothing refused."""
 
+import re
+
 import pytest
 from django.test import Client
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from chat.services import chat_get_or_create, message_send
+from tests.factories import PASSWORD, VetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,3 +101,18 @@ def test_pages_and_api_answers_are_never_stored(client_for, parent, appointment)
     ]:
         response = client.get(path)
         assert "no-store" in response["Cache-Control"], path
+
+
+def test_mfa_enrolment_shows_its_qr_code_without_csp_violations(page_for, live_server):
+    vet = VetFactory(totp=False)
+    page = page_for(vet)
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto(live_server.url + "/dashboard/")
+    # sent to enrolment; allauth asks for the password again first
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("confirm", re.I)).click()
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    qr = page.locator("img[src^='data:image/svg+xml']")
+    expect(qr).to_be_visible()
+    assert page.evaluate("document.querySelector('img').naturalWidth") > 0
+    assert page.evaluate("window.__cspViolations") == []

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import PASSWORD, AppointmentFactory, PetParentFactory
+from tests.factories import AppointmentFactory, PetParentFactory
+from tests.signin import sign_in
 
 
 def detail_url(appointment) -> str:
@@ -62,9 +63,7 @@ def test_unknown_appointment_is_404(client_for, parent):
 )
 def test_sign_in_lands_each_role_where_its_work_is(request, client, who, landing):
     user = request.getfixturevalue(who)
-    response = client.post(
-        reverse("account_login"), {"login": user.email.upper(), "password": PASSWORD}, follow=True
-    )
+    response = sign_in(client, user, login=user.email.upper())
     assert response.redirect_chain[-1][0] == landing
     assert response.status_code == HTTPStatus.OK
 
