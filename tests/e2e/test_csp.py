@@ -6,8 +6,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from chat.services import chat_get_or_create, message_send
-from tests.factories import PASSWORD, VetFactory
+from tests.factories import PASSWORD, VetFactory, send_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +50,7 @@ def test_sign_in_pages_load_without_csp_violations(anonymous_page, live_server, 
 
 
 def test_pet_parent_pages_load_without_csp_violations(page_for, live_server, appointment, parent):
-    message_send(chat=chat_get_or_create(appointment=appointment), sender=parent, content="hi")
+    send_message(parent, appointment, "hi")
     page = page_for(parent)
     for path in ["/appointments/", f"/appointments/{appointment.pk}/", "/api/docs/"]:
         assert open_and_collect(page, live_server.url + path) == [], path
