@@ -89,12 +89,16 @@ def session_for(user) -> str:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+    from accounts.middleware import session_mark_mfa_checked, session_stamp
     from vetchat.sessions import SessionStore
 
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # as a sign-in through allauth leaves it: clocks started, second factor passed
+    session_stamp(store)
+    session_mark_mfa_checked(store)
     store.create()
     return store.session_key
 

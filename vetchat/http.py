@@ -18,6 +18,7 @@ from vetchat.errors import (
     InvalidInput,
     NotFound,
     NotPermitted,
+    RateLimited,
     TooLarge,
 )
 
@@ -27,6 +28,7 @@ STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
     TooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
 }
 # The largest request body the API reads: a message with ten attachments and a full payload is
 # under 30 KB, so 1 MB leaves room and still stops a client from tying up a worker with more.
@@ -41,6 +43,13 @@ def status_of(error: DomainError) -> HTTPStatus:
     """The HTTP status of a domain error, for the API and the pages alike."""
     kind = next(k for k in type(error).__mro__ if k in STATUS_OF_ERROR or k is DomainError)
     return STATUS_OF_ERROR.get(kind, HTTPStatus.BAD_REQUEST)
+
+
+def error_headers(error: DomainError) -> dict[str, str]:
+    """Headers that go with a domain error's answer, on every door."""
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -79,7 +88,11 @@ _CODES = {
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=status_of(exc))
+        return Response(
+            error_body(exc.code, exc.message, exc.fields),
+            status=status_of(exc),
+            headers=error_headers(exc),
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -120,6 +133,8 @@ class DomainErrorMiddleware:
             return defaults.permission_denied(request, DjangoPermissionDenied(exception.message))
         response = defaults.bad_request(request, exception)
         response.status_code = status
+        for name, value in error_headers(exception).items():
+            response[name] = value
         return response
 
 

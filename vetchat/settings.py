@@ -159,6 +159,34 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
+# Sign-in, sign-up, reset and second-factor attempts, counted by allauth in the cache, per
+# client address and per account. Behind proxies, the client address is the one the
+# DJANGO_TRUSTED_PROXY_COUNT-th proxy from the right put in X-Forwarded-For (nginx: 1).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "5/m/ip,30/h/ip",
+    "reset_password": "5/m/ip,3/m/key,10/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("DJANGO_TRUSTED_PROXY_COUNT")
+    or os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT")
+    or "0"
+)
+# The app's own limits (vetchat.ratelimit), per user for sends and per session for polls
+# (an open chat polls every 5 s, the appointment lists every 30 s).
+# DJANGO_RATE_LIMITS=off lifts them for load tests (scripts/bench.sh), never in production.
+VETCHAT_RATE_LIMITS = (
+    {}
+    if os.environ.get("DJANGO_RATE_LIMITS") == "off"
+    else {"message_send": ["20/m", "200/h"], "poll": ["120/m"]}
+)
+
 # TOTP with recovery codes; required for vets and staff (accounts.middleware), optional for
 # pet parents.
 MFA_ADAPTER = "accounts.adapter.MfaAdapter"
