@@ -43,5 +43,4 @@ echo "vetchat is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
 .venv/bin/gunicorn vetchat.wsgi \
   --bind "127.0.0.1:${PORT:-8000}" \
   --workers "${WEB_CONCURRENCY:-2}" \
-  --access-logfile - \
   --graceful-timeout 5

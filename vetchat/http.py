@@ -1,11 +1,13 @@
 """How errors become HTTP answers: one JSON shape for the API, one status table for every door."""
 
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -193,10 +195,34 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
+OUTAGE_RETRY_SECONDS = 5
+OUTAGE_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Briefly unavailable · vetchat</title></head><body><main>
+<h1>Briefly unavailable</h1><p>The chat cannot reach its records for a moment. Nothing you
+sent has been lost. Try again in a few seconds.</p></main></body></html>"""
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception, so it is still the current one.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     if not _is_api(request):
         return defaults.server_error(request)
     return JsonResponse(
         error_body("server_error", "Something went wrong on our side. Please try again."),
         status=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """The database is down or restarting: 503 with Retry-After, which clients and balancers
+    retry, not a 500. The page is plain HTML: the templates' user menu would need the
+    database too."""
+    headers = {"Retry-After": str(OUTAGE_RETRY_SECONDS)}
+    if _is_api(request):
+        return JsonResponse(
+            error_body("unavailable", "The service is briefly unavailable. Try again shortly."),
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+            headers=headers,
+        )
+    return HttpResponse(OUTAGE_PAGE, status=HTTPStatus.SERVICE_UNAVAILABLE, headers=headers)

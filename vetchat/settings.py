@@ -30,6 +30,8 @@ def database_from_url(url: str) -> dict:
             f"DATABASE_URL must start with postgresql://, got {parts.scheme or 'nothing'}://"
         )
     query = dict(parse_qsl(parts.query))
+    # An unreachable server fails a request in seconds instead of holding a worker.
+    query.setdefault("connect_timeout", "5")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
@@ -95,6 +97,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vetchat.logs.RequestLogMiddleware",
     "vetchat.http.ApiBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "vetchat.middleware.ContentSecurityPolicyMiddleware",
@@ -311,9 +314,26 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# JSON lines with a request id on stderr (DJANGO_LOG_FORMAT=text for plain lines by hand).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "vetchat.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "vetchat.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if os.environ.get("DJANGO_LOG_FORMAT") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # One line per request from vetchat.request instead; Django's own repeats 4xx paths.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR"},
+    },
 }
