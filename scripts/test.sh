@@ -25,7 +25,7 @@ scripts/venv.sh dev
 .venv/bin/ruff format --check .
 # Medium and high findings fail the run; each accepted one is explained where it is (# nosec).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
-  accounts appointments chat portal vetchat bench 2>/dev/null
+  accounts appointments chat notifications portal vetchat bench 2>/dev/null
 
 if [ -z "${DATABASE_URL:-}" ]; then
   pgdir=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-test-pg.XXXXXX")
