@@ -16,7 +16,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request: HttpRequest, user: User) -> None:
         super().login(request, user)
-        session_stamp(request.session)
+        session_stamp(request.session, user)
 
 
 class MfaAdapter(DefaultMFAAdapter):

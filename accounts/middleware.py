@@ -31,11 +31,14 @@ MAX_SESSION_AGE = timedelta(days=14)
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def session_stamp(session: SessionBase) -> None:
-    """Start a sign-in's clocks; called when someone signs in, so no later request writes."""
+def session_stamp(session: SessionBase, user: User) -> None:
+    """Start a sign-in's clocks and set its cookie's life; called when someone signs in, so
+    no later request has to write the session for it."""
     now = int(time.time())
     session[SIGNED_IN_AT] = now
     session[ACTIVE_AT] = now
+    if user.role != User.Role.PET_PARENT:
+        session.set_expiry(0)
 
 
 def idle_limit(user: User) -> timedelta:
@@ -64,7 +67,7 @@ class SessionPolicyMiddleware:
         signed_in_at = session.get(SIGNED_IN_AT)
         active_at = session.get(ACTIVE_AT)
         if signed_in_at is None or active_at is None:  # signed in some other way
-            session_stamp(session)
+            session_stamp(session, user)
             signed_in_at = active_at = now
         if (
             now - active_at > idle_limit(user).total_seconds()

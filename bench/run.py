@@ -97,7 +97,7 @@ def session_for(user) -> str:
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     # as a sign-in through allauth leaves it: clocks started, second factor passed
-    session_stamp(store)
+    session_stamp(store, user)
     session_mark_mfa_checked(store)
     store.create()
     return store.session_key

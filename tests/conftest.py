@@ -57,7 +57,7 @@ def client_for():
             client.force_login(user)
             # as allauth's sign-in does, so the first request need not write the session
             session = client.session
-            session_stamp(session)
+            session_stamp(session, user)
             session_mark_mfa_checked(session)
             session.save()
         return client
