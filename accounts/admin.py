@@ -1,18 +1,26 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import UserChangeForm
 from django.db import transaction
+from django.db.models import Field
 from django.http import HttpRequest
 
 from accounts.models import User
+from accounts.services import user_invite
 from accounts.signals import user_deactivated
 
+# Fields that grant access to the whole clinic; only a superuser may set them.
+PRIVILEGED_FIELDS = ("role", "is_superuser", "groups", "user_permissions")
 
-class UserCreationForm(AdminUserCreationForm):
+
+class UserCreationForm(forms.ModelForm):
+    """No password: the new account's owner sets one from the invitation email."""
+
     class Meta:
         model = User
         fields = ("email", "name", "role")
+        field_classes = {"email": forms.EmailField}
 
 
 class UserEditForm(UserChangeForm):
@@ -50,13 +58,33 @@ class UserAdmin(BaseUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "name", "role", "password1", "password2"),
+                "fields": ("email", "name", "role"),
+                "description": "The new user gets an email with a link to set their password.",
             },
         ),
     )
     filter_horizontal = ("groups", "user_permissions")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            readonly += PRIVILEGED_FIELDS
+        return readonly
+
+    def formfield_for_choice_field(
+        self, db_field: Field, request: HttpRequest, **kwargs: object
+    ) -> forms.Field:
+        if db_field.name == "role" and not request.user.is_superuser:
+            # A staff member who is not a superuser may add pet parents and vets, not peers.
+            kwargs["choices"] = [
+                (value, label) for value, label in User.Role.choices if value != User.Role.STAFF
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        if not change:
+            user_invite(request=request, user=obj)
+            return
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
+        if "is_active" in form.changed_data and not obj.is_active:
             transaction.on_commit(lambda: user_deactivated.send(sender=User, user=obj))

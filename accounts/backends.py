@@ -12,7 +12,7 @@ _FIELDS = [field.attname for field in User._meta.concrete_fields]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in User._meta.concrete_fields)
 _TABLE = connection.ops.quote_name(User._meta.db_table)
 _PK = connection.ops.quote_name(User._meta.pk.column)
-_USER_SQL = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE {_PK} = %s"  # noqa: S608 - our own names
+_USER_SQL = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE {_PK} = %s"  # noqa: S608  # nosec B608  # our own names
 
 
 class EmailBackend(AuthenticationBackend):

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments.access import AppointmentNotFound
+from chat.limits import poll_allowed, send_allowed
 from chat.models import Message
 from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, MessageNotFound
 from chat.selectors import (
@@ -332,6 +333,7 @@ class MessagesApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
+        poll_allowed(request=request)
         params = message_list_params(request.query_params)
         user = request.user
         chat = access_chat(user=user, appointment_id=params["appointmentId"])
@@ -371,6 +373,7 @@ class MessagesApi(APIView):
     def post(self, request: Request) -> Response:
         data = validated(SendMessageInput, request.data)
         chat = access_chat(user=request.user, appointment_id=data["appointmentId"])
+        send_allowed(user=request.user)
         sent = message_send(
             chat=chat,
             sender=request.user,

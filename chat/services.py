@@ -207,7 +207,7 @@ def chat_mark_read(*, chat: ChatHeader, user: User, up_to_seq: int) -> bool:
             SET last_read_seq = EXCLUDED.last_read_seq, updated_at = EXCLUDED.updated_at
             WHERE {table}.last_read_seq < EXCLUDED.last_read_seq
             RETURNING last_read_seq
-            """,  # noqa: S608 - the table name is ours, values are parameters
+            """,  # noqa: S608  # nosec B608  # the table name is ours, values are parameters
             [chat.chat_id, user.pk, up_to_seq],
         )
         moved = cursor.fetchone() is not None

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from appointments.models import Appointment
 from appointments.selectors import appointment_list
+from chat.limits import poll_allowed
 from chat.selectors import unread_counts
 from vetchat.schema import error_responses
 
@@ -33,6 +34,7 @@ class AppointmentListApi(APIView):
         summary="The signed-in user's appointments",
     )
     def get(self, request: Request) -> Response:
+        poll_allowed(request=request)
         appointments = list(appointment_list(user=request.user))
         unread = unread_counts(user=request.user, appointment_ids=[a.pk for a in appointments])
         return Response(

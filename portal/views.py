@@ -16,6 +16,7 @@ from accounts.models import User
 from appointments.access import Action, access_appointment, may
 from appointments.models import Appointment
 from appointments.selectors import AppointmentGroups, appointment_groups
+from chat.limits import send_allowed
 from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
@@ -23,7 +24,7 @@ from chat.selectors import unread_counts
 from chat.services import access_chat, message_send, prescription_acknowledge
 from notifications.selectors import needs_reply
 from vetchat.errors import DomainError
-from vetchat.http import status_of
+from vetchat.http import error_headers, status_of
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -81,6 +82,7 @@ def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     chat = access_chat(user=request.user, appointment_id=appointment_id)
     draft = form_draft(request.POST)
     try:
+        send_allowed(user=request.user)
         message_send(
             chat=chat,
             sender=request.user,
@@ -131,4 +133,7 @@ def render_detail(
             user=request.user, appointment_id=appointment.pk, draft=draft, error=error
         )
     status = status_of(error) if error else 200
-    return render(request, "appointments/detail.html", context, status=status)
+    response = render(request, "appointments/detail.html", context, status=status)
+    for name, value in (error_headers(error) if error else {}).items():
+        response[name] = value
+    return response

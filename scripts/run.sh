@@ -61,5 +61,4 @@ echo "vetchat is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
   --worker-class uvicorn_worker.UvicornWorker \
   --bind "127.0.0.1:${PORT:-8000}" \
   --workers "${WEB_CONCURRENCY:-2}" \
-  --access-logfile - \
   --graceful-timeout 5

@@ -1,12 +1,20 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
+from accounts.middleware import session_mark_mfa_checked, session_stamp
 from tests.factories import (
     AppointmentFactory,
     PetParentFactory,
     StaffFactory,
     VetFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Rate-limit counters and used one-time codes live in the cache: each test starts afresh."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -47,6 +55,11 @@ def client_for():
         client = Client()
         if user is not None:
             client.force_login(user)
+            # as allauth's sign-in does, so the first request need not write the session
+            session = client.session
+            session_stamp(session, user)
+            session_mark_mfa_checked(session)
+            session.save()
         return client
 
     return make

@@ -1,12 +1,16 @@
 from datetime import date, timedelta
 
 import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment, Pet
 
 PASSWORD = "correct-horse-battery"
+# Base32 TOTP secret of every factory-made vet and staff member (tests/totp.py computes codes).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,17 +23,37 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = User.Role.PET_PARENT
     password = factory.django.Password(PASSWORD)
 
+    @factory.post_generation
+    def email_verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Users have proven their address unless a test says otherwise
+        (`email_verified=False`); sign-in requires it."""
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email, primary=True, verified=extracted is not False
+            )
+
 
 class PetParentFactory(UserFactory):
     role = User.Role.PET_PARENT
 
 
-class VetFactory(UserFactory):
+class ClinicUserFactory(UserFactory):
+    """Vets and staff must have an authenticator app; `totp=False` makes one without."""
+
+    @factory.post_generation
+    def totp(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        if create and extracted is not False:
+            Authenticator.objects.create(
+                user=self, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET}
+            )
+
+
+class VetFactory(ClinicUserFactory):
     role = User.Role.VETERINARIAN
     name = factory.Sequence(lambda n: f"Dr. Vet {n}")
 
 
-class StaffFactory(UserFactory):
+class StaffFactory(ClinicUserFactory):
     role = User.Role.STAFF
 
 

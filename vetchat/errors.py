@@ -40,3 +40,13 @@ class TooLarge(DomainError):
     """What was sent is bigger than this door takes."""
 
     code = "too_large"
+
+
+class RateLimited(DomainError):
+    """Too many of these too fast: wait `retry_after` seconds and try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

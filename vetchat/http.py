@@ -1,11 +1,13 @@
 """How errors become HTTP answers: one JSON shape for the API, one status table for every door."""
 
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -18,6 +20,7 @@ from vetchat.errors import (
     InvalidInput,
     NotFound,
     NotPermitted,
+    RateLimited,
     TooLarge,
 )
 
@@ -27,6 +30,7 @@ STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
     TooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
 }
 # The largest request body the API reads: a message with ten attachments and a full payload is
 # under 30 KB, so 1 MB leaves room and still stops a client from tying up a worker with more.
@@ -41,6 +45,13 @@ def status_of(error: DomainError) -> HTTPStatus:
     """The HTTP status of a domain error, for the API and the pages alike."""
     kind = next(k for k in type(error).__mro__ if k in STATUS_OF_ERROR or k is DomainError)
     return STATUS_OF_ERROR.get(kind, HTTPStatus.BAD_REQUEST)
+
+
+def error_headers(error: DomainError) -> dict[str, str]:
+    """Headers that go with a domain error's answer, on every door."""
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -79,7 +90,11 @@ _CODES = {
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=status_of(exc))
+        return Response(
+            error_body(exc.code, exc.message, exc.fields),
+            status=status_of(exc),
+            headers=error_headers(exc),
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -120,6 +135,8 @@ class DomainErrorMiddleware:
             return defaults.permission_denied(request, DjangoPermissionDenied(exception.message))
         response = defaults.bad_request(request, exception)
         response.status_code = status
+        for name, value in error_headers(exception).items():
+            response[name] = value
         return response
 
 
@@ -178,10 +195,34 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
+OUTAGE_RETRY_SECONDS = 5
+OUTAGE_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Briefly unavailable · vetchat</title></head><body><main>
+<h1>Briefly unavailable</h1><p>The chat cannot reach its records for a moment. Nothing you
+sent has been lost. Try again in a few seconds.</p></main></body></html>"""
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception, so it is still the current one.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     if not _is_api(request):
         return defaults.server_error(request)
     return JsonResponse(
         error_body("server_error", "Something went wrong on our side. Please try again."),
         status=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """The database is down or restarting: 503 with Retry-After, which clients and balancers
+    retry, not a 500. The page is plain HTML: the templates' user menu would need the
+    database too."""
+    headers = {"Retry-After": str(OUTAGE_RETRY_SECONDS)}
+    if _is_api(request):
+        return JsonResponse(
+            error_body("unavailable", "The service is briefly unavailable. Try again shortly."),
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+            headers=headers,
+        )
+    return HttpResponse(OUTAGE_PAGE, status=HTTPStatus.SERVICE_UNAVAILABLE, headers=headers)

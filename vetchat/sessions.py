@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 _TABLE = connection.ops.quote_name(Session._meta.db_table)
-_LOAD_SQL = f"SELECT session_data FROM {_TABLE} WHERE session_key = %s AND expire_date > %s"  # noqa: S608
+_LOAD_SQL = f"SELECT session_data FROM {_TABLE} WHERE session_key = %s AND expire_date > %s"  # noqa: S608  # nosec B608  # Django's table name; values are parameters
 
 
 class HandWrittenLoad:

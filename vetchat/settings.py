@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,6 +30,8 @@ def database_from_url(url: str) -> dict:
             f"DATABASE_URL must start with postgresql://, got {parts.scheme or 'nothing'}://"
         )
     query = dict(parse_qsl(parts.query))
+    # An unreachable server fails a request in seconds instead of holding a worker.
+    query.setdefault("connect_timeout", "5")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
@@ -129,6 +132,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "procrastinate.contrib.django",
+    "allauth.mfa",
+    "csp",
     "accounts",
     "appointments",
     "chat",
@@ -137,9 +142,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vetchat.logs.RequestLogMiddleware",
     "vetchat.http.ApiBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "vetchat.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vetchat.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,6 +156,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "vetchat.http.DomainErrorMiddleware",
+    "accounts.middleware.SessionPolicyMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "vetchat.urls"
@@ -187,9 +197,49 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# A self-made account proves its address before it can sign in: otherwise anyone could
+# register a client's address first and be linked to that client's pets.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
+# The box is offered to everyone; accounts.middleware honours it for pet parents only.
 ACCOUNT_SESSION_REMEMBER = None
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+# Sign-in, sign-up, reset and second-factor attempts, counted by allauth in the cache, per
+# client address and per account. Behind proxies, the client address is the one the
+# DJANGO_TRUSTED_PROXY_COUNT-th proxy from the right put in X-Forwarded-For (nginx: 1).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "5/m/ip,30/h/ip",
+    "reset_password": "5/m/ip,3/m/key,10/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("DJANGO_TRUSTED_PROXY_COUNT")
+    or os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT")
+    or "0"
+)
+# The app's own limits (vetchat.ratelimit), per user for sends and per session for polls
+# (an open chat polls every 5 s, the appointment lists every 30 s).
+# DJANGO_RATE_LIMITS=off lifts them for load tests (scripts/bench.sh), never in production.
+VETCHAT_RATE_LIMITS = (
+    {}
+    if os.environ.get("DJANGO_RATE_LIMITS") == "off"
+    else {"message_send": ["20/m", "200/h"], "poll": ["120/m"]}
+)
+
+# TOTP with recovery codes; required for vets and staff (accounts.middleware), optional for
+# pet parents.
+MFA_ADAPTER = "accounts.adapter.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "vetchat"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 
 EMAIL_BACKEND = os.environ.get(
@@ -264,6 +314,26 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# No inline script or style anywhere; the API docs page alone gets a nonce for its own.
+# Attachments and profile images stored elsewhere (S3, a CDN) need their origin listed in
+# DJANGO_CSP_MEDIA_ORIGINS, e.g. https://files.clinic.example.
+_MEDIA_SOURCES = [SELF, *env_list("DJANGO_CSP_MEDIA_ORIGINS")]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": _MEDIA_SOURCES,
+        "media-src": _MEDIA_SOURCES,
+        "font-src": [SELF],
+        "connect-src": [SELF],  # plus this host's ws(s):, added per request by the middleware
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vetchat.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -292,9 +362,26 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# JSON lines with a request id on stderr (DJANGO_LOG_FORMAT=text for plain lines by hand).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "vetchat.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "vetchat.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if os.environ.get("DJANGO_LOG_FORMAT") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # One line per request from vetchat.request instead; Django's own repeats 4xx paths.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR"},
+    },
 }

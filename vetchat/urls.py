@@ -1,17 +1,23 @@
+from csp.decorators import csp_update
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from chat.urls import api_urlpatterns as chat_api_urlpatterns
 from notifications.urls import api_urlpatterns as notifications_api_urlpatterns
 from portal.urls import api_urlpatterns as portal_api_urlpatterns
-from vetchat import schema  # noqa: F401  (registers the session scheme with drf-spectacular)
+from vetchat import (
+    health,
+    schema,  # noqa: F401  (registers the session scheme with drf-spectacular)
+)
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers: answers without a session or the database."""
-    return HttpResponse("ok", content_type="text/plain")
+@method_decorator(csp_update({"img-src": ["data:"]}), name="dispatch")
+class ApiDocsView(SpectacularSwaggerView):
+    """Swagger UI: its stylesheet draws icons from data: URLs; its own inline script and
+    style carry the request's nonce (templates/drf_spectacular/swagger_ui.html)."""
 
 
 api_urlpatterns = [
@@ -19,11 +25,13 @@ api_urlpatterns = [
     *chat_api_urlpatterns,
     *notifications_api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_urlpatterns, "api"))),

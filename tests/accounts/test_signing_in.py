@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.backends import EmailBackend
 from accounts.models import User
-from tests.factories import PASSWORD, AppointmentFactory, PetParentFactory, StaffFactory
+from tests.factories import PASSWORD, AppointmentFactory, PetParentFactory
 
 API = "/api/appointments/"
 
@@ -73,15 +73,6 @@ def test_a_deleted_user_is_anonymous(signed_in, parent):
 def test_signing_out_ends_the_session(signed_in):
     assert signed_in.post("/accounts/logout/").status_code == 302
     assert signed_in.get(API).status_code == 401
-
-
-def test_staff_sign_in_to_the_admin_by_email(client, db):
-    staff = StaffFactory(email="desk@example.com")
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD}
-    )
-    assert response.status_code == 302 and response.url == "/admin/"
-    assert client.get("/admin/").status_code == 200
 
 
 def test_the_loaded_user_is_the_one_the_orm_loads(parent):

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import PASSWORD, AppointmentFactory, PetParentFactory
+from tests.factories import AppointmentFactory, PetParentFactory
+from tests.signin import sign_in
 
 
 def detail_url(appointment) -> str:
@@ -62,9 +63,7 @@ def test_unknown_appointment_is_404(client_for, parent):
 )
 def test_sign_in_lands_each_role_where_its_work_is(request, client, who, landing):
     user = request.getfixturevalue(who)
-    response = client.post(
-        reverse("account_login"), {"login": user.email.upper(), "password": PASSWORD}, follow=True
-    )
+    response = sign_in(client, user, login=user.email.upper())
     assert response.redirect_chain[-1][0] == landing
     assert response.status_code == HTTPStatus.OK
 
@@ -121,20 +120,3 @@ def test_long_names_are_escaped_not_interpreted(client_for, parent, vet):
     page = client_for(parent).get(detail_url(appointment)).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-
-
-@pytest.mark.django_db
-def test_pet_parent_can_sign_up_and_lands_on_their_appointments(client):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "name": "Robin Lee",
-            "email": "robin@example.com",
-            "password1": "a-long-secret-phrase",
-            "password2": "a-long-secret-phrase",
-        },
-        follow=True,
-    )
-    assert response.redirect_chain[-1][0] == "/appointments/"
-    assert "Robin Lee" in response.text
-    assert "No appointments yet" in response.text

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -42,6 +44,10 @@ def test_demo_clinic_has_the_promised_sign_ins_and_appointments(client):
         "admin@example.com",
     ]:
         assert client.login(username=email, password="vetchat-demo"), email
+    # through the real form, which also insists on a verified address
+    client.logout()
+    client.post("/accounts/login/", {"login": "parent@example.com", "password": "vetchat-demo"})
+    assert client.get("/api/appointments/").status_code == 200
     parent = User.objects.get(email="parent@example.com")
     assert parent.pets.count() >= 2
     today = timezone.localdate()
@@ -62,3 +68,14 @@ def test_seed_demo_refuses_a_database_with_real_users_unless_forced():
     assert not User.objects.filter(email="parent@example.com").exists()
     call_command("seed_demo", "--force")
     assert User.objects.filter(email="parent@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_demo_vet_signs_in_with_the_printed_code(client):
+    call_command("seed_demo")
+    out = io.StringIO()
+    call_command("demo_totp", stdout=out)
+    client.post("/accounts/login/", {"login": "vet@example.com", "password": "vetchat-demo"})
+    assert client.get("/api/appointments/").status_code == 401
+    client.post("/accounts/2fa/authenticate/", {"code": out.getvalue().split()[0]})
+    assert client.get("/api/appointments/").status_code == 200

@@ -1,6 +1,8 @@
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +12,9 @@ from appointments.models import Appointment, Pet
 from chat.services import access_chat, message_send
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
+# The demo vets' and admin's authenticator-app secret, published like the password:
+# `python manage.py demo_totp` prints the current code.
+DEMO_TOTP_SECRET = "VETCHATDEMOVETCHATDEMOVETCHATDEM"  # noqa: S105
 DEMO_USERS = [
     ("parent@example.com", "Alex Morgan", User.Role.PET_PARENT),
     ("parent2@example.com", "Sam Rivera", User.Role.PET_PARENT),
@@ -149,6 +154,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in with:"))
         for email, name, role in DEMO_USERS:
             self.stdout.write(f"  {email:<22} {DEMO_PASSWORD}   ({role.label}: {name})")
+        self.stdout.write(
+            "Vets and the admin also need a code: python manage.py demo_totp "
+            f"(or add the secret {DEMO_TOTP_SECRET} to an authenticator app)."
+        )
 
     def _user(self, email: str, name: str, role: str) -> User:
         user = User.objects.filter(email=email).first() or User(email=email)
@@ -159,6 +168,16 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.full_clean(exclude=["password"])
         user.save()
+        # Demo addresses are not real mailboxes; they count as verified so they can sign in.
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"primary": True, "verified": True}
+        )
+        if role != User.Role.PET_PARENT:
+            Authenticator.objects.update_or_create(
+                user=user,
+                type=Authenticator.Type.TOTP,
+                defaults={"data": {"secret": DEMO_TOTP_SECRET}},
+            )
         return user
 
     def _conversation(

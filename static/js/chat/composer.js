@@ -165,7 +165,7 @@ export class Composer {
 
   async deliver(body, node, draft) {
     this.view.sending(node);
-    const { ok, status, reply } = await this.send(body);
+    const { ok, status, reply, retryAfter } = await this.send(body);
     if (ok) {
       this.onSent(reply.message, node);
       return;
@@ -180,6 +180,11 @@ export class Composer {
       this.showRefusal(reply);
       if (status === 401) this.onSignedOut();
       return;
+    }
+    if (status === 429) {
+      // Over the sending budget: say so; the text waits in its bubble with Retry.
+      const message = (reply && reply.error && reply.error.message) || "Slow down.";
+      this.showErrors(retryAfter ? `${message} Try again in ${retryAfter} s.` : message);
     }
     this.view.failed(node, () => this.deliver(body, node, draft)); // same clientId: never doubled
   }

@@ -11,7 +11,7 @@
 //   start(), stop(), refresh()   refresh: catch up now (after a send, when the tab shows again)
 //   fetchAfter(after, { markRead }) -> page | null (nothing changed)
 //   fetchBefore(before, { limit })  -> page
-//   send(body) -> { ok, status, reply }, status 0 when no answer came back
+//   send(body) -> { ok, status, reply, retryAfter }, status 0 when no answer came back
 //   change(messageId, body), acknowledge(messageId) -> { ok, status, reply }
 // Where to resume from is asked of `cursor()` -> { after, markRead, rev } before each catch-up, so
 // the cursors stay in the store and a transport keeps none of its own.
@@ -170,6 +170,7 @@ export class HttpTransport {
     }
     const reply = await response.json().catch(() => null);
     if (response.status === 401) this.emit("signedOut");
-    return { ok: response.ok && reply !== null, status: response.status, reply };
+    const retryAfter = Number(response.headers.get("Retry-After")) || 0;
+    return { ok: response.ok && reply !== null, status: response.status, reply, retryAfter };
   }
 }

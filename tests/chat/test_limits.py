@@ -1,0 +1,79 @@
+"""Sending and polling budgets: over them, 429 with the JSON error and Retry-After."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+
+from chat.models import Message
+from tests.chat.conftest import URL, post
+from vetchat import ratelimit
+from vetchat.errors import RateLimited
+
+pytestmark = pytest.mark.django_db
+
+SEND_BURST = 20
+
+
+def send(client: Client, appointment, text: str, **extra):
+    return post(client, {"appointmentId": str(appointment.pk), "content": text, **extra})
+
+
+def test_a_burst_of_sends_is_cut_at_twenty_a_minute(client_for, parent, vet, appointment):
+    client = client_for(parent)
+    # given twenty messages in a row, all accepted
+    for n in range(SEND_BURST):
+        assert send(client, appointment, f"message {n}").status_code == HTTPStatus.CREATED
+    # when the parent sends a twenty-first
+    response = send(client, appointment, "one too many", clientId="late-1")
+    # then it is refused, said why and for how long, and not stored
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert not Message.objects.filter(content="one too many").exists()
+    # and the vet, whose budget is their own, still answers
+    assert send(client_for(vet), appointment, "I am here").status_code == HTTPStatus.CREATED
+
+
+def test_the_page_form_keeps_the_text_when_over_the_limit(
+    client_for, parent, appointment, settings
+):
+    settings.VETCHAT_RATE_LIMITS = {**settings.VETCHAT_RATE_LIMITS, "message_send": ["1/m"]}
+    client = client_for(parent)
+    form_url = f"/appointments/{appointment.pk}/messages/"
+    assert client.post(form_url, {"content": "first"}).status_code == HTTPStatus.FOUND
+    response = client.post(form_url, {"content": "Biscuit is limping again"})
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert int(response["Retry-After"]) >= 1
+    assert "Slow down" in response.text
+    assert "Biscuit is limping again" in response.text  # back in the composer
+
+
+def test_polls_are_counted_per_session(client_for, parent, appointment, settings):
+    settings.VETCHAT_RATE_LIMITS = {**settings.VETCHAT_RATE_LIMITS, "poll": ["3/m"]}
+    tab = client_for(parent)
+    poll = f"{URL}?appointmentId={appointment.pk}"
+    for _ in range(3):
+        assert tab.get(poll).status_code == HTTPStatus.OK
+    refused = tab.get(poll)
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert refused.json()["error"]["code"] == "rate_limited" and refused["Retry-After"]
+    assert tab.get("/api/appointments/").status_code == HTTPStatus.TOO_MANY_REQUESTS
+    # the same person on another device has a budget of their own
+    assert client_for(parent).get(poll).status_code == HTTPStatus.OK
+
+
+def test_every_window_counts_and_the_longest_full_one_sets_the_wait(settings):
+    settings.VETCHAT_RATE_LIMITS = {"probe": ["5/m", "2/h"]}
+    ratelimit.hit(scope="probe", key="a")
+    ratelimit.hit(scope="probe", key="a")
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.hit(scope="probe", key="a")
+    assert 60 < refused.value.retry_after <= 3600
+    ratelimit.hit(scope="probe", key="b")  # someone else is not affected
+
+
+def test_a_scope_without_limits_never_refuses(settings):
+    settings.VETCHAT_RATE_LIMITS = {}
+    for _ in range(100):
+        ratelimit.hit(scope="unlimited", key="a")

@@ -1,0 +1,104 @@
+"""Health answers, and what a database outage looks like from outside: 503, never a 500 page."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_healthz_touches_nothing(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == HTTPStatus.OK and response.content == b"ok"
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_cache_where_redis_is_configured(client, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    response = client.get("/readyz")
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def server_without_database(tmp_path):
+    """gunicorn, as in production, pointed at a PostgreSQL that is not there."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DATABASE_URL": f"postgresql://vetchat@/vetchat?host={tmp_path}/no-server",
+        "DJANGO_SECRET_KEY": "s" * 60,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "vetchat.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            fetch(base + "/healthz")
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_without_a_database_the_app_says_unavailable_and_stays_alive(server_without_database):
+    base = server_without_database
+    # the process is alive: the balancer must not restart it
+    assert fetch(base + "/healthz")[0] == HTTPStatus.OK
+    # but it is not ready
+    status, _, body = fetch(base + "/readyz")
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert json.loads(body)["checks"]["database"] == "unavailable"
+    # the API answers 503 JSON with Retry-After, not a 500
+    signed_in = {"Cookie": "sessionid=" + "x" * 32}
+    started = time.monotonic()
+    status, headers, body = fetch(base + "/api/appointments/", signed_in)
+    assert time.monotonic() - started < 10
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert json.loads(body)["error"]["code"] == "unavailable"
+    assert headers["Retry-After"] == "5"
+    # and a page is a plain 503 page
+    status, headers, body = fetch(base + "/appointments/", signed_in)
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert b"Briefly unavailable" in body

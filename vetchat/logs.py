@@ -1,0 +1,87 @@
+"""Structured logs: one JSON object a line, each with the request it belongs to.
+
+Logs leave the medical record's protection (they go to files, collectors and other people),
+so they carry ids, never message text, names or email addresses: request lines log the path
+without its query string, and anything that looks like an email address is masked.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from django.http import HttpRequest, HttpResponseBase
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+# A proxy's id is kept (nginx: proxy_set_header X-Request-ID $request_id) when it looks like one.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# Extra fields of a record that are copied into the JSON line.
+FIELDS = ("method", "path", "status", "duration_ms", "user_id")
+
+access_log = logging.getLogger("vetchat.request")
+
+
+def mask(text: str) -> str:
+    return EMAIL.sub("[email]", text)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", request_id_var.get()),
+            "message": mask(record.getMessage()),
+        }
+        for name in FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["exception"] = mask(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+class RequestLogMiddleware:
+    """Gives each request an id (echoed as X-Request-ID) and logs one line when it is answered."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        offered = request.headers.get("X-Request-ID", "")
+        request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "user_id": str(user.pk) if user is not None and user.is_authenticated else None,
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)

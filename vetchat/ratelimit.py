@@ -1,0 +1,53 @@
+"""Fixed-window counters in the shared cache, for limits Django and allauth do not set.
+
+Each rate is "N/period" (s, m, h, d). A window is counted in the cache under a key that names
+the scope, the window and a hash of who is counted; the first hit over any window's limit
+raises `RateLimited` with the seconds until that window ends. With Redis as the cache every
+app server counts together; with a per-process cache each process counts on its own.
+"""
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from vetchat.errors import RateLimited
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        count, _, period = text.partition("/")
+        return cls(limit=int(count), seconds=PERIODS[period])
+
+
+def rates_for(scope: str) -> list[Rate]:
+    return [Rate.parse(text) for text in settings.VETCHAT_RATE_LIMITS.get(scope, [])]
+
+
+def hit(*, scope: str, key: str, message: str = "Too many requests. Slow down.") -> None:
+    """Count one action by `key` in `scope`; raise RateLimited when a window is full."""
+    now = time.time()
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    for rate in rates_for(scope):
+        window = int(now // rate.seconds)
+        cache_key = f"ratelimit:{scope}:{rate.seconds}:{window}:{digest}"
+        # add() is a no-op when the key exists, so concurrent first hits do not reset it.
+        cache.add(cache_key, 0, timeout=rate.seconds + 1)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=rate.seconds + 1)
+            count = 1
+        if count > rate.limit:
+            retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+            raise RateLimited(message, retry_after=retry_after)
