@@ -236,7 +236,6 @@ export class ChatView {
   separator(date) {
     const node = document.createElement("li");
     node.className = "day-separator";
-    node.setAttribute("role", "separator");
     node.dataset.day = this.clock.dayKey(date);
     const span = document.createElement("span");
     span.textContent = this.clock.day(date);
