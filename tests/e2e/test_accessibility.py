@@ -14,6 +14,7 @@ from chat.services import (
     message_retract,
     prescription_acknowledge,
 )
+from notifications.tokens import unsubscribe_token
 from tests.e2e.a11y import axe_violations, describe
 from tests.factories import AppointmentFactory, PetParentFactory, send_message
 
@@ -103,11 +104,19 @@ PAGES = [
     ("sign-up", None, lambda c: "/accounts/signup/"),
     ("password reset", None, lambda c: "/accounts/password/reset/"),
     ("404", None, lambda c: "/no-such-page/"),
+    (
+        "unsubscribe",
+        None,
+        lambda c: f"/notifications/unsubscribe/{unsubscribe_token(c.parent.pk)}/",
+    ),
+    ("unsubscribe, bad link", None, lambda c: "/notifications/unsubscribe/nonsense/"),
     ("my appointments", "parent", lambda c: "/appointments/"),
     ("my appointments, empty", "lonely_parent", lambda c: "/appointments/"),
     ("appointment page", "parent", lambda c: f"/appointments/{c.appointment.pk}/"),
     ("read-only chat", "parent", lambda c: f"/appointments/{c.cancelled.pk}/"),
     ("404", "parent", lambda c: "/no-such-page/"),
+    ("notification preferences", "parent", lambda c: "/preferences/"),
+    ("notification preferences", "vet", lambda c: "/preferences/"),
     ("dashboard", "vet", lambda c: "/dashboard/"),
     ("appointment page", "vet", lambda c: f"/appointments/{c.appointment.pk}/"),
     ("read-only chat", "vet", lambda c: f"/appointments/{c.cancelled.pk}/"),
