@@ -2,6 +2,7 @@
 of WCAG 2.2 A/AA or of axe's best practices, of any impact."""
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -174,3 +175,84 @@ def test_refused_prescription_has_no_axe_violations(open_as, clinic, width):
     expect(page.locator(".payload-fields .field-error")).to_be_visible()
     violations = axe_violations(page)
     assert violations == [], describe(violations)
+
+
+# WCAG 1.4.12's text spacing, as the W3C's test bookmarklet sets it.
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+# Elements whose text is cut: hidden overflow with more content than room, sideways or down.
+# Scrolling boxes (the chat log, text areas) and the visually hidden texts are meant to be so.
+CLIPPED = """() => Array.from(document.querySelectorAll("body *")).filter((el) => {
+  const style = getComputedStyle(el);
+  if (style.overflowX !== "hidden" && style.overflowY !== "hidden" && style.overflowX !== "clip")
+    return false;
+  if (el.closest(".visually-hidden") || el.offsetParent === null) return false;
+  return el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+}).map((el) => el.className || el.tagName)"""
+
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "path"), PAGES, ids=[f"{name}-{role or 'visitor'}" for name, role, _ in PAGES]
+)
+def test_reflow_at_320_px_with_text_spacing(open_as, clinic, name, role, path):
+    page = open_as(role, path(clinic), 320)
+    assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways at 320 px"
+    page.add_style_tag(content=TEXT_SPACING)
+    assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways with text spacing"
+    assert page.evaluate(CLIPPED) == [], f"{name}: text cut with text spacing"
+
+
+def test_the_composer_stays_usable_at_320_px_with_text_spacing(open_as, clinic):
+    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", 320)
+    page.add_style_tag(content=TEXT_SPACING)
+    send = page.get_by_role("button", name="Send")
+    send.scroll_into_view_if_needed()
+    expect(send).to_be_in_viewport(ratio=1)
+    box, viewport = send.bounding_box(), page.viewport_size
+    assert box["x"] + box["width"] <= viewport["width"]
+    page.get_by_label("Your message").fill("Checked at 400 % zoom")
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.mine .content").last).to_have_text("Checked at 400 % zoom")
+
+
+def test_reduced_motion_turns_off_smooth_scrolling_and_animations(open_as, clinic):
+    page = open_as("parent", f"/appointments/{clinic.appointment.pk}/", 1280)
+    page.emulate_media(reduced_motion="reduce")
+    moving = page.evaluate(
+        """() => {
+          const probe = document.createElement("div");
+          probe.style.transition = "opacity 2s";
+          probe.style.animation = "spin 3s infinite";
+          probe.style.scrollBehavior = "smooth";
+          document.querySelector(".chat-log").append(probe);
+          const style = getComputedStyle(probe);
+          return [style.transitionDuration, style.animationDuration,
+                  style.animationIterationCount, style.scrollBehavior];
+        }"""
+    )
+    assert moving == ["1e-05s", "1e-05s", "1", "auto"]
+
+
+def test_every_page_has_a_language_landmarks_a_unique_title_and_ordered_headings(open_as, clinic):
+    titles = {}
+    for name, role, path in PAGES:
+        page = open_as(role, path(clinic), 1280)
+        assert page.get_attribute("html", "lang") == "en"
+        for landmark in ("banner", "navigation", "main"):
+            expect(page.get_by_role(landmark)).to_have_count(1)
+        levels = page.eval_on_selector_all(
+            "h1, h2, h3, h4, h5, h6", "hs => hs.map((h) => Number(h.tagName[1]))"
+        )
+        assert levels[0] == 1 and levels.count(1) == 1, f"{name}: {levels}"
+        assert all(b - a <= 1 for a, b in pairwise(levels)), name
+        # "my appointments, empty" is the same page as "my appointments", in another state
+        titles.setdefault(page.title(), set()).add(name.split(",")[0])
+    repeated = {title: names for title, names in titles.items() if len(names) > 1}
+    assert repeated == {}
+    assert any("Rex" in title for title in titles)
