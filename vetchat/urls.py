@@ -1,7 +1,10 @@
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.views import admin_login
@@ -20,6 +23,39 @@ class ApiDocsView(SpectacularSwaggerView):
     style carry the request's nonce (templates/drf_spectacular/swagger_ui.html)."""
 
 
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico whatever the page links; the icon itself
+    lives under its hashed static name, so this only points there (temporarily: the name changes
+    with the icon)."""
+    return HttpResponseRedirect(static("favicon.ico"))
+
+
+@cache_control(max_age=86400, public=True)
+def web_manifest(request: HttpRequest) -> HttpResponse:
+    """What a phone needs to put vetchat on its home screen: name, colours and icons."""
+    icon = {"type": "image/png", "purpose": "any"}
+    manifest = {
+        "name": "vetchat",
+        "short_name": "vetchat",
+        "start_url": "/",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#0f6e6e",
+        "icons": [
+            {**icon, "src": static("icons/icon-192.png"), "sizes": "192x192"},
+            {**icon, "src": static("icons/icon-512.png"), "sizes": "512x512"},
+            {
+                **icon,
+                "src": static("icons/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json")
+
+
 api_urlpatterns = [
     *portal_api_urlpatterns,
     *chat_api_urlpatterns,
@@ -31,6 +67,8 @@ api_urlpatterns = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", favicon, name="favicon"),
+    path("manifest.webmanifest", web_manifest, name="web_manifest"),
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

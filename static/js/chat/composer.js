@@ -160,14 +160,17 @@ export class Composer {
     }
     const node = this.view.showPending(this.pendingMessage(body));
     this.clear();
+    // Sent with the Send button or from a payload field: the next message is written here.
+    this.textarea.focus();
     this.deliver(body, node, draft);
   }
 
-  async deliver(body, node, draft) {
-    this.view.sending(node);
+  async deliver(body, node, draft, { retry = false } = {}) {
+    this.view.sending(node, { retry });
     const { ok, status, reply, retryAfter } = await this.send(body);
     if (ok) {
       this.onSent(reply.message, node);
+      if (retry) this.view.say("Your message was sent.");
       return;
     }
     if (status >= 400 && status < 500 && status !== 429) {
@@ -186,7 +189,8 @@ export class Composer {
       const message = (reply && reply.error && reply.error.message) || "Slow down.";
       this.showErrors(retryAfter ? `${message} Try again in ${retryAfter} s.` : message);
     }
-    this.view.failed(node, () => this.deliver(body, node, draft)); // same clientId: never doubled
+    // same clientId: never doubled
+    this.view.failed(node, () => this.deliver(body, node, draft, { retry: true }));
   }
 
   showRefusal(reply) {
@@ -227,7 +231,10 @@ export class Composer {
   showKindError(text) {
     const kinds = this.form.querySelector("fieldset.kind");
     if (!kinds) return false;
-    kinds.after(fieldError(text));
+    const error = fieldError(text);
+    error.id = "kind-error";
+    kinds.after(error);
+    kinds.setAttribute("aria-describedby", error.id);
     return true;
   }
 
@@ -235,7 +242,7 @@ export class Composer {
     this.error.textContent = "";
     this.error.hidden = true;
     for (const error of this.form.querySelectorAll(".field-error")) error.remove();
-    for (const fieldset of this.form.querySelectorAll(".payload-fields[aria-describedby]")) {
+    for (const fieldset of this.form.querySelectorAll("fieldset[aria-describedby]")) {
       fieldset.removeAttribute("aria-describedby");
     }
   }

@@ -248,7 +248,6 @@ export class ChatView {
   separator(date) {
     const node = document.createElement("li");
     node.className = "day-separator";
-    node.setAttribute("role", "separator");
     node.dataset.day = this.clock.dayKey(date);
     const span = document.createElement("span");
     span.textContent = this.clock.day(date);
@@ -294,18 +293,16 @@ export class ChatView {
   append(messages) {
     if (!messages.length) return [];
     const stick = this.isNearBottom();
-    let fromOther = false;
+    const fromOther = [];
     const nodes = [];
     for (const message of messages) {
       const mine = this.isMine(message);
       nodes.push(this.appendNode(message, { mine }));
-      if (!mine) {
-        fromOther = true;
-        this.announce(message);
-      }
+      if (!mine) fromOther.push(message);
     }
+    if (fromOther.length) this.announce(fromOther);
     if (stick) this.scrollToBottom();
-    else if (fromOther) this.newMessagesButton.hidden = false;
+    else if (fromOther.length) this.newMessagesButton.hidden = false;
     return nodes;
   }
 
@@ -327,10 +324,22 @@ export class ChatView {
     }
   }
 
-  announce(message) {
-    const text = message.content || this.data.typeLabels[message.messageType] || "";
+  // Once per batch that arrived, never the history: several messages at once are one
+  // announcement naming the latest, so a screen reader does not queue up a backlog.
+  announce(messages) {
+    const latest = messages[messages.length - 1];
+    const text = latest.content || this.data.typeLabels[latest.messageType] || "";
     const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
-    this.announcer.textContent = `New message from ${message.senderName}: ${preview}`;
+    this.say(
+      messages.length === 1
+        ? `New message from ${latest.senderName}: ${preview}`
+        : `${messages.length} new messages. Latest from ${latest.senderName}: ${preview}`,
+    );
+  }
+
+  // The polite live region the chat speaks through.
+  say(text) {
+    this.announcer.textContent = text;
   }
 
   isNearBottom() {
@@ -351,10 +360,14 @@ export class ChatView {
     return node;
   }
 
-  sending(node) {
+  sending(node, { retry = false } = {}) {
+    const hadFocus = node.contains(document.activeElement);
     node.classList.remove("failed");
     node.classList.add("pending");
     setReceipt(node, "Sending…", false);
+    if (retry) this.say("Sending your message again…");
+    // The Retry button just pressed is gone: focus goes back to where the user writes.
+    if (hadFocus) this.focusComposer();
   }
 
   failed(node, retry) {
@@ -366,6 +379,11 @@ export class ChatView {
     button.textContent = "Retry";
     button.addEventListener("click", retry);
     setReceipt(node, "Not sent.", false).append(" ", button);
+    this.say("Your message was not sent. Its Retry button is beside it in the conversation.");
+  }
+
+  focusComposer() {
+    document.getElementById("composer-text")?.focus();
   }
 
   // Returns the stored message's node, or null when a poll brought it first.
@@ -416,14 +434,21 @@ export class ChatView {
   }
 
   onLoadEarlier(handler) {
-    this.loadEarlierButton.addEventListener("click", handler);
+    this.loadEarlierButton.addEventListener("click", () => {
+      if (this.loadEarlierButton.getAttribute("aria-disabled") !== "true") handler();
+    });
   }
 
+  // aria-disabled rather than disabled while loading: a disabled button loses focus, and a
+  // keyboard user would be sent back to the top of the page.
   setHistory({ loading = false, failed = false, hasMore = true }) {
-    this.loadEarlierButton.disabled = loading;
-    this.loadEarlierButton.textContent = loading
+    const button = this.loadEarlierButton;
+    const hadFocus = document.activeElement === button;
+    button.setAttribute("aria-disabled", String(loading));
+    button.textContent = loading
       ? "Loading…"
       : failed ? "Could not load, try again" : "Load earlier messages";
     this.loadEarlierRow.hidden = !hasMore;
+    if (hadFocus && !hasMore) this.log.focus({ preventScroll: true });
   }
 }

@@ -1,0 +1,258 @@
+"""axe-core over every page, as each role that sees it, on a phone and on a desktop: no violation
+of WCAG 2.2 A/AA or of axe's best practices, of any impact."""
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from appointments.models import Appointment
+from chat.services import (
+    access_chat,
+    message_edit,
+    message_retract,
+    prescription_acknowledge,
+)
+from notifications.tokens import unsubscribe_token
+from tests.e2e.a11y import axe_violations, describe
+from tests.factories import AppointmentFactory, PetParentFactory, send_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WIDTHS = [360, 1280]
+
+
+@dataclass
+class Clinic:
+    parent: object
+    lonely_parent: object
+    vet: object
+    appointment: Appointment
+    cancelled: Appointment
+
+
+def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
+    """Text, assessment, prescriptions (amended, acknowledged), edited and removed messages and
+    image, video and file attachments, from both sides."""
+    send_message(parent, appointment, "Rex has been scratching his left ear since Monday.")
+    send_message(
+        vet,
+        appointment,
+        "",
+        message_type="assessment",
+        payload={"findings": "Red ear canal", "diagnosis": "Otitis externa", "plan": "Drops"},
+    )
+    first = send_message(
+        vet, appointment, "", message_type="prescription", payload={"medication": "Otomax"}
+    )
+    send_message(
+        vet,
+        appointment,
+        "Twice a day, please.",
+        message_type="prescription",
+        payload={"medication": "Otomax", "dose": "2 drops", "frequency": "Twice daily"},
+        amends=first.id,
+    )
+    acknowledged = send_message(
+        vet, appointment, "", message_type="prescription", payload={"medication": "Cone collar"}
+    )
+    as_parent = access_chat(user=parent, appointment_id=appointment.pk)
+    prescription_acknowledge(chat=as_parent, user=parent, message_id=acknowledged.id)
+    for kind, name, content_type in [
+        ("image", "ear.svg", "image/svg+xml"),
+        ("video", "scratching.webm", "video/webm"),
+        ("file", "lab-results.svg", "image/svg+xml"),
+    ]:
+        send_message(
+            parent,
+            appointment,
+            "",
+            message_type=kind,
+            attachments=[
+                {
+                    "url": "/static/favicon.svg",
+                    "name": name,
+                    "contentType": content_type,
+                    "size": 812,
+                }
+            ],
+        )
+
+    typo = send_message(parent, appointment, "Thnaks")
+    message_edit(chat=as_parent, user=parent, message_id=typo.id, content="Thanks")
+    gone = send_message(parent, appointment, "Our door code is 4512")
+    message_retract(chat=as_parent, user=parent, message_id=gone.id)
+
+
+@pytest.fixture
+def clinic(parent, vet) -> Clinic:
+    appointment = AppointmentFactory(pet__owner=parent, pet__name="Rex", veterinarian=vet)
+    fill_chat_with_every_kind(appointment, parent, vet)
+    cancelled = AppointmentFactory(
+        pet__owner=parent, pet__name="Bella", veterinarian=vet, starts_at=timezone.now()
+    )
+    send_message(parent, cancelled, "Can we move this to next week?")
+    send_message(vet, cancelled, "Of course, the front desk will call you.")
+    Appointment.objects.filter(pk=cancelled.pk).update(status=Appointment.Status.CANCELLED)
+    return Clinic(parent, PetParentFactory(name="Sam Lee"), vet, appointment, cancelled)
+
+
+# (page, who sees it, path): None is a visitor who is not signed in.
+PAGES = [
+    ("sign-in", None, lambda c: "/accounts/login/"),
+    ("sign-up", None, lambda c: "/accounts/signup/"),
+    ("password reset", None, lambda c: "/accounts/password/reset/"),
+    ("404", None, lambda c: "/no-such-page/"),
+    (
+        "unsubscribe",
+        None,
+        lambda c: f"/notifications/unsubscribe/{unsubscribe_token(c.parent.pk)}/",
+    ),
+    ("unsubscribe, bad link", None, lambda c: "/notifications/unsubscribe/nonsense/"),
+    ("my appointments", "parent", lambda c: "/appointments/"),
+    ("my appointments, empty", "lonely_parent", lambda c: "/appointments/"),
+    ("appointment page", "parent", lambda c: f"/appointments/{c.appointment.pk}/"),
+    ("read-only chat", "parent", lambda c: f"/appointments/{c.cancelled.pk}/"),
+    ("404", "parent", lambda c: "/no-such-page/"),
+    ("notification preferences", "parent", lambda c: "/preferences/"),
+    ("notification preferences", "vet", lambda c: "/preferences/"),
+    ("dashboard", "vet", lambda c: "/dashboard/"),
+    ("appointment page", "vet", lambda c: f"/appointments/{c.appointment.pk}/"),
+    ("read-only chat", "vet", lambda c: f"/appointments/{c.cancelled.pk}/"),
+]
+
+
+@pytest.fixture
+def open_as(browser, live_server, page_for, clinic):
+    contexts = []
+
+    def open_page(role: str | None, path: str, width: int):
+        if role is None:
+            context = browser.new_context(viewport={"width": width, "height": 800})
+            contexts.append(context)
+            page = context.new_page()
+        else:
+            page = page_for(getattr(clinic, role), width=width)
+        page.goto(f"{live_server.url}{path}")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    ("name", "role", "path"), PAGES, ids=[f"{name}-{role or 'visitor'}" for name, role, _ in PAGES]
+)
+def test_no_axe_violations(open_as, clinic, name, role, path, width):
+    page = open_as(role, path(clinic), width)
+    if "chat" in name or "appointment page" in name:
+        expect(page.locator(".messages .message").first).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], f"{name} as {role or 'visitor'} at {width} px:\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sign_in_errors_have_no_axe_violations(open_as, clinic, width):
+    page = open_as(None, "/accounts/login/", width)
+    page.get_by_label("Email").fill(clinic.parent.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_refused_prescription_has_no_axe_violations(open_as, clinic, width):
+    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", width)
+    page.get_by_label("Prescription").check()
+    page.get_by_label("Dose").fill("2 drops")
+    page.get_by_label("Your message").press("Enter")
+    expect(page.locator(".payload-fields .field-error")).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+# WCAG 1.4.12's text spacing, as the W3C's test bookmarklet sets it.
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+# Elements whose text is cut: hidden overflow with more content than room, sideways or down.
+# Scrolling boxes (the chat log, text areas) and the visually hidden texts are meant to be so.
+CLIPPED = """() => Array.from(document.querySelectorAll("body *")).filter((el) => {
+  const style = getComputedStyle(el);
+  if (style.overflowX !== "hidden" && style.overflowY !== "hidden" && style.overflowX !== "clip")
+    return false;
+  if (el.closest(".visually-hidden") || el.offsetParent === null) return false;
+  return el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+}).map((el) => el.className || el.tagName)"""
+
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "path"), PAGES, ids=[f"{name}-{role or 'visitor'}" for name, role, _ in PAGES]
+)
+def test_reflow_at_320_px_with_text_spacing(open_as, clinic, name, role, path):
+    page = open_as(role, path(clinic), 320)
+    assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways at 320 px"
+    page.add_style_tag(content=TEXT_SPACING)
+    assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways with text spacing"
+    assert page.evaluate(CLIPPED) == [], f"{name}: text cut with text spacing"
+
+
+def test_the_composer_stays_usable_at_320_px_with_text_spacing(open_as, clinic):
+    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", 320)
+    page.add_style_tag(content=TEXT_SPACING)
+    send = page.get_by_role("button", name="Send")
+    send.scroll_into_view_if_needed()
+    expect(send).to_be_in_viewport(ratio=1)
+    box, viewport = send.bounding_box(), page.viewport_size
+    assert box["x"] + box["width"] <= viewport["width"]
+    page.get_by_label("Your message").fill("Checked at 400 % zoom")
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.mine .content").last).to_have_text("Checked at 400 % zoom")
+
+
+def test_reduced_motion_turns_off_smooth_scrolling_and_animations(open_as, clinic):
+    page = open_as("parent", f"/appointments/{clinic.appointment.pk}/", 1280)
+    page.emulate_media(reduced_motion="reduce")
+    moving = page.evaluate(
+        """() => {
+          const probe = document.createElement("div");
+          probe.style.transition = "opacity 2s";
+          probe.style.animation = "spin 3s infinite";
+          probe.style.scrollBehavior = "smooth";
+          document.querySelector(".chat-log").append(probe);
+          const style = getComputedStyle(probe);
+          return [style.transitionDuration, style.animationDuration,
+                  style.animationIterationCount, style.scrollBehavior];
+        }"""
+    )
+    assert moving == ["1e-05s", "1e-05s", "1", "auto"]
+
+
+def test_every_page_has_a_language_landmarks_a_unique_title_and_ordered_headings(open_as, clinic):
+    titles = {}
+    for name, role, path in PAGES:
+        page = open_as(role, path(clinic), 1280)
+        assert page.get_attribute("html", "lang") == "en"
+        for landmark in ("banner", "navigation", "main"):
+            expect(page.get_by_role(landmark)).to_have_count(1)
+        levels = page.eval_on_selector_all(
+            "h1, h2, h3, h4, h5, h6", "hs => hs.map((h) => Number(h.tagName[1]))"
+        )
+        assert levels[0] == 1 and levels.count(1) == 1, f"{name}: {levels}"
+        assert all(b - a <= 1 for a, b in pairwise(levels)), name
+        # "my appointments, empty" is the same page as "my appointments", in another state
+        titles.setdefault(page.title(), set()).add(name.split(",")[0])
+    repeated = {title: names for title, names in titles.items() if len(names) > 1}
+    assert repeated == {}
+    assert any("Rex" in title for title in titles)
