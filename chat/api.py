@@ -304,6 +304,7 @@ class MessagesApi(APIView):
                 {"type": "integer", "minimum": 0, "maximum": MAX_REV},
                 description="With `after` (and only with it): the `rev` of your last answer; "
                 "`changed` then holds the messages up to `after` changed since.",
+                extensions=EMPTY_MEANS_DEFAULT,
             ),
             OpenApiParameter(
                 "markRead",

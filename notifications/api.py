@@ -20,7 +20,8 @@ class UnreadTotalApi(APIView):
         responses={
             200: inline_serializer(
                 "UnreadTotal", {"unreadTotal": serializers.IntegerField(min_value=0)}
-            )
+            ),
+            **error_responses(401),
         },
         summary="Messages from others the signed-in user has not read, over all their chats",
     )
