@@ -308,6 +308,26 @@ def test_nothing_is_read_while_the_tab_is_hidden(page_for, live_server, appointm
     assert parent_page.js_errors == [] and vet_page.js_errors == []
 
 
+def test_a_message_changed_while_the_tab_was_hidden_shows_as_it_now_stands(
+    page_for, live_server, appointment, parent, vet
+):
+    vet_page = page_for(vet)
+    vet_page.goto(chat_url(live_server, appointment))
+    hide_the_tab(vet_page, hidden=True)
+    typo = send_message(parent, appointment, "He ate a sock, maybe two")
+    content = vet_page.locator(".message.theirs .content")
+    expect(content).to_have_text("He ate a sock, maybe two", timeout=SEEN_WITHIN_MS)
+
+    # corrected just after the hidden tab's poll, then the vet looks
+    chat = access_chat(user=parent, appointment_id=appointment.pk)
+    message_edit(chat=chat, user=parent, message_id=typo.id, content="He ate two socks")
+    hide_the_tab(vet_page, hidden=False)
+
+    expect(content).to_have_text("He ate two socks")
+    expect(vet_page.locator(".message.theirs .edited")).to_be_visible()
+    assert vet_page.js_errors == []
+
+
 def test_a_message_arriving_while_scrolled_up_is_offered_not_forced(
     page_for, live_server, appointment, parent, vet
 ):

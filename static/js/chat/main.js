@@ -39,6 +39,9 @@ const transport = new HttpTransport({
   }),
 });
 transport.onMessages((messages, { read }) => {
+  for (const message of store.receiveChanges(store.changedAmong(messages), store.rev)) {
+    actions.decorate(view.replace(message));
+  }
   for (const node of view.append(store.receive(messages, { read }))) actions.decorate(node);
   // The tab's unread count (unread-title.js) drops as soon as these are read.
   if (read && messages.length) document.dispatchEvent(new CustomEvent("vetchat:unread-changed"));
