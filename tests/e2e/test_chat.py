@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import Message
+from chat.services import access_chat, message_edit, message_retract, prescription_acknowledge
 from tests.factories import send_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -195,7 +196,7 @@ def test_a_message_arriving_live_looks_as_the_server_renders_it(
     # one message rendered from the answer to its send, the others brought by polling
     send_text(page, "Biscuit is limping & won't eat <much>")
     expect(page.locator(".message.mine .receipt")).to_have_text(re.compile("Sent|Read"))
-    send_message(vet, appointment, "Can you send a photo?")
+    question = send_message(vet, appointment, "Can you send a photo?")
     send_message(
         vet,
         appointment,
@@ -203,32 +204,57 @@ def test_a_message_arriving_live_looks_as_the_server_renders_it(
         message_type="assessment",
         payload={"findings": "Swollen left carpus", "diagnosis": "Sprain"},
     )
-    send_message(
+    prescription = send_message(
         vet,
         appointment,
         "Give it with food.",
         message_type="prescription",
         payload={"medication": "Meloxicam", "dose": "0.1 mg/kg", "duration": "5 days"},
     )
+    sent = {}
     for kind, name, content_type, size in [
         ("image", "x-ray.svg", "image/svg+xml", 2_048),
         ("video", "walking.mp4", "video/mp4", 3_500_000),
         ("file", "report.pdf", "application/pdf", 1_234_567),
     ]:
         attachment = {"url": "/static/favicon.svg", "name": name, "contentType": content_type}
-        send_message(
+        sent[kind] = send_message(
             vet, appointment, "", message_type=kind, attachments=[{**attachment, "size": size}]
         )
     messages = page.locator(".messages .message")
     expect(messages).to_have_count(7, timeout=SEEN_WITHIN_MS)
+
+    # and, once shown, messages change: edited, removed, acknowledged, amended
+    def chat_of(user):
+        return access_chat(user=user, appointment_id=appointment.pk)
+
+    message_edit(chat=chat_of(vet), user=vet, message_id=question.id, content="A photo of the paw?")
+    message_retract(chat=chat_of(vet), user=vet, message_id=sent["video"].id)
+    prescription_acknowledge(chat=chat_of(parent), user=parent, message_id=prescription.id)
+    send_message(
+        vet,
+        appointment,
+        "",
+        message_type="prescription",
+        payload={"medication": "Meloxicam", "dose": "0.05 mg/kg"},
+        amends=prescription.id,
+    )
+    expect(messages).to_have_count(8, timeout=SEEN_WITHIN_MS)
+    expect(page.locator(".message .edited")).to_have_count(1)
+    expect(page.locator(".message .removed")).to_have_text("Message removed")
+    expect(page.locator(".message .acknowledgement")).to_contain_text(
+        "Read and understood by Alex Morgan"
+    )
+    expect(page.locator(".message .amends")).to_have_text(f"· amends #{prescription.seq}")
     live = page.locator(".messages").inner_html()
 
     page.reload()
-    expect(messages).to_have_count(7)
+    expect(messages).to_have_count(8)
     served = page.locator(".messages").inner_html()
 
     (artifacts / "chat-messages-live.html").write_text(live)
     (artifacts / "chat-messages-served.html").write_text(served)
+
     assert re.sub(r"\s+", "", live) == re.sub(r"\s+", "", served)
     assert page.js_errors == []
 
@@ -280,6 +306,26 @@ def test_nothing_is_read_while_the_tab_is_hidden(page_for, live_server, appointm
     )
     expect(vet_page.locator(".message")).to_have_count(1)
     assert parent_page.js_errors == [] and vet_page.js_errors == []
+
+
+def test_a_message_changed_while_the_tab_was_hidden_shows_as_it_now_stands(
+    page_for, live_server, appointment, parent, vet
+):
+    vet_page = page_for(vet)
+    vet_page.goto(chat_url(live_server, appointment))
+    hide_the_tab(vet_page, hidden=True)
+    typo = send_message(parent, appointment, "He ate a sock, maybe two")
+    content = vet_page.locator(".message.theirs .content")
+    expect(content).to_have_text("He ate a sock, maybe two", timeout=SEEN_WITHIN_MS)
+
+    # corrected just after the hidden tab's poll, then the vet looks
+    chat = access_chat(user=parent, appointment_id=appointment.pk)
+    message_edit(chat=chat, user=parent, message_id=typo.id, content="He ate two socks")
+    hide_the_tab(vet_page, hidden=False)
+
+    expect(content).to_have_text("He ate two socks")
+    expect(vet_page.locator(".message.theirs .edited")).to_be_visible()
+    assert vet_page.js_errors == []
 
 
 def test_a_message_arriving_while_scrolled_up_is_offered_not_forced(

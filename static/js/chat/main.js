@@ -48,6 +48,9 @@ function show(messages) {
 }
 
 transport.onMessages((messages, { read }) => {
+  for (const message of store.receiveChanges(store.changedAmong(messages), store.rev)) {
+    actions.decorate(view.replace(message));
+  }
   show(store.receive(messages, { read }));
   // The tab's unread count (unread-title.js) drops as soon as these are read.
   if (read && messages.length) document.dispatchEvent(new CustomEvent("vetchat:unread-changed"));
@@ -149,8 +152,7 @@ view.onLoadEarlier(async () => {
   view.setHistory({ loading: true });
   try {
     const page = await transport.fetchBefore(store.oldestSeq, { limit: data.pageSize });
-    view.prepend(store.receiveOlder(page.messages));
-    actions.decorateAll();
+    view.prepend(store.receiveOlder(page.messages), { decorate: (node) => actions.decorate(node) });
     view.markReadUpTo(store.otherLastReadSeq);
     view.setHistory({ hasMore: page.hasMore });
   } catch (error) {

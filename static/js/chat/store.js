@@ -81,10 +81,24 @@ export class ChatStore {
     return held;
   }
 
+  // Of these messages, the ones held here in an earlier state. A message shown while the tab was
+  // hidden is fetched again once the tab is seen, and may have been edited or removed meanwhile:
+  // the change cursor only reports changes to messages before where that fetch starts.
+  changedAmong(messages) {
+    return messages.filter((message) => {
+      const held = this.bySeq.get(message.seq);
+      return held && held._id === message._id && stateOf(held) !== stateOf(message);
+    });
+  }
+
   // Returns whether the other participant's read cursor moved.
   readUpTo(seq) {
     if (seq <= this.otherLastReadSeq) return false;
     this.otherLastReadSeq = seq;
     return true;
   }
+}
+
+function stateOf(message) {
+  return [message.updatedAt, message.editedAt, message.retractedAt, message.acknowledgedAt].join();
 }

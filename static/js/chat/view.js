@@ -307,12 +307,16 @@ export class ChatView {
   }
 
   // Older messages at the top, the reader's view staying where it was.
-  prepend(messages) {
+  // `decorate` adds to each new node what other modules put on messages (their actions) before
+  // the height is measured again, or the reader's place would move by what it added.
+  prepend(messages, { decorate = () => {} } = {}) {
     const heightBefore = this.log.scrollHeight;
     const topBefore = this.log.scrollTop;
     const anchor = this.list.querySelector(".message");
     for (const message of messages) {
-      this.list.insertBefore(this.render(message, { mine: this.isMine(message) }), anchor);
+      const node = this.render(message, { mine: this.isMine(message) });
+      this.list.insertBefore(node, anchor);
+      decorate(node);
     }
     this.rebuildSeparators();
     this.log.scrollTop = topBefore + (this.log.scrollHeight - heightBefore);
