@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HASHED_MODULE = re.compile(r"/static/js/chat/[a-z]+\.[0-9a-f]{12}\.js$")
+HASHED_MODULE = re.compile(r"/static/js/(chat/)?[a-z-]+\.[0-9a-f]{12}\.js$")
 
 
 @pytest.fixture
@@ -76,9 +76,12 @@ def test_the_chat_loads_its_modules_by_their_hashed_names(
     ) == [
         "actions.js",
         "composer.js",
+        "forms.js",
+        "live.js",
         "main.js",
         "store.js",
         "transport.js",
+        "unread-title.js",
         "view.js",
     ]
     for url, status in modules.items():

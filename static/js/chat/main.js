@@ -149,8 +149,7 @@ view.onLoadEarlier(async () => {
   view.setHistory({ loading: true });
   try {
     const page = await transport.fetchBefore(store.oldestSeq, { limit: data.pageSize });
-    view.prepend(store.receiveOlder(page.messages));
-    actions.decorateAll();
+    view.prepend(store.receiveOlder(page.messages), { decorate: (node) => actions.decorate(node) });
     view.markReadUpTo(store.otherLastReadSeq);
     view.setHistory({ hasMore: page.hasMore });
   } catch (error) {
