@@ -438,21 +438,22 @@ export class ChatView {
   }
 
   onLoadEarlier(handler) {
-    this.loadEarlierButton.addEventListener("click", () => {
-      if (this.loadEarlierButton.getAttribute("aria-disabled") !== "true") handler();
-    });
+    this.loadEarlierButton.addEventListener("click", handler);
   }
 
-  // aria-disabled rather than disabled while loading: a disabled button loses focus, and a
-  // keyboard user would be sent back to the top of the page.
+  // The button is disabled while loading, which takes focus from it; a keyboard user gets it back
+  // when the history is in (or the conversation, once there is no more), never the page's top.
   setHistory({ loading = false, failed = false, hasMore = true }) {
     const button = this.loadEarlierButton;
-    const hadFocus = document.activeElement === button;
-    button.setAttribute("aria-disabled", String(loading));
+    if (loading) this.historyHadFocus = document.activeElement === button;
+    button.disabled = loading;
     button.textContent = loading
       ? "Loading…"
       : failed ? "Could not load, try again" : "Load earlier messages";
     this.loadEarlierRow.hidden = !hasMore;
-    if (hadFocus && !hasMore) this.log.focus({ preventScroll: true });
+    if (!loading && this.historyHadFocus) {
+      this.historyHadFocus = false;
+      (hasMore ? button : this.log).focus({ preventScroll: true });
+    }
   }
 }
