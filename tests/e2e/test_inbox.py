@@ -30,6 +30,7 @@ def test_the_inbox_lists_the_longest_waiting_chat_first_and_drops_it_once_answer
     page.get_by_label("Your message").fill("Bring Biscuit in today.")
     page.get_by_label("Your message").press("Enter")
     expect(page.locator(".message.mine .content")).to_have_text("Bring Biscuit in today.")
+    expect(page.locator(".message.mine .receipt")).to_have_text(re.compile("Sent|Read"))
 
     page.goto(f"{live_server.url}/dashboard/")
     expect(inbox.locator(".pet-name")).to_have_text(["Pepper"])

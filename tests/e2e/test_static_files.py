@@ -60,7 +60,7 @@ def test_the_chat_loads_its_modules_by_their_hashed_names(
         "response",
         lambda response: (
             modules.__setitem__(response.url, response.status)
-            if "/static/js/" in response.url
+            if "/static/js/chat/" in response.url
             else None
         ),
     )
