@@ -8,7 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from procrastinate.exceptions import AlreadyEnqueued
 
@@ -16,6 +16,7 @@ from accounts.models import User
 from chat.models import Message, ReadState
 from notifications.models import ChatNotification, Preference, PushSubscription, UnreadEmail
 from notifications.selectors import chats_with_unread
+from notifications.sql import recipient_of
 
 
 def preference_of(user: User) -> Preference:
@@ -45,17 +46,9 @@ def quiet_hours_end(preference: Preference, at: datetime) -> datetime | None:
     return timezone.make_aware(datetime.combine(end_day, end), local.tzinfo)
 
 
-def _recipient(*, appointment_id: UUID, sender_id: UUID) -> User | None:
-    """The other participant of the appointment, with their preferences, in one query."""
-    return (
-        User.objects.filter(
-            Q(appointments_as_parent=appointment_id) | Q(appointments_as_vet=appointment_id)
-        )
-        .exclude(pk=sender_id)
-        .select_related("notification_preference")
-        .only("id", "role", "is_active", "notification_preference")
-        .first()
-    )
+def unread_lock(user_id: UUID, chat_id: int) -> str:
+    """The queueing lock of the unread job: one waiting job per user and chat."""
+    return f"unread:{user_id}:{chat_id}"
 
 
 def _when(preference: Preference, *, now: datetime) -> datetime | None:
@@ -78,7 +71,7 @@ def unread_job_defer(*, user_id: UUID, chat_id: int, at: datetime) -> bool:
     try:
         with transaction.atomic():
             notify_unread.configure(
-                queueing_lock=f"unread:{user_id}:{chat_id}", schedule_at=at
+                queueing_lock=unread_lock(user_id, chat_id), schedule_at=at
             ).defer(user_id=str(user_id), chat_id=chat_id)
     except AlreadyEnqueued:
         return False
@@ -104,20 +97,22 @@ def unread_notification_schedule(*, appointment_id: UUID, chat_id: int, sender_i
     Runs inside the send's transaction. Returns whether a job was deferred (False when one is
     already waiting, which will cover this message too, or when the recipient wants no email).
     """
-    recipient = _recipient(appointment_id=appointment_id, sender_id=sender_id)
+    recipient = recipient_of(appointment_id=appointment_id, sender_id=sender_id, chat_id=chat_id)
     if recipient is None or not recipient.is_active:
         return False
-    preference = preference_of(recipient)
+    preference = recipient.preference
     now = timezone.now()
     if recipient.role == User.Role.VETERINARIAN and preference.digest_hours:
         if not preference.email_enabled:
             return False
         at = now + timedelta(hours=preference.digest_hours)
-        return digest_job_defer(user_id=recipient.pk, at=quiet_hours_end(preference, at) or at)
+        return digest_job_defer(user_id=recipient.user_id, at=quiet_hours_end(preference, at) or at)
+    if recipient.job_waiting:  # most sends of a conversation: that job covers this message too
+        return False
     at = _when(preference, now=now)
     if at is None:
         return False
-    return unread_job_defer(user_id=recipient.pk, chat_id=chat_id, at=at)
+    return unread_job_defer(user_id=recipient.user_id, chat_id=chat_id, at=at)
 
 
 @dataclass(frozen=True)
