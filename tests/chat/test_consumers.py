@@ -2,6 +2,7 @@
 access), in-process with Channels' communicator, on the suite's real PostgreSQL and Redis."""
 
 import asyncio
+import contextlib
 import threading
 from http import HTTPStatus
 
@@ -26,12 +27,27 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = "http://testserver"
 
 
+OPENED: list[WebsocketCommunicator] = []
+
+
 @pytest_asyncio.fixture(autouse=True)
 async def close_socket_connections():
-    """The consumers' database work runs in one worker thread; its connection must not outlive
-    the test database."""
+    """Every socket a test opened is ended, so no consumer task outlives the test's event loop,
+    and the consumers' database connection (one worker thread) does not outlive the database."""
     yield
+    while OPENED:
+        communicator = OPENED.pop()
+        if communicator.future.done():  # refused, or already ended by the test
+            continue
+        # closed by the server, or never connected: nothing left to end
+        with contextlib.suppress(Exception):
+            await communicator.disconnect()
     await sync_to_async(connections.close_all)()
+
+
+def tracked(communicator: WebsocketCommunicator) -> WebsocketCommunicator:
+    OPENED.append(communicator)
+    return communicator
 
 
 @pytest.fixture
@@ -61,7 +77,9 @@ def socket(appointment_id, *, cookie: str | None = None, origin: str = ORIGIN):
     headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
     if cookie:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    return WebsocketCommunicator(application(), f"/ws/appointment-chat/{appointment_id}/", headers)
+    return tracked(
+        WebsocketCommunicator(application(), f"/ws/appointment-chat/{appointment_id}/", headers)
+    )
 
 
 async def opened(appointment_id, user):
@@ -144,10 +162,12 @@ async def test_a_foreign_origin_is_refused_at_the_handshake(appointment, parent)
 
 async def test_a_socket_without_an_origin_is_refused(appointment, parent):
     cookie = await database_sync_to_async(session_cookie)(parent)
-    communicator = WebsocketCommunicator(
-        application(),
-        f"/ws/appointment-chat/{appointment.pk}/",
-        [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+    communicator = tracked(
+        WebsocketCommunicator(
+            application(),
+            f"/ws/appointment-chat/{appointment.pk}/",
+            [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+        )
     )
     connected, _ = await communicator.connect()
     assert not connected
@@ -383,7 +403,7 @@ def inbox(cookie: str | None):
     headers = [(b"origin", ORIGIN.encode()), (b"host", b"testserver")]
     if cookie:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    return WebsocketCommunicator(application(), "/ws/inbox/", headers)
+    return tracked(WebsocketCommunicator(application(), "/ws/inbox/", headers))
 
 
 async def test_the_inbox_rings_for_a_new_message_and_for_reading_it(appointment, parent, vet):
