@@ -7,6 +7,7 @@ app server counts together; with a per-process cache each process counts on its 
 """
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from django.core.cache import cache
 from vetchat.errors import RateLimited
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,20 @@ def rates_for(scope: str) -> list[Rate]:
 
 
 def hit(*, scope: str, key: str, message: str = "Too many requests. Slow down.") -> None:
-    """Count one action by `key` in `scope`; raise RateLimited when a window is full."""
+    """Count one action by `key` in `scope`; raise RateLimited when a window is full.
+
+    A cache that cannot be reached lets the action through: a send must not fail because the
+    counters are down (PostgreSQL, not Redis, holds the chat).
+    """
+    try:
+        _count(scope=scope, key=key, message=message)
+    except RateLimited:
+        raise
+    except Exception:
+        logger.warning("Rate limit %s not counted: the cache is unreachable", scope, exc_info=True)
+
+
+def _count(*, scope: str, key: str, message: str) -> None:
     now = time.time()
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     for rate in rates_for(scope):

@@ -77,3 +77,24 @@ def test_a_scope_without_limits_never_refuses(settings):
     settings.VETCHAT_RATE_LIMITS = {}
     for _ in range(100):
         ratelimit.hit(scope="unlimited", key="a")
+
+
+def test_a_send_goes_through_when_the_counters_cannot_be_reached(
+    settings, client_for, appointment, parent, caplog
+):
+    # given a cache (Redis) that refuses every connection
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing listens
+        }
+    }
+    # when the parent sends
+    response = client_for(parent).post(
+        "/api/appointment-chat/messages",
+        {"appointmentId": str(appointment.pk), "content": "Still here?"},
+        content_type="application/json",
+    )
+    # then the message is stored all the same, and the lapse is logged
+    assert response.status_code == HTTPStatus.CREATED, response.content
+    assert "not counted" in caplog.text
