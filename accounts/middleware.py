@@ -86,6 +86,12 @@ def mfa_required(user: User) -> bool:
     return user.role in MFA_ROLES
 
 
+def mfa_pending(user: User, session: SessionBase) -> bool:
+    """A clinic account whose session has not been seen with an authenticator app yet: it may
+    reach the account pages only, over HTTP and WebSockets alike."""
+    return mfa_required(user) and not session.get(MFA_CHECKED)
+
+
 def session_mark_mfa_checked(session: SessionBase) -> None:
     session[MFA_CHECKED] = True
 
@@ -106,8 +112,7 @@ class MfaRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and mfa_required(user)
-            and not request.session.get(MFA_CHECKED)
+            and mfa_pending(user, request.session)
             and not request.path.startswith(self.ALLOWED_PREFIXES)
         ):
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():

@@ -21,6 +21,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
 
+from accounts.middleware import mfa_pending
 from accounts.models import User
 from appointments.access import Action
 from chat.push import chat_group, session_group, user_group
@@ -58,6 +59,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # handshake looks to a browser like a server that is down, and it would retry forever.
         if not self.user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        if mfa_pending(self.user, self.scope["session"]):
+            await self.refuse(CLOSE_NOT_PERMITTED)
             return
         try:
             last_seq = await open_chat(self.user, self.appointment_id)
@@ -175,9 +179,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.subscriptions: list[str] = []
         user = self.scope["user"]
-        if not user.is_authenticated:
+        if not user.is_authenticated or mfa_pending(user, self.scope["session"]):
             await self.accept()
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            code = CLOSE_NOT_PERMITTED if user.is_authenticated else CLOSE_UNAUTHENTICATED
+            await self.close(code=code)
             return
         self.subscriptions = [user_group(user.pk)]
         if self.scope["session"].session_key:

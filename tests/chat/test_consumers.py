@@ -17,6 +17,7 @@ from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
+from accounts.middleware import session_mark_mfa_checked
 from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
 from chat.push import close_sockets_of_session, close_sockets_of_user
 from chat.services import access_chat, message_send
@@ -67,9 +68,13 @@ def application():
     return application
 
 
-def session_cookie(user) -> str:
+def session_cookie(user, *, mfa_checked: bool = True) -> str:
     client = Client()
     client.force_login(user)
+    if mfa_checked:  # as the first page after a sign-in with a second factor stamps it
+        session = client.session
+        session_mark_mfa_checked(session)
+        session.save()
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
@@ -141,6 +146,11 @@ async def test_an_unknown_appointment_is_refused_like_a_foreign_one(parent):
 
 async def test_an_anonymous_socket_is_refused(appointment):
     assert await closed_with(socket(appointment.pk)) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_vet_yet_to_pass_the_second_factor_is_refused(appointment, vet):
+    cookie = await database_sync_to_async(session_cookie)(vet, mfa_checked=False)
+    assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_NOT_PERMITTED
 
 
 async def test_a_made_up_session_is_refused(appointment):

@@ -82,7 +82,8 @@ def test_a_scope_without_limits_never_refuses(settings):
 def test_a_send_goes_through_when_the_counters_cannot_be_reached(
     settings, client_for, appointment, parent, caplog
 ):
-    # given a cache (Redis) that refuses every connection
+    # given a signed-in parent, then a cache (Redis) that refuses every connection
+    client = client_for(parent)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -90,7 +91,7 @@ def test_a_send_goes_through_when_the_counters_cannot_be_reached(
         }
     }
     # when the parent sends
-    response = client_for(parent).post(
+    response = client.post(
         "/api/appointment-chat/messages",
         {"appointmentId": str(appointment.pk), "content": "Still here?"},
         content_type="application/json",
