@@ -75,6 +75,8 @@ def test_the_dashboard_shows_needs_reply_first_and_an_empty_state(client_for, ve
 
 
 def dashboard_queries(client) -> int:
+    # A first request takes any periodic session write, so the count is the page's own.
+    client.get("/dashboard/")
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/dashboard/").status_code == HTTPStatus.OK
     return len(captured)
@@ -95,9 +97,9 @@ def test_the_dashboard_query_count_does_not_grow_with_the_chats(client_for, vet)
     many = dashboard_queries(client)
     assert len(needs_reply(vet=vet)) == 33
     assert few == many
-    # session, user, two for the appointments, their unread counts, needs reply, and the
-    # navigation's unread total
-    assert many == 7
+    # the user (the session comes from the cache), two for the appointments, their unread
+    # counts, needs reply, and the navigation's unread total
+    assert many == 6
 
 
 def test_needs_reply_is_one_query(vet):
