@@ -2,13 +2,13 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from accounts.middleware import session_mark_mfa_checked, session_stamp
 from tests.factories import (
     AppointmentFactory,
     PetParentFactory,
     StaffFactory,
     VetFactory,
 )
+from tests.signin import signed_in_client
 
 
 @pytest.fixture(autouse=True)
@@ -52,14 +52,6 @@ def client_for():
     """A test client signed in as the given user, or anonymous for None."""
 
     def make(user) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-            # as allauth's sign-in does, so the first request need not write the session
-            session = client.session
-            session_stamp(session, user)
-            session_mark_mfa_checked(session)
-            session.save()
-        return client
+        return Client() if user is None else signed_in_client(user)
 
     return make

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from django.http import HttpResponse
 from django.test import Client
 
+from accounts.middleware import session_mark_mfa_checked, session_stamp
 from accounts.models import User
 from tests.factories import PASSWORD, TOTP_SECRET
 from tests.totp import totp_code
@@ -24,3 +25,15 @@ def sign_in(
         )
     assert response.status_code == HTTPStatus.OK, response.content[:2000]
     return response
+
+
+def signed_in_client(user: User) -> Client:
+    """A client whose session is as a completed sign-in leaves it (second factor passed), without
+    the round trips: for tests about what comes after signing in."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session_stamp(session, user)
+    session_mark_mfa_checked(session)
+    session.save()
+    return client

@@ -6,9 +6,9 @@ import time
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from tests.servers import AsgiServer, RedisServer, SignedIn
+from tests.signin import signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,8 +28,7 @@ def servers():
 
 
 def signed_in(user) -> SignedIn:
-    client = Client()
-    client.force_login(user)
+    client = signed_in_client(user)
     return SignedIn(client.cookies[settings.SESSION_COOKIE_NAME].value)
 
 

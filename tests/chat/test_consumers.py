@@ -17,11 +17,11 @@ from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
-from accounts.middleware import session_mark_mfa_checked
 from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
 from chat.push import close_sockets_of_session, close_sockets_of_user
 from chat.services import access_chat, message_send
 from tests.factories import AppointmentFactory
+from tests.signin import signed_in_client
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -69,12 +69,11 @@ def application():
 
 
 def session_cookie(user, *, mfa_checked: bool = True) -> str:
-    client = Client()
-    client.force_login(user)
-    if mfa_checked:  # as the first page after a sign-in with a second factor stamps it
-        session = client.session
-        session_mark_mfa_checked(session)
-        session.save()
+    if mfa_checked:
+        client = signed_in_client(user)
+    else:  # signed in with a password only, the second factor still to come
+        client = Client()
+        client.force_login(user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
@@ -249,12 +248,6 @@ async def test_closing_a_users_sockets_closes_every_one_of_them(appointment, par
 # Pushes ------------------------------------------------------------------------------------
 
 URL = "/api/appointment-chat/messages"
-
-
-def signed_in_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post_message(user, appointment, content: str = "hello") -> dict:

@@ -3,10 +3,10 @@ with polling switched off, so whatever appears without a reload came by push."""
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.servers import AsgiServer, RedisServer, SignedIn
+from tests.signin import signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,9 +30,7 @@ def servers():
 
 
 def session_key(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return signed_in_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.fixture
