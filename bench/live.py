@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -22,10 +21,10 @@ from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.run import ROOT, session_for, start_gunicorn
+from bench.run import ROOT, open_log, session_for, start_gunicorn, stop
 
 HTTP_PORT = int(os.environ.get("BENCH_PORT", "8765"))
-WS_PORT = HTTP_PORT + 1
+WS_PORT = int(os.environ.get("BENCH_LIVE_PORT", HTTP_PORT + 1))
 CSRF = "b" * 32
 
 
@@ -40,6 +39,8 @@ def start_asgi() -> subprocess.Popen:
         cwd=ROOT,
         env={**os.environ, "DJANGO_DEBUG": "0"},
         start_new_session=True,
+        stdout=open_log(),  # not the caller's pipe, which a server left behind would hold
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -50,7 +51,7 @@ def start_asgi() -> subprocess.Popen:
                     return server
         except OSError:
             time.sleep(0.2)
-    server.kill()
+    stop(server)
     raise RuntimeError("the ASGI server did not answer /healthz within 60 s")
 
 
@@ -186,9 +187,9 @@ def main() -> None:
     )
     targets = [(session(a.pet_parent), str(a.pk)) for a in others]
 
-    SERVERS["http"] = start_gunicorn()
-    SERVERS["asgi"] = start_asgi()
     try:
+        SERVERS["http"] = start_gunicorn()
+        SERVERS["asgi"] = start_asgi()  # stopped below whether or not it started in time
         floor = []
         for _ in range(50):
             started = time.perf_counter()
@@ -199,13 +200,7 @@ def main() -> None:
         rows = asyncio.run(run(levels, sends, targets, measured))
     finally:
         for server in SERVERS.values():
-            os.killpg(server.pid, signal.SIGTERM)
-        for server in SERVERS.values():
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # still closing thousands of sockets: enough
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=30)
+            stop(server)  # one still closing thousands of sockets after 30 s is killed
 
     base_rss = rows[0][1]
     print()

@@ -17,11 +17,13 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "scenario.lua"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
+LOG = ROOT / "artifacts" / "bench-gunicorn.log"
 POLL_INTERVAL_S = 5  # how often an open chat page asks for news
 P99_BUDGET_MS = 100
 
@@ -210,6 +212,9 @@ def start_gunicorn() -> subprocess.Popen:
         cwd=ROOT,
         env={**os.environ, "DJANGO_DEBUG": "0"},
         start_new_session=True,
+        # Not our stdout: a server left behind must not hold the caller's pipe open.
+        stdout=open_log(),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -219,8 +224,23 @@ def start_gunicorn() -> subprocess.Popen:
                     return server
         except OSError:
             time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+    stop(server)
+    raise RuntimeError(f"gunicorn did not answer /healthz within 60 s (see {LOG})")
+
+
+def open_log() -> BinaryIO:
+    LOG.parent.mkdir(exist_ok=True)
+    return LOG.open("ab")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers; a shutdown slowed by a busy machine ends by force."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
 
 
 def worker_peak_rss_mb(server: subprocess.Popen) -> list[float]:
@@ -310,8 +330,7 @@ def main() -> None:
         capacity = open_chat_capacity(poll_targets, seconds, smoke)
         peaks = worker_peak_rss_mb(server)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
     print_table(scenarios, capacity, peaks, counts, seconds, rounds)
 

@@ -38,7 +38,11 @@ def test_smoke_run_prints_a_full_table():
         text=True,
         timeout=300,
         # Its own database, not ours, and a port nothing else on the machine holds.
-        env={"PATH": os.environ["PATH"], "BENCH_PORT": str(free_port())},
+        env={
+            "PATH": os.environ["PATH"],
+            "BENCH_PORT": str(free_port()),
+            "BENCH_LIVE_PORT": str(free_port()),
+        },
     )
     output = result.stdout
     assert result.returncode == 0, output + result.stderr
