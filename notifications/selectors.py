@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Count, Exists, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
@@ -66,29 +66,27 @@ class Waiting:
 def needs_reply(*, vet: User) -> list[Waiting]:
     """The vet's chats whose latest message is the pet parent's, oldest waiting first.
 
-    One query whatever the number of chats: the latest message is found by the chat's
-    `last_seq` on the (chat, seq) index, and the wait starts at the parent's first message after
-    the vet's last one.
+    One query whatever the number of chats: the latest message is found backwards on the
+    (chat, seq) index, past clinic notices (an after-hours reply answers nothing), and the wait
+    starts at the parent's first message after the vet's last one.
     """
-    latest_from_parent = Message.objects.filter(
-        chat_id=OuterRef("pk"),
-        seq=OuterRef("last_seq"),
-        sender_id=OuterRef("appointment__pet_parent_id"),
-    )
+    people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
+    latest_sender = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender_id")[:1]
     vets_last = (
         Message.objects.filter(chat_id=OuterRef(OuterRef("pk")), sender_id=vet.pk)
         .order_by("-seq")
         .values("seq")[:1]
     )
     unanswered = (
-        Message.objects.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0))
+        people.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0))
         .order_by()
         .values("chat_id")
         .annotate(first=Min("created_at"), count=Count("*"))
     )
     rows = (
         Chat.objects.filter(appointment__veterinarian=vet, last_seq__gt=0)
-        .filter(Exists(latest_from_parent))
+        .annotate(latest_sender=Subquery(latest_sender))
+        .filter(latest_sender=F("appointment__pet_parent_id"))
         .annotate(
             waiting_since=Subquery(unanswered.values("first")),
             unanswered=Subquery(unanswered.values("count")),
