@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0003_record'),
+        ("chat", "0003_record"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='message_type',
-            field=models.CharField(choices=[('text', 'Text'), ('image', 'Image'), ('video', 'Video'), ('assessment', 'Assessment'), ('prescription', 'Prescription'), ('file', 'File'), ('system', 'Clinic notice')], default='text', max_length=20),
+            model_name="message",
+            name="message_type",
+            field=models.CharField(
+                choices=[
+                    ("text", "Text"),
+                    ("image", "Image"),
+                    ("video", "Video"),
+                    ("assessment", "Assessment"),
+                    ("prescription", "Prescription"),
+                    ("file", "File"),
+                    ("system", "Clinic notice"),
+                ],
+                default="text",
+                max_length=20,
+            ),
         ),
     ]
