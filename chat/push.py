@@ -17,7 +17,7 @@ from uuid import UUID
 from channels.layers import get_channel_layer
 
 from appointments.models import Appointment
-from chat.events import ChatRead, Event, MessageCreated
+from chat.events import ChatRead, Event, MessageChanged, MessageCreated
 from chat.shapes import message_json
 
 logger = logging.getLogger(__name__)
@@ -113,6 +113,11 @@ def push_read(*, appointment_id: UUID, user_id: UUID, last_read_seq: int) -> Non
     )
 
 
+def push_changed(*, appointment_id: UUID, rev: int) -> None:
+    """A doorbell only: each page fetches what changed since the rev it holds, as it reads it."""
+    group_send(chat_group(appointment_id), {"type": "chat.changed", "rev": rev})
+
+
 def push_chat_status(*, appointment_id: UUID, status: str) -> None:
     group_send(chat_group(appointment_id), {"type": "chat.status", "status": status})
 
@@ -139,6 +144,8 @@ def push_chat_event(event: Event) -> None:
         recipient = _other_participant(event.appointment_id, event.message.sender_id)
         if recipient is not None:
             push_unread(user_id=recipient, appointment_id=event.appointment_id)
+    elif isinstance(event, MessageChanged):
+        push_changed(appointment_id=event.appointment_id, rev=event.message.rev)
     elif isinstance(event, ChatRead):
         push_read(
             appointment_id=event.appointment_id,

@@ -118,6 +118,10 @@ const socket = connectLive(data.socketPath, {
   },
   onHello: catchUp,
   onMessage: (event) => takePushed(event.message),
+  // An edit, a removal or an acknowledgement: the catch-up fetch brings it as it now stands.
+  onChanged(event) {
+    if (event.rev > store.rev) catchUp();
+  },
   onRead(event) {
     if (event.userId !== data.me && store.readUpTo(event.lastReadSeq)) {
       view.markReadUpTo(event.lastReadSeq);
