@@ -1,6 +1,7 @@
 """axe-core over every page, as each role that sees it, on a phone and on a desktop: no violation
 of WCAG 2.2 A/AA or of axe's best practices, of any impact."""
 
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -17,7 +18,13 @@ from chat.services import (
 )
 from notifications.tokens import unsubscribe_token
 from tests.e2e.a11y import axe_violations, describe
-from tests.factories import AppointmentFactory, PetParentFactory, send_message
+from tests.factories import (
+    PASSWORD,
+    AppointmentFactory,
+    PetParentFactory,
+    VetFactory,
+    send_message,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,6 +111,8 @@ PAGES = [
     ("sign-in", None, lambda c: "/accounts/login/"),
     ("sign-up", None, lambda c: "/accounts/signup/"),
     ("password reset", None, lambda c: "/accounts/password/reset/"),
+    ("password reset sent", None, lambda c: "/accounts/password/reset/done/"),
+    ("address to confirm", None, lambda c: "/accounts/confirm-email/"),
     ("404", None, lambda c: "/no-such-page/"),
     (
         "unsubscribe",
@@ -117,6 +126,9 @@ PAGES = [
     ("read-only chat", "parent", lambda c: f"/appointments/{c.cancelled.pk}/"),
     ("404", "parent", lambda c: "/no-such-page/"),
     ("notification preferences", "parent", lambda c: "/preferences/"),
+    ("email addresses", "parent", lambda c: "/accounts/email/"),
+    ("password change", "parent", lambda c: "/accounts/password/change/"),
+    ("two-factor authentication", "vet", lambda c: "/accounts/2fa/"),
     ("notification preferences", "vet", lambda c: "/preferences/"),
     ("dashboard", "vet", lambda c: "/dashboard/"),
     ("appointment page", "vet", lambda c: f"/appointments/{c.appointment.pk}/"),
@@ -269,3 +281,59 @@ def test_every_page_has_a_language_landmarks_a_unique_title_and_ordered_headings
     repeated = {title: names for title, names in titles.items() if len(names) > 1}
     assert repeated == {}
     assert any("Rex" in title for title in titles)
+
+
+def sign_in_with_password(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_second_factor_step_and_its_error_have_no_axe_violations(
+    browser, live_server, clinic, width
+):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    sign_in_with_password(page, live_server, clinic.vet)
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    page.get_by_label(re.compile("code", re.I)).fill("000000")
+    page.get_by_role("button", name=re.compile("sign in|authenticate|confirm", re.I)).click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    violations = axe_violations(page)
+    context.close()
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_enrolling_an_authenticator_has_no_axe_violations(page_for, live_server, clinic, width):
+    page = page_for(VetFactory(totp=False), width=width)
+    page.goto(f"{live_server.url}/dashboard/")
+    # a vet without a second factor is sent to enrol; allauth asks for the password first
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("confirm", re.I)).click()
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    page.get_by_label(re.compile("authenticator code", re.I)).fill("000000")
+    page.get_by_role("button", name=re.compile("activate", re.I)).click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_live_states_of_the_chat_have_no_axe_violations(open_as, clinic, width):
+    """What only appears while the chat is in use: a send that failed, with its Retry button,
+    and the notice that the connection is lost."""
+    page = open_as("parent", f"/appointments/{clinic.appointment.pk}/", width)
+    expect(page.locator(".messages .message").first).to_be_visible()
+    page.route("**/api/appointment-chat/messages**", lambda route: route.abort("connectionreset"))
+    page.get_by_label("Your message").fill("Is the clinic open on Sunday?")
+    page.get_by_label("Your message").press("Enter")
+    expect(page.locator(".message.failed")).to_have_count(1)
+    expect(page.locator(".connection-notice")).to_be_visible(timeout=15_000)
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
