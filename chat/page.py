@@ -126,6 +126,7 @@ def chat_box(
             "readOnly": read_only,
             "rev": chat.rev,
             "isParent": user.pk == chat.pet_parent_id,
+            "petName": chat.pet_name,
             "editWindowSeconds": int(settings.VETCHAT_EDIT_WINDOW.total_seconds()),
             "acknowledgeUrl": reverse(
                 "chat_acknowledge", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]

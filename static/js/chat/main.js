@@ -3,6 +3,7 @@
 
 import { MessageActions } from "./actions.js";
 import { Composer } from "./composer.js";
+import { notifyWhileHidden } from "./notify.js";
 import { ChatStore } from "./store.js";
 import { HttpTransport } from "./transport.js";
 import { ChatView } from "./view.js";
@@ -41,10 +42,10 @@ const transport = new HttpTransport({
   }),
 });
 function show(messages) {
-  for (const message of messages) {
-    if (message.senderId !== data.me) view.hideTyping(message.senderId);
-  }
+  const theirs = messages.filter((message) => message.senderId !== data.me);
+  for (const message of theirs) view.hideTyping(message.senderId);
   for (const node of view.append(messages)) actions.decorate(node);
+  notifyWhileHidden(theirs, data);
 }
 
 transport.onMessages((messages, { read }) => {
