@@ -4,10 +4,12 @@ pushed events."""
 from datetime import UTC, datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User, initials
 from chat.rules import PAYLOAD_FIELDS
+from chat.search import SearchHit
 from chat.selectors import MessagePage, MessageRow
 from chat.sql import ChatHeader
 
@@ -92,4 +94,29 @@ def chat_page_json(
         "rev": chat.rev,
         "hasMore": page.has_more,
         "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
+    }
+
+
+def message_url(appointment_id: Any, message_id: Any) -> str:
+    """The appointment page opened at a message, with the messages around it loaded."""
+    page = reverse("appointment_detail", args=[appointment_id])
+    return f"{page}?message={message_id}#m-{message_id}"
+
+
+def search_hit_json(hit: SearchHit) -> dict[str, Any]:
+    starts = timezone.localtime(hit.appointment_starts_at)
+    return {
+        "_id": str(hit.message_id),
+        "seq": hit.seq,
+        "appointmentId": str(hit.appointment_id),
+        "petName": hit.pet_name,
+        "appointmentDate": starts.strftime("%Y-%m-%d"),
+        "appointmentTime": starts.strftime("%H:%M"),
+        "senderId": str(hit.sender_id),
+        "senderName": hit.sender_name,
+        "messageType": hit.message_type,
+        "createdAt": iso_utc(hit.created_at),
+        "editedAt": iso_utc(hit.edited_at) if hit.edited_at else None,
+        "snippet": str(hit.snippet),
+        "url": message_url(hit.appointment_id, hit.message_id),
     }
