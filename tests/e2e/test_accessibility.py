@@ -10,12 +10,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import Appointment
+from chat.models import Message
 from chat.services import (
     access_chat,
     message_edit,
     message_retract,
     prescription_acknowledge,
 )
+from chat.shapes import message_url
 from notifications.tokens import unsubscribe_token
 from tests.e2e.a11y import axe_violations, describe
 from tests.factories import (
@@ -133,7 +135,20 @@ PAGES = [
     ("dashboard", "vet", lambda c: "/dashboard/"),
     ("appointment page", "vet", lambda c: f"/appointments/{c.appointment.pk}/"),
     ("read-only chat", "vet", lambda c: f"/appointments/{c.cancelled.pk}/"),
+    ("search", "parent", lambda c: "/search/"),
+    ("search results", "parent", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
+    ("search results", "vet", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
+    ("search, nothing found", "vet", lambda c: "/search/?q=%22blue+tongue%22+-cat"),
+    ("search, refused query", "parent", lambda c: "/search/?q=" + "x" * 201),
+    ("appointment page at a search result", "parent", lambda c: found_url(c, 2)),
+    ("appointment page at a search result", "vet", lambda c: found_url(c, 2)),
 ]
+
+
+def found_url(clinic: Clinic, seq: int) -> str:
+    """The appointment page opened at one of its messages, as a search result links it."""
+    message = Message.objects.get(chat__appointment=clinic.appointment, seq=seq)
+    return message_url(clinic.appointment.pk, message.pk)
 
 
 @pytest.fixture
@@ -197,8 +212,10 @@ p { margin-bottom: 2em !important; }
 """
 
 # Elements whose text is cut: hidden overflow with more content than room, sideways or down.
-# Scrolling boxes (the chat log, text areas) and the visually hidden texts are meant to be so.
+# Scrolling boxes (the chat log, text areas), one-line fields (their text scrolls with the caret)
+# and the visually hidden texts are meant to be so.
 CLIPPED = """() => Array.from(document.querySelectorAll("body *")).filter((el) => {
+  if (el.tagName === "INPUT") return false;
   const style = getComputedStyle(el);
   if (style.overflowX !== "hidden" && style.overflowY !== "hidden" && style.overflowX !== "clip")
     return false;
