@@ -357,6 +357,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A message's type appears in several shapes (messages, search results): one enum for all.
+    "ENUM_NAME_OVERRIDES": {"MessageTypeEnum": "chat.models.Message.Type"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "vetchat.schema.allow_empty_values",
