@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0003_record"),
+        ("chat", "0004_system_entries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
