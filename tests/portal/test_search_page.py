@@ -130,7 +130,7 @@ def test_appointment_page_opens_at_a_message_with_its_neighbours(
     assert data["focusId"] == str(target.pk)
     assert data["hasMore"] is True and data["hasLater"] is True
     assert data["lastSeq"] == 100 + AROUND and data["oldestSeq"] == 100 - AROUND
-    assert response.text.count(" found\"") == 1
+    assert response.text.count(' found"') == 1
     assert f'id="m-{target.pk}" data-seq="100" data-id="{target.pk}" tabindex="-1"' in response.text
     assert "Search result" in response.text and "Load later messages" in response.text
 
