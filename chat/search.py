@@ -16,8 +16,9 @@ from html import unescape
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
-from django.db.models import Func, Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Case, Func, Q, Value, When
+from django.db.models.functions import Length, Replace
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +31,8 @@ from vetchat.errors import InvalidInput, NotPermitted
 MAX_QUERY_LENGTH = 200
 DEFAULT_PAGE = 20
 MAX_PAGE = 50
+# Messages up to this many characters are their own snippet, every match marked.
+WHOLE_SNIPPET = 280
 # ts_headline marks hits with these private-use characters, taken out of the text first, so
 # that the snippet is escaped whole and only the hits become <mark>: a message's own "<b>" or
 # "<mark>" is shown as text, never as markup.
@@ -152,15 +155,20 @@ def message_search(
         messages = messages.filter(
             Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=message_id)
         )
-    headline = SearchHeadline(
-        headline_input(),
-        query,
-        config=SEARCH_CONFIG,
-        start_sel=START,
-        stop_sel=STOP,
-        max_words=30,
-        min_words=12,
-    )
+    headline = Case(
+        # A short message is shown whole; a long one as the words around its best match.
+        When(
+            LessThanOrEqual(Length("content"), WHOLE_SNIPPET),
+            then=SearchHeadline(
+                headline_input(), query, config=SEARCH_CONFIG, start_sel=START, stop_sel=STOP,
+                highlight_all=True,
+            ),
+        ),
+        default=SearchHeadline(
+            headline_input(), query, config=SEARCH_CONFIG, start_sel=START, stop_sel=STOP,
+            max_words=30, min_words=12,
+        ),
+    )  # fmt: skip
     rows = (
         messages.order_by("-created_at", "-id")
         .annotate(headline=headline)

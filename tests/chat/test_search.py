@@ -82,7 +82,21 @@ def test_snippet_escapes_the_message_and_marks_only_hits(client_for, parent, app
     [snippet] = found(client_for(parent), "rash")
     assert "<img" not in snippet
     assert snippet.count("<mark>") == 1 and snippet.count("</mark>") == 1
-    assert snippet.endswith("&quot;&gt; <mark>rash</mark> &lt;mark&gt;on&lt;/mark&gt; belly")
+    assert snippet == (
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>rash</mark> "
+        "&lt;mark&gt;on&lt;/mark&gt; belly"
+    )
+
+
+def test_a_short_message_is_its_own_snippet_with_every_match_marked(
+    client_for, parent, appointment
+):
+    send_message(parent, appointment, "She ate a handful of grapes today, grapes again? <b>ok</b>")
+    [snippet] = found(client_for(parent), "grape")
+    assert snippet == (
+        "She ate a handful of <mark>grapes</mark> today, <mark>grapes</mark> again? "
+        "&lt;b&gt;ok&lt;/b&gt;"
+    )
 
 
 def test_entities_and_markers_in_a_message_stay_text(client_for, parent, appointment):
