@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "appointments",
+    "audit",
     "chat",
     "notifications",
     "portal",
