@@ -118,7 +118,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "vetchat.admin_site.VetchatAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
