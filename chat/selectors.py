@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
@@ -199,3 +199,15 @@ def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, 
         .values_list("appointment_id", "unread")
     )
     return dict(rows)
+
+
+def record_messages(*, appointment_id: UUID) -> list[Message]:
+    """Every message of an appointment's chat in seq order, with senders, what each amends,
+    who acknowledged it and every earlier version: three queries however long the chat."""
+    revisions = MessageRevision.objects.select_related("changed_by").order_by("changed_at", "pk")
+    return list(
+        Message.objects.filter(chat__appointment_id=appointment_id)
+        .select_related("sender", "amends", "acknowledged_by")
+        .prefetch_related(Prefetch("revisions", queryset=revisions))
+        .order_by("seq")
+    )

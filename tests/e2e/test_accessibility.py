@@ -10,12 +10,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import Appointment
-from chat.services import (
-    access_chat,
-    message_edit,
-    message_retract,
-    prescription_acknowledge,
-)
 from notifications.tokens import unsubscribe_token
 from tests.e2e.a11y import axe_violations, describe
 from tests.factories import (
@@ -23,6 +17,7 @@ from tests.factories import (
     AppointmentFactory,
     PetParentFactory,
     VetFactory,
+    fill_chat_with_every_kind,
     send_message,
 )
 
@@ -38,59 +33,6 @@ class Clinic:
     vet: object
     appointment: Appointment
     cancelled: Appointment
-
-
-def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
-    """Text, assessment, prescriptions (amended, acknowledged), edited and removed messages and
-    image, video and file attachments, from both sides."""
-    send_message(parent, appointment, "Rex has been scratching his left ear since Monday.")
-    send_message(
-        vet,
-        appointment,
-        "",
-        message_type="assessment",
-        payload={"findings": "Red ear canal", "diagnosis": "Otitis externa", "plan": "Drops"},
-    )
-    first = send_message(
-        vet, appointment, "", message_type="prescription", payload={"medication": "Otomax"}
-    )
-    send_message(
-        vet,
-        appointment,
-        "Twice a day, please.",
-        message_type="prescription",
-        payload={"medication": "Otomax", "dose": "2 drops", "frequency": "Twice daily"},
-        amends=first.id,
-    )
-    acknowledged = send_message(
-        vet, appointment, "", message_type="prescription", payload={"medication": "Cone collar"}
-    )
-    as_parent = access_chat(user=parent, appointment_id=appointment.pk)
-    prescription_acknowledge(chat=as_parent, user=parent, message_id=acknowledged.id)
-    for kind, name, content_type in [
-        ("image", "ear.svg", "image/svg+xml"),
-        ("video", "scratching.webm", "video/webm"),
-        ("file", "lab-results.svg", "image/svg+xml"),
-    ]:
-        send_message(
-            parent,
-            appointment,
-            "",
-            message_type=kind,
-            attachments=[
-                {
-                    "url": "/static/favicon.svg",
-                    "name": name,
-                    "contentType": content_type,
-                    "size": 812,
-                }
-            ],
-        )
-
-    typo = send_message(parent, appointment, "Thnaks")
-    message_edit(chat=as_parent, user=parent, message_id=typo.id, content="Thanks")
-    gone = send_message(parent, appointment, "Our door code is 4512")
-    message_retract(chat=as_parent, user=parent, message_id=gone.id)
 
 
 @pytest.fixture
