@@ -20,7 +20,7 @@ from chat.limits import send_allowed
 from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
-from chat.selectors import unread_counts
+from chat.selectors import prescriptions_awaiting_acknowledgement, unread_counts
 from chat.services import access_chat, message_send, prescription_acknowledge
 from notifications.selectors import needs_reply
 from vetchat.errors import DomainError
@@ -55,6 +55,7 @@ def vet_dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": groups,
         "needs_reply": needs_reply(vet=request.user),
+        "unacknowledged": prescriptions_awaiting_acknowledgement(vet=request.user),
         "now": timezone.now(),
     }
     return render(request, "appointments/vet_dashboard.html", context)

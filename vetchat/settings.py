@@ -285,6 +285,10 @@ TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 # completed appointment's chat stays open for follow-up questions.
 VETCHAT_EDIT_WINDOW = timedelta(minutes=int(os.environ.get("VETCHAT_EDIT_WINDOW_MINUTES", "15")))
 VETCHAT_FOLLOW_UP = timedelta(days=int(os.environ.get("VETCHAT_FOLLOW_UP_DAYS", "7")))
+# A prescription still unacknowledged this long after it was sent is listed on its vet's dashboard.
+VETCHAT_ACKNOWLEDGEMENT_WAIT = timedelta(
+    hours=int(os.environ.get("VETCHAT_ACKNOWLEDGEMENT_HOURS", "24"))
+)
 USE_I18N = True
 USE_TZ = True
 
