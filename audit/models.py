@@ -28,7 +28,7 @@ class AuditEvent(models.Model):
     )
     # What within the appointment was reached (a message, an attachment, a format), if one thing.
     object_id = models.CharField("object id", max_length=100, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField("when", default=timezone.now)
     ip = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=USER_AGENT_LENGTH, blank=True)
 

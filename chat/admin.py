@@ -54,9 +54,10 @@ class ChatAdmin(admin.ModelAdmin):
         appointment = access_appointment(user=request.user, appointment_id=appointment_id)
         record_access(request=request, action=AuditEvent.Action.CHAT_READ, appointment=appointment)
         chat = Chat.objects.filter(appointment=appointment).first()
+        parent = appointment.pet_parent.display_name
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
-            "title": f"Conversation: {appointment.pet.name} with {appointment.pet_parent}",
+            "title": f"Conversation: {appointment.pet.name} with {parent}",
             "subtitle": None,
             "opts": self.opts,
             "appointment": appointment,

@@ -52,7 +52,10 @@ class Migration(migrations.Migration):
                     "object_id",
                     models.CharField(blank=True, max_length=100, verbose_name="object id"),
                 ),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
                 (
                     "ip",
                     models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),

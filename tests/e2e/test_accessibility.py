@@ -3,6 +3,7 @@ of WCAG 2.2 A/AA or of axe's best practices, of any impact."""
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import Appointment
+from chat.models import Message
 from notifications.tokens import unsubscribe_token
 from tests.e2e.a11y import axe_violations, describe
 from tests.factories import (
@@ -45,6 +47,12 @@ def clinic(parent, vet) -> Clinic:
     send_message(parent, cancelled, "Can we move this to next week?")
     send_message(vet, cancelled, "Of course, the front desk will call you.")
     Appointment.objects.filter(pk=cancelled.pk).update(status=Appointment.Status.CANCELLED)
+    # a prescription two days unacknowledged, for the vet's dashboard to list
+    overdue = AppointmentFactory(pet__owner=parent, pet__name="Milo", veterinarian=vet)
+    rx = send_message(
+        vet, overdue, "", message_type="prescription", payload={"medication": "Meloxicam"}
+    )
+    Message.objects.filter(pk=rx.id).update(created_at=timezone.now() - timedelta(days=2))
     return Clinic(parent, PetParentFactory(name="Sam Lee"), vet, appointment, cancelled)
 
 
@@ -105,6 +113,8 @@ def test_no_axe_violations(open_as, clinic, name, role, path, width):
     page = open_as(role, path(clinic), width)
     if "chat" in name or "appointment page" in name:
         expect(page.locator(".messages .message").first).to_be_visible()
+    if name == "dashboard":
+        expect(page.locator("[data-unacknowledged] li")).to_have_count(1)
     violations = axe_violations(page)
     assert violations == [], f"{name} as {role or 'visitor'} at {width} px:\n{describe(violations)}"
 
