@@ -21,7 +21,7 @@ from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
 from chat.search import MAX_QUERY_LENGTH, SEARCHERS, SearchNotPermitted, message_search
-from chat.selectors import unread_counts
+from chat.selectors import prescriptions_awaiting_acknowledgement, unread_counts
 from chat.services import access_chat, message_send, prescription_acknowledge
 from chat.shapes import message_url
 from notifications.selectors import needs_reply
@@ -57,6 +57,7 @@ def vet_dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": groups,
         "needs_reply": needs_reply(vet=request.user),
+        "unacknowledged": prescriptions_awaiting_acknowledgement(vet=request.user),
         "now": timezone.now(),
     }
     return render(request, "appointments/vet_dashboard.html", context)

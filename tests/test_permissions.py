@@ -51,6 +51,10 @@ def api_test(client, appointment_id):
     return client.get("/api/appointment-chat/test", {"appointmentId": appointment_id})
 
 
+def admin_conversation(client, appointment_id):
+    return client.get(f"/admin/chat/chat/conversation/{appointment_id}/")
+
+
 DOORS = {
     "GET page": page,
     "POST form": form_post,
@@ -58,8 +62,9 @@ DOORS = {
     "GET messages": api_messages,
     "POST messages": api_send,
     "GET test": api_test,
+    "GET admin conversation": admin_conversation,
 }
-PAGES = {"GET page", "POST form"}
+PAGES = {"GET page", "POST form", "GET admin conversation"}
 ROLES = ["anonymous", "parent", "vet", "other_parent", "other_vet", "staff", "inactive_parent"]
 
 EXPECTED = {
@@ -78,6 +83,8 @@ EXPECTED = {
         UNAUTHORIZED,
     ],
     "GET test": [UNAUTHORIZED, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, UNAUTHORIZED],
+    # the admin sends everyone but staff to its sign-in
+    "GET admin conversation": [FOUND, FOUND, FOUND, FOUND, FOUND, OK, FOUND],
 }
 MATRIX = [
     (door, role, status)
@@ -89,7 +96,7 @@ UNKNOWN_ID = [
     (door, role, NOT_FOUND)
     for door in DOORS
     if door != "GET /api/appointments/"
-    for role in ("parent", "vet", "staff")
+    for role in (("staff",) if door == "GET admin conversation" else ("parent", "vet", "staff"))
 ]
 
 

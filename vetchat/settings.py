@@ -118,7 +118,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "vetchat.admin_site.VetchatAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "appointments",
+    "audit",
     "chat",
     "notifications",
     "portal",
@@ -285,6 +286,10 @@ TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 # completed appointment's chat stays open for follow-up questions.
 VETCHAT_EDIT_WINDOW = timedelta(minutes=int(os.environ.get("VETCHAT_EDIT_WINDOW_MINUTES", "15")))
 VETCHAT_FOLLOW_UP = timedelta(days=int(os.environ.get("VETCHAT_FOLLOW_UP_DAYS", "7")))
+# A prescription still unacknowledged this long after it was sent is listed on its vet's dashboard.
+VETCHAT_ACKNOWLEDGEMENT_WAIT = timedelta(
+    hours=int(os.environ.get("VETCHAT_ACKNOWLEDGEMENT_HOURS", "24"))
+)
 USE_I18N = True
 USE_TZ = True
 

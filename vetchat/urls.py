@@ -80,6 +80,3 @@ urlpatterns = [
 handler400 = "vetchat.http.bad_request"
 handler404 = "vetchat.http.not_found"
 handler500 = "vetchat.http.server_error"
-
-admin.site.site_header = "vetchat clinic admin"
-admin.site.site_title = "vetchat admin"
