@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "appointments",
     "audit",
     "chat",
+    "transcripts",
     "notifications",
     "portal",
 ]
@@ -290,6 +291,10 @@ VETCHAT_FOLLOW_UP = timedelta(days=int(os.environ.get("VETCHAT_FOLLOW_UP_DAYS", 
 VETCHAT_ACKNOWLEDGEMENT_WAIT = timedelta(
     hours=int(os.environ.get("VETCHAT_ACKNOWLEDGEMENT_HOURS", "24"))
 )
+# Chats longer than this are rendered to PDF by the job worker rather than in the request.
+VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES = int(
+    os.environ.get("VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES", "500")
+)
 USE_I18N = True
 USE_TZ = True
 
@@ -298,6 +303,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Rendered transcripts: private, served only through the transcript views' access check.
+    "transcripts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("VETCHAT_TRANSCRIPT_ROOT")
+            or str(BASE_DIR / "private" / "transcripts"),
+            "base_url": None,
+        },
+    },
     "staticfiles": {
         "BACKEND": "vetchat.storage.StaticFilesStorage"
         if not DEBUG
@@ -391,5 +405,7 @@ LOGGING = {
         # One line per request from vetchat.request instead; Django's own repeats 4xx paths.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # A line per layout step of every transcript.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
