@@ -3,13 +3,32 @@ import uuid
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils.functional import LazyObject, empty
 
 from appointments.models import Appointment
 
 
+class TranscriptStorage(LazyObject):
+    """`STORAGES["transcripts"]`: the private folder (or bucket) transcripts are kept in,
+    looked up when first used and again after the setting changes (tests)."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["transcripts"]
+
+    def reset(self) -> None:
+        self._wrapped = empty
+
+
+_storage = TranscriptStorage()
+
+
 def transcript_storage() -> Storage:
-    """The private folder (or bucket) transcripts are kept in; read when used, not at import."""
-    return storages["transcripts"]
+    return _storage  # type: ignore[return-value]  # a lazy Storage
+
+
+def reset_transcript_storage(*, setting: str, **kwargs: object) -> None:
+    if setting == "STORAGES":
+        _storage.reset()
 
 
 class Transcript(models.Model):
