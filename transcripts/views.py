@@ -46,7 +46,7 @@ def transcript_pdf_view(request: HttpRequest, appointment_id: UUID) -> HttpRespo
     if messages > settings.VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES:
         transcript = transcript_request(appointment=appointment, audience=audience, user=request.user)
         if transcript.status != Transcript.Status.READY:
-            context = {"appointment": appointment, "messages": messages}
+            context = {"appointment": appointment, "message_count": messages}
             return render(
                 request, "transcripts/preparing.html", context, status=HTTPStatus.ACCEPTED
             )

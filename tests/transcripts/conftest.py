@@ -13,12 +13,9 @@ import pypdf
 import pytest
 from django.conf import settings as django_settings
 
-from tests.notifications.conftest import (  # noqa: F401  (empty_queue: autouse here too)
-    ROOT,
-    Worker,
-    empty_queue,
-    test_database_url,
-)
+from django.db import connection
+
+from tests.notifications.conftest import ROOT, Worker, test_database_url
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +43,17 @@ def one_line(text: str) -> str:
 
 
 @pytest.fixture
-def transcript_worker(transactional_db, transcript_root, tmp_path) -> Iterator[Callable[..., Worker]]:
+def job_queue(transactional_db) -> None:
+    """Transactional tests commit jobs, and Django's flush leaves procrastinate's tables alone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers,"
+            " procrastinate_workers CASCADE"
+        )
+
+
+@pytest.fixture
+def transcript_worker(job_queue, transcript_root, tmp_path) -> Iterator[Callable[..., Worker]]:
     """Start a worker for the transcripts queue, writing to the test's private folder."""
     started: list[Worker] = []
 
