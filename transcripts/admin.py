@@ -46,10 +46,16 @@ class AppointmentWithTranscriptsAdmin(AppointmentAdmin):
     readonly_fields = (*AppointmentAdmin.readonly_fields, "transcript_now")
     fields = (*AppointmentAdmin.fields, "transcript_now")
 
+    def get_inlines(self, request: HttpRequest, obj: Appointment | None) -> list:
+        # A new appointment has no transcripts, and its form then needs no inline's fields.
+        return super().get_inlines(request, obj) if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj: Appointment | None = None) -> tuple:
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else tuple(f for f in fields if f != "transcript_now")
+
     @admin.display(description="Transcript now")
     def transcript_now(self, appointment: Appointment) -> str:
-        if appointment.pk is None or appointment._state.adding:
-            return "—"
         return format_html(
             '<a href="{}">PDF, every version</a> · <a href="{}">JSON</a>',
             reverse("transcript_pdf", args=[appointment.pk]),

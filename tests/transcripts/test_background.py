@@ -150,3 +150,21 @@ def test_the_periodic_job_files_closed_windows_through_the_worker(
     text = one_line(pdf_text(filed.file.read()))
     assert "Answer 9 days ago" in text
     assert not Transcript.objects.filter(appointment=clinic_days["still_open"]).exists()
+
+
+@pytest.mark.django_db
+def test_staff_find_the_filed_transcript_on_the_appointment_in_the_admin(
+    clinic_days, client_for, staff
+):
+    transcripts_file_closed(render=True)
+    closed = clinic_days["closed"]
+    transcript = Transcript.objects.get(appointment=closed, filed=True)
+    page = client_for(staff).get(f"/admin/appointments/appointment/{closed.pk}/change/")
+    assert page.status_code == HTTPStatus.OK
+    html = page.content.decode()
+    assert f'href="/appointments/{closed.pk}/transcripts/{transcript.pk}.pdf"' in html
+    assert "Filed transcript (PDF)" in html
+    assert f'href="/appointments/{closed.pk}/transcript.pdf"' in html
+    # the inline adds nothing and deletes nothing: the record stays as filed
+    assert 'name="transcripts-TOTAL_FORMS" value="1"' in html
+    assert "transcripts-0-DELETE" not in html
