@@ -81,9 +81,7 @@ class Transcript(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["appointment", "audience", "chat_rev"], name="transcript_lookup"
-            ),
+            models.Index(fields=["appointment", "audience", "chat_rev"], name="transcript_lookup"),
         ]
 
     def __str__(self) -> str:

@@ -49,7 +49,9 @@ class OwnFilesFetcher(URLFetcher):
         return URLFetcherResponse(
             url,
             body=path.read_bytes(),
-            headers={"Content-Type": mimetypes.guess_type(path.name)[0] or "application/octet-stream"},
+            headers={
+                "Content-Type": mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            },
         )
 
     def _local_path(self, url: str) -> Path:

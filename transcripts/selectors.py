@@ -156,7 +156,9 @@ def _histories(chat_id: int) -> dict[UUID, list[Version]]:
     )
     histories: dict[UUID, list[Version]] = defaultdict(list)
     for message_id, change, content, name, email, changed_at in rows:
-        histories[message_id].append(Version(change, content, display_name(name, email), changed_at))
+        histories[message_id].append(
+            Version(change, content, display_name(name, email), changed_at)
+        )
     return histories
 
 

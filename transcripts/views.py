@@ -44,7 +44,9 @@ def transcript_pdf_view(request: HttpRequest, appointment_id: UUID) -> HttpRespo
     audience = audience_of(request.user, appointment)
     messages, _ = chat_size(appointment.pk)
     if messages > settings.VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES:
-        transcript = transcript_request(appointment=appointment, audience=audience, user=request.user)
+        transcript = transcript_request(
+            appointment=appointment, audience=audience, user=request.user
+        )
         if transcript.status != Transcript.Status.READY:
             context = {"appointment": appointment, "message_count": messages}
             return render(

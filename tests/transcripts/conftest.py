@@ -12,7 +12,6 @@ from pathlib import Path
 import pypdf
 import pytest
 from django.conf import settings as django_settings
-
 from django.db import connection
 
 from tests.notifications.conftest import ROOT, Worker, test_database_url

@@ -136,9 +136,7 @@ def test_the_command_files_and_renders_without_a_worker(clinic_days, client_for,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_periodic_job_files_closed_windows_through_the_worker(
-    transcript_worker, clinic_days
-):
+def test_the_periodic_job_files_closed_windows_through_the_worker(transcript_worker, clinic_days):
     file_closed_transcripts.defer(timestamp=int(timezone.now().timestamp()))
     transcript_worker()
     wait_until(

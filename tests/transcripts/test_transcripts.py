@@ -48,8 +48,12 @@ def chat(appointment, parent, vet, settings):
         "",
         message_type="image",
         attachments=[
-            {"url": "https://evil.example/ear.jpg", "name": "ear.jpg", "contentType": "image/jpeg",
-             "size": 204800}
+            {
+                "url": "https://evil.example/ear.jpg",
+                "name": "ear.jpg",
+                "contentType": "image/jpeg",
+                "size": 204800,
+            }
         ],
     )
     sent["typo"] = send_message(parent, appointment, "Thnaks doctor")
@@ -64,7 +68,9 @@ def get_pdf(client, appointment) -> str:
     assert response.status_code == HTTPStatus.OK, response.content[:500]
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    return one_line(pdf_text(b"".join(response.streaming_content) if response.streaming else response.content))
+    return one_line(
+        pdf_text(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
 
 
 def test_the_pdf_holds_the_appointment_every_message_and_the_chain_head(
@@ -125,7 +131,13 @@ def test_json_has_the_documented_shape(client_for, appointment, parent, chat):
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     assert set(body) == {
-        "version", "clinic", "audience", "timeZone", "generatedAt", "appointment", "integrity",
+        "version",
+        "clinic",
+        "audience",
+        "timeZone",
+        "generatedAt",
+        "appointment",
+        "integrity",
         "messages",
     }
     assert body["version"] == 1
@@ -150,9 +162,23 @@ def test_json_has_the_documented_shape(client_for, appointment, parent, chat):
     messages = body["messages"]
     assert [m["seq"] for m in messages] == list(range(1, 8))
     assert set(messages[0]) == {
-        "_id", "seq", "sentAt", "senderId", "senderName", "senderRole", "messageType", "content",
-        "fields", "attachments", "editedAt", "removedAt", "removed", "amends", "amendedBy",
-        "acknowledgement", "history",
+        "_id",
+        "seq",
+        "sentAt",
+        "senderId",
+        "senderName",
+        "senderRole",
+        "messageType",
+        "content",
+        "fields",
+        "attachments",
+        "editedAt",
+        "removedAt",
+        "removed",
+        "amends",
+        "amendedBy",
+        "acknowledgement",
+        "history",
     }
     assert messages[0]["senderRole"] == "pet_parent" and messages[1]["senderRole"] == "veterinarian"
     assert messages[1]["fields"] == [
@@ -163,8 +189,12 @@ def test_json_has_the_documented_shape(client_for, appointment, parent, chat):
     assert messages[2]["amendedBy"] == [4] and messages[3]["amends"] == 3
     assert messages[3]["acknowledgement"]["by"] == "Alex Morgan"
     assert messages[4]["attachments"] == [
-        {"name": "ear.jpg", "contentType": "image/jpeg", "size": 204800,
-         "url": "https://evil.example/ear.jpg"}
+        {
+            "name": "ear.jpg",
+            "contentType": "image/jpeg",
+            "size": 204800,
+            "url": "https://evil.example/ear.jpg",
+        }
     ]
     assert messages[5]["content"] == "Thanks doctor" and messages[5]["editedAt"]
     assert messages[5]["history"] == []

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from transcripts.pdf import OwnFilesFetcher, URLRefused, html_to_pdf
 from tests.transcripts.conftest import pdf_text
+from transcripts.pdf import OwnFilesFetcher, URLRefused, html_to_pdf
 
 PNG = (Path(settings.BASE_DIR) / "static" / "icons" / "icon-192.png").resolve()
 
