@@ -291,9 +291,11 @@ VETCHAT_FOLLOW_UP = timedelta(days=int(os.environ.get("VETCHAT_FOLLOW_UP_DAYS", 
 VETCHAT_ACKNOWLEDGEMENT_WAIT = timedelta(
     hours=int(os.environ.get("VETCHAT_ACKNOWLEDGEMENT_HOURS", "24"))
 )
-# Chats longer than this are rendered to PDF by the job worker rather than in the request.
+# Chats longer than this are rendered to PDF by the job worker rather than in the request:
+# layout costs about 20 ms of CPU a message (docs/benchmarks.md), so 200 keeps a request to a
+# few seconds, well inside gunicorn's 30 s timeout.
 VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES = int(
-    os.environ.get("VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES", "500")
+    os.environ.get("VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES", "200")
 )
 USE_I18N = True
 USE_TZ = True
