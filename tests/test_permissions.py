@@ -55,6 +55,14 @@ def admin_conversation(client, appointment_id):
     return client.get(f"/admin/chat/chat/conversation/{appointment_id}/")
 
 
+def transcript_pdf(client, appointment_id):
+    return client.get(f"/appointments/{appointment_id}/transcript.pdf")
+
+
+def transcript_json(client, appointment_id):
+    return client.get(f"/appointments/{appointment_id}/transcript.json")
+
+
 DOORS = {
     "GET page": page,
     "POST form": form_post,
@@ -63,8 +71,10 @@ DOORS = {
     "POST messages": api_send,
     "GET test": api_test,
     "GET admin conversation": admin_conversation,
+    "GET transcript.pdf": transcript_pdf,
+    "GET transcript.json": transcript_json,
 }
-PAGES = {"GET page", "POST form", "GET admin conversation"}
+PAGES = {"GET page", "POST form", "GET admin conversation", "GET transcript.pdf"}
 ROLES = ["anonymous", "parent", "vet", "other_parent", "other_vet", "staff", "inactive_parent"]
 
 EXPECTED = {
@@ -85,6 +95,8 @@ EXPECTED = {
     "GET test": [UNAUTHORIZED, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, UNAUTHORIZED],
     # the admin sends everyone but staff to its sign-in
     "GET admin conversation": [FOUND, FOUND, FOUND, FOUND, FOUND, OK, FOUND],
+    "GET transcript.pdf": [FOUND, OK, OK, NOT_FOUND, NOT_FOUND, OK, FOUND],
+    "GET transcript.json": [UNAUTHORIZED, OK, OK, NOT_FOUND, NOT_FOUND, OK, UNAUTHORIZED],
 }
 MATRIX = [
     (door, role, status)
@@ -122,7 +134,7 @@ def test_permission_matrix(client_for, user_of, appointment, door, role, status)
     response = DOORS[door](client_for(user_of(role)), str(appointment.pk))
     # then it answers as the table says and tells outsiders nothing
     assert response.status_code == status, response.content[:500]
-    text = response.content.decode()
+    text = response.content.decode(errors="replace")  # a PDF is bytes
     if status >= HTTPStatus.BAD_REQUEST:
         assert SECRET not in text and appointment.pet.name not in text
         if door not in PAGES:
