@@ -292,8 +292,8 @@ VETCHAT_ACKNOWLEDGEMENT_WAIT = timedelta(
     hours=int(os.environ.get("VETCHAT_ACKNOWLEDGEMENT_HOURS", "24"))
 )
 # Chats longer than this are rendered to PDF by the job worker rather than in the request:
-# layout costs about 20 ms of CPU a message (docs/benchmarks.md), so 200 keeps a request to a
-# few seconds, well inside gunicorn's 30 s timeout.
+# layout costs about 9 ms of CPU a message (docs/benchmarks.md), so 200 keeps a request to
+# about 2 s of CPU, well inside gunicorn's 30 s timeout.
 VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES = int(
     os.environ.get("VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES", "200")
 )
