@@ -55,15 +55,12 @@ def transcript_pdf_view(request: HttpRequest, appointment_id: UUID) -> HttpRespo
         record_transcript_export(
             request=request,
             appointment=appointment,
-            audience=audience,
             export_format="pdf",
             transcript_id=transcript.pk,
         )
         return _pdf_response(transcript.file.open("rb"), transcript_filename(appointment))
+    record_transcript_export(request=request, appointment=appointment, export_format="pdf")
     pdf = transcript_pdf(transcript_document(appointment=appointment, audience=audience))
-    record_transcript_export(
-        request=request, appointment=appointment, audience=audience, export_format="pdf"
-    )
     return _pdf_response(pdf, transcript_filename(appointment))
 
 
@@ -79,11 +76,9 @@ def transcript_json_view(request: HttpRequest, appointment_id: UUID) -> JsonResp
         )
     except DomainError as error:
         return JsonResponse(error_body(error.code, error.message), status=status_of(error))
+    record_transcript_export(request=request, appointment=appointment, export_format="json")
     audience = audience_of(request.user, appointment)
     document = transcript_document(appointment=appointment, audience=audience)
-    record_transcript_export(
-        request=request, appointment=appointment, audience=audience, export_format="json"
-    )
     return JsonResponse(transcript_json(document), json_dumps_params={"ensure_ascii": False})
 
 
@@ -106,10 +101,6 @@ def stored_transcript_view(
     if transcript is None:
         raise NotFound("No such transcript.")  # also one kept for someone else
     record_transcript_export(
-        request=request,
-        appointment=appointment,
-        audience=transcript.audience,
-        export_format="pdf",
-        transcript_id=transcript.pk,
+        request=request, appointment=appointment, export_format="pdf", transcript_id=transcript.pk
     )
     return _pdf_response(transcript.file.open("rb"), transcript_filename(appointment))

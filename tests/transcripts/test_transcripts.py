@@ -6,6 +6,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from chat.models import Chat
 from chat.services import access_chat, message_edit, message_retract, prescription_acknowledge
 from tests.factories import AppointmentFactory, send_message
@@ -286,11 +287,17 @@ def test_only_reading_is_allowed(client_for, parent, appointment, fmt):
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-def test_each_export_is_handed_to_the_audit_hook(client_for, appointment, staff, caplog):
-    caplog.set_level("INFO", logger="transcripts.exports")
+def test_each_export_is_recorded_in_the_audit_trail(client_for, appointment, parent, staff):
     client_for(staff).get(f"/appointments/{appointment.pk}/transcript.json")
-    client_for(staff).get(f"/appointments/{appointment.pk}/transcript.pdf")
-    lines = [r.getMessage() for r in caplog.records if r.name == "transcripts.exports"]
-    assert len(lines) == 2
-    assert all(str(appointment.pk) in line and str(staff.pk) in line for line in lines)
-    assert "json" in lines[0] and "pdf" in lines[1]
+    client_for(parent).get(f"/appointments/{appointment.pk}/transcript.pdf")
+    events = AuditEvent.objects.order_by("at")
+    assert [(e.user, e.action, e.appointment_id, e.object_id) for e in events] == [
+        (staff, "transcript.export", appointment.pk, "transcript.json"),
+        (parent, "transcript.export", appointment.pk, "transcript.pdf"),
+    ]
+
+
+def test_a_refused_export_records_nothing(client_for, appointment, other_parent):
+    client_for(other_parent).get(f"/appointments/{appointment.pk}/transcript.json")
+    client_for(other_parent).get(f"/appointments/{appointment.pk}/transcript.pdf")
+    assert not AuditEvent.objects.exists()
