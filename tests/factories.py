@@ -87,3 +87,13 @@ def send_message(sender: User, appointment: Appointment, content: str = "hello",
 
     chat = access_chat(user=sender, appointment_id=appointment.pk)
     return message_send(chat=chat, sender=sender, content=content, **options).message
+
+
+def upload_attachment(sender: User, appointment: Appointment, content: bytes, name: str):
+    """Upload a file through the real service, as the upload door would; returns its id."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.services import attachment_upload
+
+    upload = SimpleUploadedFile(name, content)
+    return attachment_upload(appointment=appointment, uploader=sender, upload=upload).pk

@@ -4,6 +4,7 @@ of WCAG 2.2 A/AA or of axe's best practices, of any impact."""
 import re
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -17,6 +18,7 @@ from chat.services import (
     prescription_acknowledge,
 )
 from notifications.tokens import unsubscribe_token
+from tests.attachments import files
 from tests.e2e.a11y import axe_violations, describe
 from tests.factories import (
     PASSWORD,
@@ -24,6 +26,7 @@ from tests.factories import (
     PetParentFactory,
     VetFactory,
     send_message,
+    upload_attachment,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +43,7 @@ class Clinic:
     cancelled: Appointment
 
 
-def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
+def fill_chat_with_every_kind(appointment: Appointment, parent, vet, tmp: Path) -> None:
     """Text, assessment, prescriptions (amended, acknowledged), edited and removed messages and
     image, video and file attachments, from both sides."""
     send_message(parent, appointment, "Rex has been scratching his left ear since Monday.")
@@ -67,25 +70,13 @@ def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
     )
     as_parent = access_chat(user=parent, appointment_id=appointment.pk)
     prescription_acknowledge(chat=as_parent, user=parent, message_id=acknowledged.id)
-    for kind, name, content_type in [
-        ("image", "ear.svg", "image/svg+xml"),
-        ("video", "scratching.webm", "video/webm"),
-        ("file", "lab-results.svg", "image/svg+xml"),
+    for kind, name, content in [
+        ("image", "ear.png", files.image_bytes("PNG", size=(400, 300))),
+        ("video", "scratching.webm", files.video(Path(tmp), location=False, container="webm")),
+        ("file", "lab-results.pdf", files.pdf_document()),
     ]:
-        send_message(
-            parent,
-            appointment,
-            "",
-            message_type=kind,
-            attachments=[
-                {
-                    "url": "/static/favicon.svg",
-                    "name": name,
-                    "contentType": content_type,
-                    "size": 812,
-                }
-            ],
-        )
+        attachment = upload_attachment(parent, appointment, content, name)
+        send_message(parent, appointment, "", message_type=kind, attachments=[attachment])
 
     typo = send_message(parent, appointment, "Thnaks")
     message_edit(chat=as_parent, user=parent, message_id=typo.id, content="Thanks")
@@ -94,9 +85,9 @@ def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
 
 
 @pytest.fixture
-def clinic(parent, vet) -> Clinic:
+def clinic(parent, vet, tmp_path) -> Clinic:
     appointment = AppointmentFactory(pet__owner=parent, pet__name="Rex", veterinarian=vet)
-    fill_chat_with_every_kind(appointment, parent, vet)
+    fill_chat_with_every_kind(appointment, parent, vet, tmp_path)
     cancelled = AppointmentFactory(
         pet__owner=parent, pet__name="Bella", veterinarian=vet, starts_at=timezone.now()
     )

@@ -1,0 +1,15 @@
+"""Where attachments' bytes live: Django's `attachments` storage (a private folder, or S3)."""
+
+import secrets
+
+from django.core.files.storage import Storage, storages
+
+
+def attachment_storage() -> Storage:
+    return storages["attachments"]
+
+
+def new_key(extension: str) -> str:
+    """A random key, spread over 256 folders; nothing in it comes from the sender."""
+    token = secrets.token_hex(16)
+    return f"{token[:2]}/{token}{extension}"
