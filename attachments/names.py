@@ -18,10 +18,12 @@ def display_name(raw: str, *, fallback: str = "file") -> str:
     """The last path part of `raw`, without control or bidirectional characters, at most
     `MAX_NAME_LENGTH` characters with its extension kept."""
     name = unicodedata.normalize("NFC", raw or "")
+    # Line breaks and tabs part words; every other control character (NUL, escapes) goes.
     name = "".join(
-        " " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c
+        " " if c.isspace() else c
         for c in name
-        if c not in INVISIBLE and unicodedata.category(c) not in {"Cf", "Cs", "Co", "Cn"}
+        if c not in INVISIBLE
+        and (c.isspace() or unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Co", "Cn"})
     )
     # Windows and POSIX separators alike: only the last part is a name.
     name = PurePosixPath(name.replace("\\", "/")).name

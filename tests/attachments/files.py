@@ -60,7 +60,7 @@ def heic_photo() -> bytes:
 
 
 def animated_gif() -> bytes:
-    frames = [Image.new("P", (32, 32), i) for i in range(3)]
+    frames = [Image.new("RGB", (32, 32), color) for color in ("red", "green", "blue")]
     buffer = io.BytesIO()
     frames[0].save(
         buffer,

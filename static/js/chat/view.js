@@ -65,11 +65,11 @@ function attachmentNode(kind, attachment) {
     image.className = "thumb";
     image.src = attachment.thumbnailUrl || attachment.url;
     image.alt = attachment.name;
+    image.loading = "lazy";
     if (attachment.width && attachment.height) {
       image.width = attachment.width;
       image.height = attachment.height;
     }
-    image.loading = "lazy";
     link.append(image);
     item.append(link);
   } else if (kind === "video") {
