@@ -60,6 +60,11 @@ def _chunks(file: IO[bytes], start: int, length: int) -> Iterator[bytes]:
         file.close()
 
 
+def _private(response: HttpResponse) -> HttpResponse:
+    response.private_cache = True  # vetchat.middleware.NoStoreMiddleware leaves it be
+    return response
+
+
 def serve_file(
     request: HttpRequest,
     *,
@@ -78,13 +83,13 @@ def serve_file(
         "Accept-Ranges": "bytes",
     }
     if etag in request.headers.get("If-None-Match", ""):
-        return HttpResponse(status=HTTPStatus.NOT_MODIFIED, headers=headers)
+        return _private(HttpResponse(status=HTTPStatus.NOT_MODIFIED, headers=headers))
     headers["Content-Disposition"] = content_disposition_header(not inline, filename)
 
     if settings.VETCHAT_X_ACCEL_REDIRECT:
         # nginx sends the bytes (and answers ranges) from its internal location.
         headers["X-Accel-Redirect"] = settings.VETCHAT_X_ACCEL_PREFIX + key
-        return HttpResponse(content_type=content_type, headers=headers)
+        return _private(HttpResponse(content_type=content_type, headers=headers))
 
     storage = attachment_storage()
     size = storage.size(key)
@@ -95,27 +100,32 @@ def serve_file(
             span = byte_range(wanted, size)
         except Unsatisfiable:
             headers["Content-Range"] = f"bytes */{size}"
-            return HttpResponse(status=HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, headers=headers)
+            return _private(
+                HttpResponse(status=HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, headers=headers)
+            )
         if span is not None:
             first, last = span
             length = last - first + 1
-            response = StreamingHttpResponse(
-                _chunks(storage.open(key, "rb"), first, length),
-                status=HTTPStatus.PARTIAL_CONTENT,
-                content_type=content_type,
-                headers={
-                    **headers,
-                    "Content-Range": f"bytes {first}-{last}/{size}",
-                    "Content-Length": str(length),
-                },
+            return _private(
+                StreamingHttpResponse(
+                    _chunks(storage.open(key, "rb"), first, length),
+                    status=HTTPStatus.PARTIAL_CONTENT,
+                    content_type=content_type,
+                    headers={
+                        **headers,
+                        "Content-Range": f"bytes {first}-{last}/{size}",
+                        "Content-Length": str(length),
+                    },
+                )
             )
-            return response
     # FileResponse writes Content-Disposition itself, from these two.
     del headers["Content-Disposition"]
-    return FileResponse(
-        storage.open(key, "rb"),
-        content_type=content_type,
-        as_attachment=not inline,
-        filename=filename,
-        headers=headers,
+    return _private(
+        FileResponse(
+            storage.open(key, "rb"),
+            content_type=content_type,
+            as_attachment=not inline,
+            filename=filename,
+            headers=headers,
+        )
     )

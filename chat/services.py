@@ -74,6 +74,7 @@ def message_send(
     `attachments` are ids of the sender's uploads into this chat (`attachments` app); the
     message takes them in the same transaction, and stores their JSON, which its hash covers.
     """
+    attachments = [UUID(str(attachment_id)) for attachment_id in attachments or []]
     if attachments and client_id:
         # A retried send: its uploads belong to the message stored the first time.
         stored = _stored(chat, sender, client_id)
