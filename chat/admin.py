@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html_join
 
+from attachments.admin import thumbnail_html
 from chat.models import Chat, Message, MessageRevision, ReadState
 
 
@@ -62,7 +64,20 @@ class MessageAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Message | None = None) -> list[str]:
-        return [field.name for field in Message._meta.fields]
+        return ["attachment_previews", *(field.name for field in Message._meta.fields)]
+
+    @admin.display(description="attachments")
+    def attachment_previews(self, message: Message) -> str:
+        """The files the message carries, as thumbnails, each opening the file."""
+        return format_html_join(
+            " ",
+            "{}",
+            (
+                (thumbnail_html(a["id"], a["name"], "thumbnailUrl" in a),)
+                for a in message.attachments or []
+                if "id" in a
+            ),
+        )
 
     @admin.display(description="content")
     def short_content(self, message: Message) -> str:
