@@ -5,6 +5,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Attachments need ffmpeg (videos) and libmagic (every upload is typed by its content).
+missing=()
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+ls /usr/lib/*/libmagic.so.1 /usr/lib/libmagic.so.1 >/dev/null 2>&1 || missing+=(libmagic1)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing ${missing[*]}..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing ${missing[*]}: install Debian's packages (apt-get install ${missing[*]})." >&2
+    exit 1
+  fi
+fi
+
 scripts/venv.sh
 
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}

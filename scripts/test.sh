@@ -6,11 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Chromium for the browser tests, wrk for the benchmark's smoke run, Redis for the live chat.
+# Chromium for the browser tests, wrk for the benchmark's smoke run, Redis for the live chat,
+# ffmpeg and libmagic for attachments (videos remuxed, every upload typed by its content).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+ls /usr/lib/*/libmagic.so.1 /usr/lib/libmagic.so.1 >/dev/null 2>&1 || missing+=(libmagic1)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]}..."
@@ -27,7 +30,7 @@ scripts/venv.sh dev
 .venv/bin/ruff format --check .
 # Medium and high findings fail the run; each accepted one is explained where it is (# nosec).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
-  accounts appointments chat notifications portal vetchat bench 2>/dev/null
+  accounts appointments attachments chat notifications portal vetchat bench 2>/dev/null
 
 pgdir=
 redisdir=
