@@ -235,10 +235,12 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 
 def _thumbnails(image: Image.Image, workdir: Path) -> dict[int, Path]:
+    """JPEGs at most 1280 and 320 px on their longer side; each smaller one is made from the
+    one before, which costs a fraction of scaling the whole photo twice."""
     thumbnails = {}
-    flat = _flatten(image)
-    for size in THUMBNAIL_SIZES:
-        thumbnail = flat.copy()
+    thumbnail = _flatten(image)
+    for size in sorted(THUMBNAIL_SIZES, reverse=True):
+        thumbnail = thumbnail.copy()
         thumbnail.thumbnail((size, size), Image.Resampling.LANCZOS)
         path = workdir / f"thumbnail-{size}.jpg"
         thumbnail.save(path, "JPEG", quality=82)

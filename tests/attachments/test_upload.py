@@ -44,3 +44,36 @@ def test_upload_needs_a_file(parent_client, appointment):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"]["fields"] == {"file": "No file was sent."}
+
+
+def test_the_daily_quota_answers_429(parent_client, appointment, settings):
+    settings.VETCHAT_RATE_LIMITS = {"attachment_upload": ["2/d"]}
+
+    answers = [upload(parent_client, appointment.pk, files.image_bytes()) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 201, HTTPStatus.TOO_MANY_REQUESTS]
+    assert answers[-1].json()["error"]["code"] == "rate_limited"
+    assert 0 < int(answers[-1]["Retry-After"]) <= 86400
+    assert Attachment.objects.count() == 2
+
+
+def test_the_limits_default_to_the_clinics_policy():
+    from django.conf import settings
+
+    mb = 1024 * 1024
+    assert 20 * mb == settings.VETCHAT_IMAGE_MAX_BYTES
+    assert 20 * mb == settings.VETCHAT_DOCUMENT_MAX_BYTES
+    assert 200 * mb == settings.VETCHAT_VIDEO_MAX_BYTES
+    assert settings.VETCHAT_RATE_LIMITS["attachment_upload"] == ["30/m", "200/d"]
+    assert settings.FILE_UPLOAD_HANDLERS == [
+        "django.core.files.uploadhandler.TemporaryFileUploadHandler"
+    ]
+
+
+def test_a_failed_upload_leaves_no_file_behind(parent_client, appointment, private_media_root):
+    before = set(private_media_root.rglob("*"))
+
+    response = upload(parent_client, appointment.pk, files.truncated_jpeg())
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert set(private_media_root.rglob("*")) == before
