@@ -7,10 +7,16 @@ from http import HTTPStatus
 from typing import IO
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.http import content_disposition_header
 
-from attachments.storage import attachment_storage
+from attachments.storage import attachment_storage, is_local
 
 CHUNK = 64 * 1024
 SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -86,12 +92,25 @@ def serve_file(
         return _private(HttpResponse(status=HTTPStatus.NOT_MODIFIED, headers=headers))
     headers["Content-Disposition"] = content_disposition_header(not inline, filename)
 
+    storage = attachment_storage()
+    if not is_local(storage):
+        # Object storage answers ranges itself; the signed URL carries the answer's type and
+        # disposition, and lives for VETCHAT_S3_URL_SECONDS.
+        url = storage.url(
+            key,
+            parameters={
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": headers["Content-Disposition"],
+                "ResponseCacheControl": "private, no-cache",
+            },
+        )
+        return _private(HttpResponseRedirect(url, headers=headers))
+
     if settings.VETCHAT_X_ACCEL_REDIRECT:
         # nginx sends the bytes (and answers ranges) from its internal location.
         headers["X-Accel-Redirect"] = settings.VETCHAT_X_ACCEL_PREFIX + key
         return _private(HttpResponse(content_type=content_type, headers=headers))
 
-    storage = attachment_storage()
     size = storage.size(key)
     wanted = request.headers.get("Range", "")
     if_range = request.headers.get("If-Range")

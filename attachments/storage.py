@@ -2,11 +2,17 @@
 
 import secrets
 
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 
 def attachment_storage() -> Storage:
     return storages["attachments"]
+
+
+def is_local(storage: Storage) -> bool:
+    """Whether the bytes are on this machine's disk (served by the app or nginx), rather than
+    in object storage (served by signed URLs)."""
+    return isinstance(storage, FileSystemStorage)
 
 
 def new_key(extension: str) -> str:

@@ -323,12 +323,34 @@ FILE_UPLOAD_TEMP_DIR = os.environ.get("VETCHAT_UPLOAD_TEMP_DIR") or None
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "attachments": {
+
+ATTACHMENT_STORAGE = (
+    {
+        # A private bucket: objects carry no public ACL, and downloads are redirected to URLs
+        # signed for a few minutes, after the app's own access check.
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": VETCHAT_S3_BUCKET,
+            "endpoint_url": os.environ.get("VETCHAT_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("VETCHAT_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("VETCHAT_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("VETCHAT_S3_REGION") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("VETCHAT_S3_URL_SECONDS", "300")),
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+    if VETCHAT_S3_BUCKET
+    else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VETCHAT_MEDIA_ROOT, "base_url": None},
-    },
+    }
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENT_STORAGE,
     "staticfiles": {
         "BACKEND": "vetchat.storage.StaticFilesStorage"
         if not DEBUG
