@@ -5,7 +5,12 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -27,9 +32,14 @@ from vetchat.schema import error_responses
 INLINE_KINDS = {Attachment.Kind.IMAGE, Attachment.Kind.VIDEO}
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class FilePart(serializers.FileField):
+    """A multipart file part (the schema's `format: binary`)."""
+
+
 class UploadInput(serializers.Serializer):
     appointmentId = serializers.UUIDField()
-    file = serializers.FileField(allow_empty_file=True, max_length=None)
+    file = FilePart(allow_empty_file=True, max_length=None)
 
 
 class AttachmentOutput(serializers.Serializer):
@@ -111,8 +121,13 @@ def _uuid(value: object, field: str) -> UUID:
 
 
 FILE_RESPONSES = {
-    200: OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
-    206: OpenApiResponse(OpenApiTypes.BINARY, description="The bytes a `Range` asked for."),
+    (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+    (206, "*/*"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The bytes a `Range` asked for."
+    ),
+    (302, "*/*"): OpenApiResponse(
+        description="With object storage: to a URL signed for a few minutes."
+    ),
     304: OpenApiResponse(description="Unchanged since the If-None-Match ETag."),
     416: OpenApiResponse(description="The range starts past the end of the file."),
     **error_responses(401, 404),
@@ -148,7 +163,7 @@ class AttachmentThumbnailApi(APIView):
                 "size", {"type": "integer", "enum": [320, 1280], "default": 320}, required=False
             )
         ],
-        responses=FILE_RESPONSES,
+        responses={**FILE_RESPONSES, **error_responses(400, s400="`size` is not 320 or 1280.")},
     )
     def get(self, request: Request, attachment_id: UUID) -> HttpResponse:
         size = request.query_params.get("size", "320")
