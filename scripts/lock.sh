@@ -6,12 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tools=${TMPDIR:-/tmp}/vetchat-piptools
-[ -x "$tools/bin/pip-compile" ] || {
+# uv's resolver: pip-compile spends many minutes backtracking through boto3's daily releases.
+tools=${TMPDIR:-/tmp}/vetchat-uv
+[ -x "$tools/bin/uv" ] || {
   python3.11 -m venv "$tools"
-  "$tools/bin/pip" install --quiet "pip-tools>=7.4,<8"
+  "$tools/bin/pip" install --quiet "uv>=0.9,<1"
 }
-common=(--quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url
-  --no-emit-find-links "$@")
-"$tools/bin/pip-compile" "${common[@]}" -o requirements.lock pyproject.toml
-"$tools/bin/pip-compile" "${common[@]}" --extra dev -o requirements-dev.lock pyproject.toml
+common=(--quiet --generate-hashes --python-version 3.11 "$@")
+"$tools/bin/uv" pip compile "${common[@]}" -o requirements.lock pyproject.toml
+"$tools/bin/uv" pip compile "${common[@]}" --extra dev -o requirements-dev.lock pyproject.toml
