@@ -30,7 +30,11 @@ def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
     own content type (a file message may hold pictures), with the thumbnail's drawn size."""
     content_type = str(attachment.get("contentType", "")).lower()
     kind = content_type.split("/")[0] if content_type.startswith(("image/", "video/")) else "file"
-    item = {**attachment, "kind": kind, "icon": "PDF" if content_type == "application/pdf" else "FILE"}
+    item = {
+        **attachment,
+        "kind": kind,
+        "icon": "PDF" if content_type == "application/pdf" else "FILE",
+    }
     width, height = attachment.get("width"), attachment.get("height")
     if width and height:
         scale = min(1, THUMB_BOX / width, THUMB_BOX / height)
