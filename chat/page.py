@@ -23,6 +23,8 @@ HISTORY_PAGE = 50
 # scaled to fit, so the page keeps the place before the bytes arrive (no layout shift).
 # static/js/chat/view.js draws messages that arrive later with the same numbers.
 THUMB_BOX = 320
+# The size of the server's larger thumbnail, which the full-size viewer shows.
+VIEW_SIZE = 1280
 
 
 def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +37,9 @@ def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "icon": "PDF" if content_type == "application/pdf" else "FILE",
     }
+    thumbnail = attachment.get("thumbnailUrl")
+    if thumbnail:
+        item["viewUrl"] = f"{thumbnail}{'&' if '?' in thumbnail else '?'}size={VIEW_SIZE}"
     width, height = attachment.get("width"), attachment.get("height")
     if width and height:
         scale = min(1, THUMB_BOX / width, THUMB_BOX / height)

@@ -57,6 +57,7 @@ export function humanSize(bytes) {
 // The box a thumbnail is drawn in, as chat/page.py's THUMB_BOX: the width and height attributes
 // are the picture's scaled to fit, so the log keeps its place before the bytes arrive.
 const THUMB_BOX = 320;
+const VIEW_SIZE = 1280; // the server's larger thumbnail, which the full-size viewer shows
 
 // How an attachment is drawn, by its own content type: a file message may hold pictures.
 export function attachmentKind(contentType) {
@@ -91,6 +92,10 @@ function attachmentNode(attachment) {
     const link = element("a", {
       class: "image-link", href: attachment.url, target: "_blank", rel: "noopener",
     });
+    const thumbnail = attachment.thumbnailUrl;
+    if (thumbnail) {
+      link.setAttribute("data-view", `${thumbnail}${thumbnail.includes("?") ? "&" : "?"}size=${VIEW_SIZE}`);
+    }
     if (size.width) {
       link.setAttribute("data-width", attachment.width);
       link.setAttribute("data-height", attachment.height);
@@ -116,8 +121,13 @@ function attachmentNode(attachment) {
     item.append(video);
   } else {
     const card = element("div", { class: "doc-card" });
-    const icon = element("span", { class: "doc-icon", "aria-hidden": "true" });
-    icon.textContent = String(attachment.contentType).toLowerCase() === "application/pdf" ? "PDF" : "FILE";
+    let icon;
+    if (attachment.thumbnailUrl) {
+      icon = element("img", { class: "doc-thumb", src: attachment.thumbnailUrl, alt: "", loading: "lazy" });
+    } else {
+      icon = element("span", { class: "doc-icon", "aria-hidden": "true" });
+      icon.textContent = String(attachment.contentType).toLowerCase() === "application/pdf" ? "PDF" : "FILE";
+    }
     const text = element("span", { class: "doc-text" });
     const link = element("a", { class: "file", href: attachment.url, download: attachment.name });
     const hint = element("span", { class: "visually-hidden" });

@@ -2,6 +2,8 @@
 // (a link to the picture, which pages without JavaScript simply follow). Escape, the Close button
 // or a click beside the picture close it, and focus goes back to the thumbnail.
 
+const VIEW_SIZE = 1280; // the longer side of the server's larger thumbnail
+
 export class ImageViewer {
   constructor(root) {
     this.dialog = root.querySelector(".image-viewer");
@@ -31,14 +33,19 @@ export class ImageViewer {
     this.opener = link;
     this.name.textContent = name;
     this.image.alt = name;
-    if (link.dataset.width && link.dataset.height) {
-      this.image.width = Number(link.dataset.width);
-      this.image.height = Number(link.dataset.height);
+    // Drawn at the size of the picture shown (at most the 1280 px one), which the style sheet
+    // fits in the window, so the dialog has its shape before the bytes arrive.
+    const width = Number(link.dataset.width);
+    const height = Number(link.dataset.height);
+    if (width && height) {
+      const scale = link.dataset.view ? Math.min(1, VIEW_SIZE / Math.max(width, height)) : 1;
+      this.image.width = Math.max(1, Math.round(width * scale));
+      this.image.height = Math.max(1, Math.round(height * scale));
     } else {
       this.image.removeAttribute("width");
       this.image.removeAttribute("height");
     }
-    this.image.src = link.href;
+    this.image.src = link.dataset.view || link.href;
     this.download.href = link.href;
     this.download.download = name;
     this.download.setAttribute("aria-label", `Download ${name}`);
