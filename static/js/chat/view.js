@@ -142,6 +142,13 @@ function attachmentNode(attachment) {
   return item;
 }
 
+// What a screen reader hears of a message that is only files: "photo rash.jpg", "3 files".
+function describeFiles(attachments) {
+  if (attachments.length !== 1) return attachments.length ? `${attachments.length} files` : "";
+  const word = { image: "photo", video: "video", file: "document" }[attachmentKind(attachments[0].contentType)];
+  return `${word} ${attachments[0].name}`;
+}
+
 function setReceipt(node, text, read) {
   const receipt = node.querySelector(".receipt");
   receipt.textContent = text;
@@ -385,7 +392,8 @@ export class ChatView {
   // announcement naming the latest, so a screen reader does not queue up a backlog.
   announce(messages) {
     const latest = messages[messages.length - 1];
-    const text = latest.content || this.data.typeLabels[latest.messageType] || "";
+    const text = latest.content || this.data.typeLabels[latest.messageType]
+      || describeFiles(latest.attachments || []);
     const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
     this.say(
       messages.length === 1
