@@ -202,6 +202,9 @@ def test_a_dropped_photo_reaches_the_other_side_live_and_opens_full_size(
         expect(thumb).to_have_attribute("alt", "paw.png")
         expect(thumb).to_have_attribute("width", "320")
         expect(thumb).to_have_attribute("height", "213")
+        expect(vet_page.locator("#chat-announcer")).to_have_text(
+            f"New message from {parent.name}: photo paw.png"
+        )
         vet_page.wait_for_function("() => document.querySelector('img.thumb').naturalWidth > 0")
 
         # when the vet opens it, then the full-size view shows the picture, its name and a download
