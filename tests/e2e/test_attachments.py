@@ -289,7 +289,7 @@ def test_attach_send_open_and_close_the_viewer_with_the_keyboard_only(
     viewer = page.get_by_role("dialog", name="eye.png")
     expect(viewer).to_be_visible()
     expect(viewer.get_by_role("button", name="Close")).to_be_focused()
-    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
     expect(viewer.get_by_role("link", name="Download eye.png")).to_be_focused()
     page.keyboard.press("Escape")
     expect(viewer).to_be_hidden()

@@ -13,6 +13,8 @@ const PLAIN_ERRORS = {
   429: "Too many uploads for now. Try again later.",
 };
 const ICONS = { image: "IMG", video: "VIDEO", file: "FILE" };
+// Uploads that end together are announced together: the live region keeps only its last text.
+const SAY_AFTER_MS = 400;
 
 function hasFiles(event) {
   return Boolean(event.dataTransfer && Array.from(event.dataTransfer.types).includes("Files"));
@@ -28,6 +30,8 @@ export class Uploads {
     this.onSignedOut = onSignedOut;
     this.items = [];
     this.serial = 0;
+    this.toSay = [];
+    this.sayTimer = null;
     // Set by the composer: told when no upload is left in progress, and given what to say.
     this.onSettled = () => {};
     this.onNotice = () => {};
@@ -192,7 +196,7 @@ export class Uploads {
     const preview = attachment.thumbnailUrl || (attachmentKind(attachment.contentType) === "image" && attachment.url);
     if (preview) this.showThumb(item.chip.querySelector(".chip-thumb"), preview);
     this.forgetPreview(item);
-    this.view.say(`${item.name} uploaded.`);
+    this.say(`${item.name} uploaded.`);
     this.settle();
   }
 
@@ -212,7 +216,7 @@ export class Uploads {
       again.setAttribute("aria-label", `Try uploading ${item.name} again`);
       item.chip.querySelector(".chip-status").append(" ", again);
     }
-    this.view.say(`${item.name} could not be uploaded: ${message}`);
+    this.say(`${item.name} could not be uploaded: ${message}`);
     this.settle();
   }
 
@@ -251,8 +255,17 @@ export class Uploads {
     const next = this.items[index] || this.items[index - 1];
     if (next) next.chip.querySelector(".chip-remove").focus();
     else this.form.elements.content.focus();
-    this.view.say(`${item.name} removed.`);
+    this.say(`${item.name} removed.`);
     this.settle();
+  }
+
+  say(text) {
+    this.toSay.push(text);
+    clearTimeout(this.sayTimer);
+    this.sayTimer = setTimeout(() => {
+      this.view.say(this.toSay.join(" "));
+      this.toSay = [];
+    }, SAY_AFTER_MS);
   }
 
   forgetPreview(item) {
