@@ -167,7 +167,7 @@ def chat_box(
             "pageSize": HISTORY_PAGE,
             "maxLength": MAX_CONTENT_LENGTH,
             "maxAttachments": MAX_ATTACHMENTS,
-            "attachmentsUrl": "/api/appointment-chat/attachments",
+            "attachmentsUrl": reverse("api:attachments"),
             "messageFields": payload_fields_json(),
             "typeLabels": {kind: Message.Type(kind).label for kind in PAYLOAD_FIELDS},
         },

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import subprocess
 from http import HTTPStatus
 
 import pytest
@@ -18,6 +17,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from chat.models import Message
+from tests.attachments import files
 from tests.e2e.a11y import axe_violations, describe
 from tests.e2e.test_keyboard import FOCUS_SHOWN
 from tests.servers import AsgiServer
@@ -37,35 +37,16 @@ LONG_NAME = "x-ray-of-the-left-fore-paw-taken-on-monday-" * 4 + "final.pdf"
 
 def photo(width: int = 400, height: int = 300, *, noise: bool = False) -> bytes:
     """A PNG; with noise it does not compress, so its upload takes long enough to watch."""
-    if noise:
-        image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
-    else:
-        image = Image.new("RGB", (width, height), (200, 120, 40))
+    if not noise:
+        return files.image_bytes("PNG", size=(width, height), color="orange")
     out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
-
-def document() -> bytes:
-    """A one-page PDF, as Pillow writes it."""
-    out = io.BytesIO()
-    Image.new("RGB", (200, 280), (255, 255, 255)).save(out, "PDF")
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(out, "PNG")
     return out.getvalue()
 
 
 @pytest.fixture(scope="session")
 def video(tmp_path_factory) -> bytes:
-    """A one-second MP4 from ffmpeg's test pattern."""
-    path = tmp_path_factory.mktemp("video") / "walk.mp4"
-    subprocess.run(
-        [
-            *("ffmpeg", "-loglevel", "error", "-f", "lavfi"),
-            *("-i", "testsrc=size=160x120:rate=10", "-t", "1"),
-            *("-pix_fmt", "yuv420p", "-c:v", "libx264", str(path)),
-        ],
-        check=True,
-    )
-    return path.read_bytes()
+    return files.video(tmp_path_factory.mktemp("video"), location=False, seconds=1)
 
 
 # A Windows program, named as a photo: the server looks at the bytes, not the name.
@@ -351,7 +332,7 @@ def fill_chat_with_files(appointment, parent, vet, video: bytes) -> None:
         as_vet,
         appointment,
         "file",
-        [upload(as_vet, appointment, LONG_NAME, "application/pdf", document())],
+        [upload(as_vet, appointment, LONG_NAME, "application/pdf", files.pdf_document())],
         "The lab results",
     )
 

@@ -149,6 +149,14 @@ function describeFiles(attachments) {
   return `${word} ${attachments[0].name}`;
 }
 
+// A message drawn again in place. Focus on one of its links (a photo's thumbnail, a document)
+// stays on the same link in the new drawing, so a keyboard user is not sent to the page's top.
+function swap(node, fresh) {
+  const focused = node.contains(document.activeElement) && document.activeElement.getAttribute("href");
+  node.replaceWith(fresh);
+  if (focused) fresh.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+}
+
 function setReceipt(node, text, read) {
   const receipt = node.querySelector(".receipt");
   receipt.textContent = text;
@@ -293,7 +301,7 @@ export class ChatView {
     const node = this.list.querySelector(`.message[data-id="${CSS.escape(message._id)}"]`);
     if (!node) return null;
     const fresh = this.render(message, { mine: this.isMine(message) });
-    node.replaceWith(fresh);
+    swap(node, fresh);
     return fresh;
   }
 
@@ -458,7 +466,7 @@ export class ChatView {
       return null;
     }
     const fresh = this.render(message, { mine: true });
-    node.replaceWith(fresh);
+    swap(node, fresh);
     return fresh;
   }
 
