@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from chat.models import Message
 from tests.attachments import files
 from tests.e2e.a11y import axe_violations, describe
+from tests.e2e.test_accessibility import SIDEWAYS, add_text_spacing
 from tests.e2e.test_keyboard import FOCUS_SHOWN
 from tests.servers import AsgiServer
 from tests.signin import signed_in_client
@@ -127,7 +128,9 @@ def tab_until(page: Page, selector: str, *, backwards: bool = False, limit: int 
 # Tests ------------------------------------------------------------------------------------------
 
 
-def test_attach_with_the_picker_watch_progress_and_send(page_for, live_server, appointment, parent):
+def test_attach_with_the_picker_watch_progress_and_send_while_it_uploads(
+    page_for, live_server, appointment, parent
+):
     page = page_for(parent)
     page.goto(chat_url(live_server.url, appointment))
     slow_uploads(page, 150_000)
@@ -146,18 +149,22 @@ def test_attach_with_the_picker_watch_progress_and_send(page_for, live_server, a
         """() => { const bar = document.querySelector(".upload-chip progress");
                    return bar && bar.value > 0 && bar.value < 100; }"""
     )
-    expect(rash.locator(".chip-status")).to_have_text("Ready to send", timeout=20_000)
-    expect(rash.get_by_role("progressbar")).to_be_hidden()
-    expect(page.locator("#chat-announcer")).to_have_text("rash.png uploaded.")
 
-    # when it is sent with a few words, then it shows as a thumbnail and the chip is gone
+    # when Send is pressed while it uploads, then the message waits for it, saying so
     page.get_by_label("Your message").fill("The rash this morning")
     page.get_by_label("Your message").press("Enter")
+    expect(page.locator(".send-waiting")).to_be_visible()
+    expect(page.locator("#composer-text")).to_have_value("The rash this morning")
+    assert not Message.objects.filter(chat__appointment=appointment).exists()
+
+    # and goes once it is up, the chip gone and the photo shown as a thumbnail
     sent = page.locator(".message.mine").last
     expect(sent.locator(".content")).to_have_text("The rash this morning")
     expect(sent.locator("img.thumb")).to_have_attribute("alt", "rash.png")
     expect(sent.locator(".receipt")).to_have_text(re.compile("Sent|Read"))
     expect(page.locator(".upload-chip")).to_have_count(0)
+    expect(page.locator(".send-waiting")).to_be_hidden()
+    expect(page.locator("#chat-announcer")).to_contain_text("rash.png uploaded.")
     message = Message.objects.get(chat__appointment=appointment)
     assert message.message_type == "image"
     assert message.content == "The rash this morning"
@@ -495,3 +502,39 @@ def test_a_pasted_picture_is_attached(page_for, live_server, appointment, parent
     )
     expect(chip(page, "image.png").locator(".chip-status")).to_have_text("Ready to send")
     expect(composer).to_have_value("Screenshot of the label")
+
+
+def test_a_message_takes_at_most_ten_files(page_for, live_server, appointment, parent):
+    page = page_for(parent)
+    page.goto(chat_url(live_server.url, appointment))
+    page.locator(".attach-input").set_input_files(
+        [file_payload(f"photo-{n}.png", "image/png", photo(40, 30)) for n in range(11)]
+    )
+    expect(page.locator(".upload-chip")).to_have_count(10)
+    expect(page.locator(".composer-error")).to_have_text(
+        "A message can carry at most 10 files; 1 not added."
+    )
+    expect(page.locator(".upload-chip.is-done")).to_have_count(10, timeout=20_000)
+    page.get_by_label("Your message").press("Enter")
+    expect(page.locator(".message.mine img.thumb")).to_have_count(10)
+
+
+def test_long_file_names_never_push_the_page_sideways_at_320_px(
+    page_for, live_server, appointment, parent, vet, video
+):
+    fill_chat_with_files(appointment, parent, vet, video)
+    page = page_for(parent, width=320)
+    page.goto(chat_url(live_server.url, appointment))
+    page.locator(".attach-input").set_input_files(
+        [file_payload("paw-" + "very-" * 30 + "long.png", "image/png", photo())]
+    )
+    expect(page.locator(".upload-chip.is-done")).to_have_count(1)
+    add_text_spacing(page)
+    assert page.evaluate(SIDEWAYS) <= 0
+    for selector in (".doc-card", ".upload-chip", "img.thumb", ".attachment-video video"):
+        box = page.locator(selector).first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, selector
+    # the chip's name is cut with an ellipsis, and whole in its title
+    name = page.locator(".chip-name")
+    expect(name).to_have_attribute("title", "paw-" + "very-" * 30 + "long.png")
+    assert name.evaluate("(el) => el.scrollWidth > el.clientWidth")
