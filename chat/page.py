@@ -168,6 +168,13 @@ def chat_box(
             "maxLength": MAX_CONTENT_LENGTH,
             "maxAttachments": MAX_ATTACHMENTS,
             "attachmentsUrl": reverse("api:attachments"),
+            # For the page to refuse at once a file the server would refuse after its upload;
+            # the server still judges by content.
+            "uploadLimits": {
+                "image": settings.VETCHAT_IMAGE_MAX_BYTES,
+                "video": settings.VETCHAT_VIDEO_MAX_BYTES,
+                "file": settings.VETCHAT_DOCUMENT_MAX_BYTES,
+            },
             "messageFields": payload_fields_json(),
             "typeLabels": {kind: Message.Type(kind).label for kind in PAYLOAD_FIELDS},
         },

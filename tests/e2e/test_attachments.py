@@ -565,3 +565,27 @@ def test_long_file_names_never_push_the_page_sideways_at_320_px(
     name = page.locator(".chip-name")
     expect(name).to_have_attribute("title", "paw-" + "very-" * 30 + "long.png")
     assert name.evaluate("(el) => el.scrollWidth > el.clientWidth")
+
+
+def test_a_file_over_its_limit_is_refused_in_plain_words(
+    settings, page_for, live_server, appointment, parent
+):
+    settings.VETCHAT_IMAGE_MAX_BYTES = 1024 * 1024
+    page = page_for(parent)
+    page.goto(chat_url(live_server.url, appointment))
+    big = photo(700, 700, noise=True)  # about 1.5 MB
+    page.locator(".attach-input").set_input_files(
+        [
+            # declared a photo: refused by the page before a byte is sent
+            file_payload("declared.png", "image/png", big),
+            # declared as nothing in particular: sent, and refused by the server by its content
+            file_payload("undeclared", "application/octet-stream", big),
+        ]
+    )
+    expect(chip(page, "declared.png").locator(".chip-status")).to_have_text(
+        "Too large: photos can be at most 1 MB."
+    )
+    expect(chip(page, "undeclared").locator(".chip-status")).to_have_text(
+        "Photos can be at most 1 MB."
+    )
+    expect(page.locator(".upload-chip.is-failed")).to_have_count(2)

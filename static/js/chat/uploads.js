@@ -108,9 +108,27 @@ export class Uploads {
       item.chip = this.chip(item);
       this.items.push(item);
       this.list.append(item.chip);
-      this.upload(item);
+      const tooLarge = this.tooLarge(file);
+      if (tooLarge) this.refused(item, 413, { error: { message: tooLarge } });
+      else this.upload(item);
     }
     this.list.hidden = !this.items.length;
+  }
+
+  // A file over its kind's limit is refused before a byte is sent. The declared type is only a
+  // hint: one the server could find to be a video is held to the video limit.
+  tooLarge(file) {
+    const limits = this.data.uploadLimits;
+    const declared = file.type.toLowerCase();
+    const kind = declared === "application/pdf" ? "file" : attachmentKind(declared);
+    const limit = kind === "file" && declared !== "application/pdf"
+      ? Math.max(limits.image, limits.video, limits.file)
+      : limits[kind];
+    if (file.size <= limit) return "";
+    const words = {
+      image: "photos", video: "videos", file: declared === "application/pdf" ? "documents" : "files",
+    };
+    return `Too large: ${words[kind]} can be at most ${Math.floor(limit / 1048576)} MB.`;
   }
 
   chip(item) {
