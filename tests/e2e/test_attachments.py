@@ -285,7 +285,9 @@ def test_attach_send_open_and_close_the_viewer_with_the_keyboard_only(
     page = page_for(parent)
     page.goto(chat_url(live_server.url, appointment))
 
-    # the Attach button, reached with Tab, opens the file picker
+    # the Attach button, reached with Tab, opens the file picker (intercepted from the start:
+    # a key press can beat the interception expect_file_chooser switches on)
+    page.on("filechooser", lambda chooser: None)
     tab_until(page, ".attach-button")
     with page.expect_file_chooser() as chosen:
         page.keyboard.press("Enter")
