@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from chat.models import MAX_CONTENT_LENGTH, Message
-from chat.rules import PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
+from chat.rules import MAX_ATTACHMENTS, PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
 from chat.selectors import chat_messages, message_window
 from chat.services import access_chat, chat_mark_read
 from chat.shapes import messages_json, payload_fields_json
@@ -21,6 +21,34 @@ from vetchat.errors import DomainError
 HISTORY_PAGE = 50
 # Opened at a message (a search result): this many messages on either side of it.
 AROUND = 25
+# The box a thumbnail is drawn in, in CSS px: its width and height attributes are the picture's
+# scaled to fit, so the page keeps the place before the bytes arrive (no layout shift).
+# static/js/chat/view.js draws messages that arrive later with the same numbers.
+THUMB_BOX = 320
+# The size of the server's larger thumbnail, which the full-size viewer shows.
+VIEW_SIZE = 1280
+
+
+def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
+    """An attachment as the template draws it: an image, a video or a document card, by its
+    own content type (a file message may hold pictures), with the thumbnail's drawn size."""
+    content_type = str(attachment.get("contentType", "")).lower()
+    kind = content_type.split("/")[0] if content_type.startswith(("image/", "video/")) else "file"
+    item = {
+        **attachment,
+        "kind": kind,
+        "icon": "PDF" if content_type == "application/pdf" else "FILE",
+    }
+    thumbnail = attachment.get("thumbnailUrl")
+    if thumbnail:
+        item["viewUrl"] = f"{thumbnail}{'&' if '?' in thumbnail else '?'}size={VIEW_SIZE}"
+    width, height = attachment.get("width"), attachment.get("height")
+    if width and height:
+        scale = min(1, THUMB_BOX / width, THUMB_BOX / height)
+        # Halves round up, as JavaScript's Math.round does (Python's round() goes to even).
+        item["thumbWidth"] = max(1, int(width * scale + 0.5))
+        item["thumbHeight"] = max(1, int(height * scale + 0.5))
+    return item
 
 
 def message_items(
@@ -41,6 +69,7 @@ def message_items(
         items.append(
             {
                 **message,
+                "attachments": [attachment_item(a) for a in message.get("attachments") or []],
                 "id": message["_id"],
                 "mine": mine,
                 "sent": sent,
@@ -153,6 +182,15 @@ def chat_box(
             "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
             "pageSize": HISTORY_PAGE,
             "maxLength": MAX_CONTENT_LENGTH,
+            "maxAttachments": MAX_ATTACHMENTS,
+            "attachmentsUrl": reverse("api:attachments"),
+            # For the page to refuse at once a file the server would refuse after its upload;
+            # the server still judges by content.
+            "uploadLimits": {
+                "image": settings.VETCHAT_IMAGE_MAX_BYTES,
+                "video": settings.VETCHAT_VIDEO_MAX_BYTES,
+                "file": settings.VETCHAT_DOCUMENT_MAX_BYTES,
+            },
             "messageFields": payload_fields_json(),
             "typeLabels": {kind: Message.Type(kind).label for kind in PAYLOAD_FIELDS},
         },

@@ -404,7 +404,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": _MEDIA_SOURCES,
+        # blob: the chat's previews of photos being uploaded, drawn from the chosen file itself.
+        "img-src": [*_MEDIA_SOURCES, "blob:"],
         "media-src": _MEDIA_SOURCES,
         "font-src": [SELF],
         "connect-src": [SELF],  # plus this host's ws(s):, added per request by the middleware

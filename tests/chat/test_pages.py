@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from chat.models import Message
-from tests.factories import AppointmentFactory
+from tests.attachments import files
+from tests.factories import AppointmentFactory, send_message, upload_attachment
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,44 @@ def test_the_plain_form_refuses_a_parents_prescription_and_keeps_the_text(
     assert "Can I have more pills?</textarea>" in response.text
     assert "Only the appointment&#x27;s veterinarian can send a prescription." in response.text
     assert not Message.objects.exists()
+
+
+def test_files_are_drawn_by_their_own_type_with_their_place_kept(
+    client_for, appointment, parent, tmp_path
+):
+    # given a photo (wider than the thumbnail box), a video and a document in one file message
+    sent = [
+        upload_attachment(
+            parent, appointment, files.image_bytes("PNG", size=(800, 600)), "ear.png"
+        ),
+        upload_attachment(parent, appointment, files.video(tmp_path, location=False), "walk.mp4"),
+        upload_attachment(parent, appointment, files.pdf_document(), "lab <results>.pdf"),
+    ]
+    send_message(parent, appointment, "", message_type="file", attachments=sent)
+
+    html = page(client_for(parent), appointment).text
+
+    # then the photo is a thumbnail in a 320 px box that opens the 1280 px picture
+    photo, video, document = (str(attachment_id) for attachment_id in sent)
+    assert f'<img class="thumb" src="/api/appointment-chat/attachments/{photo}/thumbnail"' in html
+    assert 'alt="ear.png" width="320" height="240" loading="lazy"' in html
+    assert f'data-view="/api/appointment-chat/attachments/{photo}/thumbnail?size=1280"' in html
+    assert 'data-width="800" data-height="600"' in html
+    # the video waits to be played, its poster shown
+    assert (
+        f'<video controls="" preload="none" src="/api/appointment-chat/attachments/{video}"'
+        f' poster="/api/appointment-chat/attachments/{video}/thumbnail"'
+    ) in html
+    # the document is a card with its name, size and a download
+    assert (
+        f'href="/api/appointment-chat/attachments/{document}" download="lab &lt;results&gt;.pdf"'
+    ) in html
+    assert '<span class="doc-icon" aria-hidden="true">PDF</span>' in html
+    assert "lab &lt;results&gt;.pdf</a>" in html
+
+
+def test_the_page_says_files_need_javascript(client_for, appointment, parent):
+    html = page(client_for(parent), appointment).text
+    assert "<noscript>" in html and "this form sends text only" in html
+    # the attach controls are shown by the chat's script, never to a page without it
+    assert '<div class="attach-bar" hidden>' in html

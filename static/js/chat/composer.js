@@ -1,11 +1,39 @@
 // The composer: what the user is writing, kept as a draft, sent once however often it is retried,
 // and handed back with the server's reasons, each beside its field, when refused.
 
+import { attachmentKind } from "./view.js";
+
 const COUNTER_FROM = 9000;
 
+// A message's type from the files it carries: all photos make an image message, all videos a
+// video message; anything else, a mix included, a file message (the one type that takes any
+// kind of file). Each attachment is drawn by its own type whatever the message's.
+function typeOfFiles(attachments) {
+  const kinds = new Set(attachments.map((attachment) => attachmentKind(attachment.contentType)));
+  return kinds.size === 1 ? [...kinds][0] : "file";
+}
+
+function listOfNames(items) {
+  const names = items.map((item) => item.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
+}
+
 export class Composer {
-  constructor({ form, data, view, send, onSent, onSignedOut }) {
+  constructor({ form, data, view, send, onSent, onSignedOut, uploads = null }) {
     this.form = form;
+    this.uploads = uploads;
+    this.waitingNote = form.querySelector(".send-waiting");
+    this.waiting = false;
+    if (uploads) {
+      uploads.onNotice = (text) => this.showErrors(text);
+      // A message held back for its files goes once they are up (or says why it cannot).
+      uploads.onSettled = () => {
+        if (!this.waiting) return;
+        this.waiting = false;
+        this.waitingNote.hidden = true;
+        form.requestSubmit();
+      };
+    }
     this.data = data;
     this.view = view;
     this.send = send;
@@ -112,12 +140,13 @@ export class Composer {
   }
 
   // The request body, with a clientId that every retry of this message reuses.
-  body(draft) {
+  body(draft, files = []) {
+    const attachments = files.map((item) => item.attachment);
     const body = {
       appointmentId: this.data.appointmentId,
       content: draft.content.trim(),
-      messageType: draft.messageType,
-      attachments: [],
+      messageType: attachments.length ? typeOfFiles(attachments) : draft.messageType,
+      attachments: attachments.map((attachment) => ({ id: attachment.id })),
       clientId: crypto.randomUUID(),
     };
     if (draft.payload) {
@@ -129,8 +158,9 @@ export class Composer {
     return body;
   }
 
-  pendingMessage(body) {
+  pendingMessage(body, files) {
     return {
+      attachments: files.map((item) => item.attachment),
       senderId: this.data.me,
       senderName: this.data.myName,
       senderInitials: this.data.myInitials,
@@ -147,8 +177,11 @@ export class Composer {
     event.preventDefault();
     this.clearErrors();
     const draft = this.values();
-    const body = this.body(draft);
-    if (!body.content && !(body.payload && Object.keys(body.payload).length)) {
+    if (this.uploads && !this.filesReady(draft)) return;
+    const files = this.uploads ? this.uploads.take() : [];
+    const body = this.body(draft, files);
+    const empty = !body.content && !(body.payload && Object.keys(body.payload).length);
+    if (empty && !files.length) {
       this.showErrors("Write a message before sending.");
       this.textarea.focus();
       return;
@@ -156,13 +189,38 @@ export class Composer {
     if (body.content.length > this.data.maxLength) {
       const max = this.data.maxLength.toLocaleString();
       this.showErrors(`Messages can be at most ${max} characters.`);
+      this.uploads?.putBack(files);
       return;
     }
-    const node = this.view.showPending(this.pendingMessage(body));
+    const node = this.view.showPending(this.pendingMessage(body, files));
     this.clear();
     // Sent with the Send button or from a payload field: the next message is written here.
     this.textarea.focus();
-    this.deliver(body, node, draft);
+    this.deliver(body, node, { ...draft, files });
+  }
+
+  // Whether the files on the composer let the message go now. One still uploading holds the
+  // message until it is up; one that failed (or files on a prescription) stops it with a reason,
+  // everything typed and chosen kept.
+  filesReady(draft) {
+    const failed = this.uploads.failed();
+    if (failed.length) {
+      const names = listOfNames(failed);
+      this.showErrors(`${names} could not be uploaded. Remove ${failed.length > 1 ? "them" : "it"} (or try again) before sending.`);
+      return false;
+    }
+    if (!this.uploads.items.length) return true;
+    if (draft.messageType !== "text") {
+      this.showErrors("Assessments and prescriptions are sent without files: send the files in a message of their own.");
+      return false;
+    }
+    if (this.uploads.uploading()) {
+      this.waiting = true;
+      this.waitingNote.hidden = false;
+      this.view.say(this.waitingNote.textContent);
+      return false;
+    }
+    return true;
   }
 
   async deliver(body, node, draft, { retry = false } = {}) {
@@ -178,6 +236,7 @@ export class Composer {
       this.view.dropped(node);
       this.clearErrors();
       this.restore(draft);
+      this.uploads?.putBack(draft.files || []);
       this.saveDraft();
       this.updateCounter();
       this.showRefusal(reply);

@@ -6,7 +6,9 @@ import { Composer } from "./composer.js";
 import { notifyWhileHidden } from "./notify.js";
 import { ChatStore } from "./store.js";
 import { HttpTransport } from "./transport.js";
+import { Uploads } from "./uploads.js";
 import { ChatView } from "./view.js";
+import { ImageViewer } from "./viewer.js";
 import { connectLive } from "../live.js";
 
 const data = JSON.parse(document.getElementById("chat-data").textContent);
@@ -24,6 +26,7 @@ const reading = () => document.visibilityState === "visible";
 const signedOut = () => window.location.reload(); // the page sends the reader to sign in
 
 const view = new ChatView(root, data);
+new ImageViewer(root);
 const actions = new MessageActions({ root, data, view, transport: () => transport });
 const store = new ChatStore(data);
 store.add(view.shownMessages());
@@ -218,6 +221,7 @@ if (form) {
       if (!live) transport.refresh(); // whatever arrived meanwhile, and this message's place
     },
     onSignedOut: signedOut,
+    uploads: new Uploads({ root, form, data, view, csrfToken, onSignedOut: signedOut }),
   });
 }
 

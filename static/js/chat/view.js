@@ -42,7 +42,7 @@ function clinicClock(timeZone) {
 }
 
 // As Django's filesizeformat writes it, non-breaking space included.
-function humanSize(bytes) {
+export function humanSize(bytes) {
   if (bytes < 1024) return `${bytes}\u00a0${bytes === 1 ? "byte" : "bytes"}`;
   const units = ["KB", "MB", "GB", "TB", "PB"];
   let size = bytes / 1024;
@@ -54,44 +54,107 @@ function humanSize(bytes) {
   return `${size.toFixed(1)}\u00a0${units[unit]}`;
 }
 
-function attachmentNode(kind, attachment) {
-  const item = document.createElement("li");
+// The box a thumbnail is drawn in, as chat/page.py's THUMB_BOX: the width and height attributes
+// are the picture's scaled to fit, so the log keeps its place before the bytes arrive.
+const THUMB_BOX = 320;
+const VIEW_SIZE = 1280; // the server's larger thumbnail, which the full-size viewer shows
+
+// How an attachment is drawn, by its own content type: a file message may hold pictures.
+export function attachmentKind(contentType) {
+  const type = String(contentType || "").toLowerCase();
+  if (type.startsWith("image/")) return "image";
+  if (type.startsWith("video/")) return "video";
+  return "file";
+}
+
+function element(tag, attributes = {}) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+// Attributes in the order chat/_message.html writes them, so both render the same markup.
+function thumbSize(attachment) {
+  const { width, height } = attachment;
+  if (!width || !height) return {};
+  const scale = Math.min(1, THUMB_BOX / width, THUMB_BOX / height);
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+  };
+}
+
+function attachmentNode(attachment) {
+  const kind = attachmentKind(attachment.contentType);
+  const item = element("li", { class: `attachment attachment-${kind}` });
+  const size = thumbSize(attachment);
   if (kind === "image") {
-    const link = document.createElement("a");
-    link.href = attachment.url;
-    link.target = "_blank";
-    link.rel = "noopener";
-    const image = document.createElement("img");
-    image.className = "thumb";
-    image.src = attachment.thumbnailUrl || attachment.url;
-    image.alt = attachment.name;
-    image.loading = "lazy";
-    if (attachment.width && attachment.height) {
-      image.width = attachment.width;
-      image.height = attachment.height;
+    const link = element("a", {
+      class: "image-link", href: attachment.url, target: "_blank", rel: "noopener",
+    });
+    const thumbnail = attachment.thumbnailUrl;
+    if (thumbnail) {
+      link.setAttribute("data-view", `${thumbnail}${thumbnail.includes("?") ? "&" : "?"}size=${VIEW_SIZE}`);
     }
+    if (size.width) {
+      link.setAttribute("data-width", attachment.width);
+      link.setAttribute("data-height", attachment.height);
+    }
+    const image = element("img", {
+      class: "thumb", src: attachment.thumbnailUrl || attachment.url, alt: attachment.name,
+    });
+    if (size.width) {
+      image.setAttribute("width", size.width);
+      image.setAttribute("height", size.height);
+    }
+    image.setAttribute("loading", "lazy");
     link.append(image);
     item.append(link);
   } else if (kind === "video") {
-    const video = document.createElement("video");
-    video.controls = true;
-    video.preload = "metadata";
-    video.src = attachment.url;
-    if (attachment.thumbnailUrl) video.poster = attachment.thumbnailUrl;
+    const video = element("video", { controls: "", preload: "none", src: attachment.url });
+    if (attachment.thumbnailUrl) video.setAttribute("poster", attachment.thumbnailUrl);
+    if (size.width) {
+      video.setAttribute("width", size.width);
+      video.setAttribute("height", size.height);
+    }
     video.setAttribute("aria-label", attachment.name);
     item.append(video);
   } else {
-    const link = document.createElement("a");
-    link.className = "file";
-    link.href = attachment.url;
-    link.download = "";
-    link.textContent = attachment.name;
-    const size = document.createElement("span");
-    size.className = "muted";
-    size.textContent = `(${humanSize(attachment.size)})`;
-    item.append(link, " ", size);
+    const card = element("div", { class: "doc-card" });
+    let icon;
+    if (attachment.thumbnailUrl) {
+      icon = element("img", { class: "doc-thumb", src: attachment.thumbnailUrl, alt: "", loading: "lazy" });
+    } else {
+      icon = element("span", { class: "doc-icon", "aria-hidden": "true" });
+      icon.textContent = String(attachment.contentType).toLowerCase() === "application/pdf" ? "PDF" : "FILE";
+    }
+    const text = element("span", { class: "doc-text" });
+    const link = element("a", { class: "file", href: attachment.url, download: attachment.name });
+    const hint = element("span", { class: "visually-hidden" });
+    hint.textContent = "Download ";
+    link.append(hint, attachment.name);
+    const bytes = element("span", { class: "doc-size muted" });
+    bytes.textContent = humanSize(attachment.size);
+    text.append(link, " ", bytes);
+    card.append(icon, text);
+    item.append(card);
   }
   return item;
+}
+
+// What a screen reader hears of a message that is only files: "photo rash.jpg", "3 files".
+function describeFiles(attachments) {
+  if (attachments.length !== 1) return attachments.length ? `${attachments.length} files` : "";
+  const word = { image: "photo", video: "video", file: "document" }[attachmentKind(attachments[0].contentType)];
+  return `${word} ${attachments[0].name}`;
+}
+
+// A message drawn again in place. Focus on one of its links (a photo's thumbnail, a document)
+// stays on the same link in the new drawing, so a keyboard user is not sent to the page's top.
+function swap(node, fresh) {
+  const focused = node.contains(document.activeElement) && document.activeElement.getAttribute("href");
+  node.replaceWith(fresh);
+  if (focused) fresh.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
 }
 
 function setReceipt(node, text, read) {
@@ -199,7 +262,7 @@ export class ChatView {
 
     const attachments = node.querySelector(".attachments");
     for (const attachment of message.attachments || []) {
-      attachments.append(attachmentNode(message.messageType, attachment));
+      attachments.append(attachmentNode(attachment));
     }
     if (!attachments.childElementCount) attachments.remove();
 
@@ -240,7 +303,7 @@ export class ChatView {
     const node = this.list.querySelector(`.message[data-id="${CSS.escape(message._id)}"]`);
     if (!node) return null;
     const fresh = this.render(message, { mine: this.isMine(message) });
-    node.replaceWith(fresh);
+    swap(node, fresh);
     return fresh;
   }
 
@@ -358,7 +421,8 @@ export class ChatView {
   // announcement naming the latest, so a screen reader does not queue up a backlog.
   announce(messages) {
     const latest = messages[messages.length - 1];
-    const text = latest.content || this.data.typeLabels[latest.messageType] || "";
+    const text = latest.content || this.data.typeLabels[latest.messageType]
+      || describeFiles(latest.attachments || []);
     const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
     this.say(
       messages.length === 1
@@ -423,7 +487,7 @@ export class ChatView {
       return null;
     }
     const fresh = this.render(message, { mine: true });
-    node.replaceWith(fresh);
+    swap(node, fresh);
     return fresh;
   }
 
