@@ -24,6 +24,12 @@ from chat.search import MAX_QUERY_LENGTH, SEARCHERS, SearchNotPermitted, message
 from chat.selectors import prescriptions_awaiting_acknowledgement, unread_counts
 from chat.services import access_chat, message_send, prescription_acknowledge
 from chat.shapes import message_url
+from clinic.selectors import (
+    canned_answers_for_chat,
+    closed_notice,
+    emergency_contacts,
+    urgent_alert,
+)
 from notifications.selectors import needs_reply
 from vetchat.errors import DomainError
 from vetchat.http import error_headers, status_of
@@ -148,6 +154,21 @@ def acknowledge_prescription(
     return redirect(reverse("appointment_detail", args=[appointment_id]) + f"#m-{message_id}")
 
 
+def clinic_context(user: User, appointment: Appointment, chat: dict[str, Any]) -> dict[str, Any]:
+    """What the clinic adds to the chat: the red-flag banner (both sides), the closed notice
+    above a pet parent's composer, the canned answers of a clinician."""
+    context: dict[str, Any] = {
+        "urgent": urgent_alert(chat_id=chat["chat_id"]),
+        "emergency_numbers": emergency_contacts(),
+        "canned_answers": canned_answers_for_chat(user=user, appointment=appointment),
+    }
+    if chat["is_parent"] and not chat["read_only"]:
+        context["closed_notice"] = closed_notice()
+        if context["closed_notice"]:
+            context["above_composer"] = "clinic/_closed_notice.html"
+    return context
+
+
 def form_draft(post: Any) -> dict[str, Any]:
     """The composer's fields as the service takes them; kept to hand back if refused."""
     kind = post.get("messageType", Message.Type.TEXT)
@@ -171,9 +192,10 @@ def render_detail(
     """The appointment page; those who take part in its chat get the chat box."""
     context: dict[str, Any] = {"appointment": appointment}
     if may(request.user, appointment, Action.CHAT):
-        context["chat"] = chat_box(
+        context["chat"] = chat = chat_box(
             user=request.user, appointment_id=appointment.pk, draft=draft, error=error, focus=focus
         )
+        context.update(clinic_context(request.user, appointment, chat))
     status = status_of(error) if error else 200
     response = render(request, "appointments/detail.html", context, status=status)
     for name, value in (error_headers(error) if error else {}).items():

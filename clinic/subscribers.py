@@ -1,0 +1,20 @@
+"""What the clinic does when the chat tells it something happened."""
+
+from chat.events import Event, MessageCreated
+from clinic.selectors import red_flag_of
+from clinic.services import after_hours_reply_if_closed, urgent_mark
+
+# Entries the clinic posts itself are answers, never questions to answer.
+_NOT_FROM_PEOPLE = frozenset({"system"})
+
+
+def on_chat_event_in_transaction(event: Event) -> None:
+    if isinstance(event, MessageCreated) and event.message.message_type not in _NOT_FROM_PEOPLE:
+        match = red_flag_of(event)
+        if match is not None:
+            urgent_mark(event=event, match=match)
+
+
+def on_chat_event_after_commit(event: Event) -> None:
+    if isinstance(event, MessageCreated) and event.message.message_type not in _NOT_FROM_PEOPLE:
+        after_hours_reply_if_closed(event)
