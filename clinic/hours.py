@@ -52,7 +52,7 @@ def opening_state(
 
 
 def reopening_text(next_open: datetime, *, now: datetime, zone: ZoneInfo) -> str:
-    """"Monday 08:00", "today 14:00", "tomorrow 08:00"; with the date when a week or more away."""
+    """ "Monday 08:00", "today 14:00", "tomorrow 08:00"; with the date when a week or more away."""
     local, today = next_open.astimezone(zone), now.astimezone(zone).date()
     clock = local.strftime("%H:%M")
     days = (local.date() - today).days

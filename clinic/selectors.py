@@ -170,7 +170,9 @@ def red_flag_of(event: MessageCreated) -> Match | None:
 
 
 @functools.lru_cache(maxsize=512)
-def _red_flag(message_id: UUID, appointment_id: UUID, sender_id: UUID, content: str) -> Match | None:
+def _red_flag(
+    message_id: UUID, appointment_id: UUID, sender_id: UUID, content: str
+) -> Match | None:
     matches = clinic_snapshot().matcher.find(content)
     if not matches:
         return None

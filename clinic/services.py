@@ -31,9 +31,7 @@ def urgent_mark(*, event: MessageCreated, match: Match) -> UrgentChat:
         },
     )
     alert = {"kind": "urgent", "sign": match.sign.name, "seq": event.message.seq}
-    transaction.on_commit(
-        lambda: push_chat_alert(appointment_id=event.appointment_id, alert=alert)
-    )
+    transaction.on_commit(lambda: push_chat_alert(appointment_id=event.appointment_id, alert=alert))
     return urgent
 
 

@@ -126,9 +126,7 @@ def unread_notification_schedule(
     if urgent:
         if not _wants_any(preference):
             return False
-        if recipient.job_waiting and unread_job_hurry(
-            user_id=recipient.user_id, chat_id=chat_id
-        ):
+        if recipient.job_waiting and unread_job_hurry(user_id=recipient.user_id, chat_id=chat_id):
             return True
         return unread_job_defer(user_id=recipient.user_id, chat_id=chat_id, at=now)
     if recipient.role == User.Role.VETERINARIAN and preference.digest_hours:
@@ -194,9 +192,12 @@ def _record(state: ChatNotification, window: Window) -> UnreadEmail:
 
 def _urgent_unnotified(*, user_id: UUID, chat_id: int) -> bool:
     """The chat holds a red-flag message the user has not been emailed about yet."""
-    notified = ChatNotification.objects.filter(
-        user_id=user_id, chat_id=chat_id
-    ).values_list("last_notified_seq", flat=True).first() or 0
+    notified = (
+        ChatNotification.objects.filter(user_id=user_id, chat_id=chat_id)
+        .values_list("last_notified_seq", flat=True)
+        .first()
+        or 0
+    )
     return UrgentChat.objects.filter(chat_id=chat_id, seq__gt=notified).exists()
 
 

@@ -6,121 +6,288 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('chat', '0003_record'),
+        ("chat", "0003_record"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClinicSettings',
+            name="ClinicSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, help_text='Shown to pet parents.', max_length=150)),
-                ('phone', models.CharField(blank=True, help_text='Fills the {clinic_phone} placeholder of canned answers.', max_length=40, verbose_name='clinic phone')),
-                ('after_hours_reply', models.TextField(default='Thank you for your message. The clinic is closed right now; a member of the team will answer when we open. If your pet needs urgent care, call one of the emergency numbers below.', help_text='Sent once per chat and closed period to a pet parent who writes while the clinic is closed; the emergency numbers are added below it.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(blank=True, help_text="Shown to pet parents.", max_length=150),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="Fills the {clinic_phone} placeholder of canned answers.",
+                        max_length=40,
+                        verbose_name="clinic phone",
+                    ),
+                ),
+                (
+                    "after_hours_reply",
+                    models.TextField(
+                        default="Thank you for your message. The clinic is closed right now; a member of the team will answer when we open. If your pet needs urgent care, call one of the emergency numbers below.",
+                        help_text="Sent once per chat and closed period to a pet parent who writes while the clinic is closed; the emergency numbers are added below it.",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'clinic settings',
-                'verbose_name_plural': 'clinic settings',
+                "verbose_name": "clinic settings",
+                "verbose_name_plural": "clinic settings",
             },
         ),
         migrations.CreateModel(
-            name='RedFlagSign',
+            name="RedFlagSign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Shown to the vet, e.g. Seizure', max_length=100)),
-                ('phrases', models.TextField(help_text="One phrase a line. Words match as written; word* matches any ending (seiz* → seizure, seizures, seizing); a|b matches either word; word? may be missing; ... stands for up to five words. Negations before a phrase (no, not, never, hasn't) are understood.")),
-                ('species', models.CharField(blank=True, choices=[('dog', 'Dog'), ('cat', 'Cat'), ('rabbit', 'Rabbit'), ('bird', 'Bird'), ('reptile', 'Reptile'), ('small_mammal', 'Small mammal'), ('other', 'Other')], help_text='Only for pets of this species; empty: every pet.', max_length=20)),
-                ('enabled', models.BooleanField(default=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="Shown to the vet, e.g. Seizure", max_length=100),
+                ),
+                (
+                    "phrases",
+                    models.TextField(
+                        help_text="One phrase a line. Words match as written; word* matches any ending (seiz* → seizure, seizures, seizing); a|b matches either word; word? may be missing; ... stands for up to five words. Negations before a phrase (no, not, never, hasn't) are understood."
+                    ),
+                ),
+                (
+                    "species",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dog", "Dog"),
+                            ("cat", "Cat"),
+                            ("rabbit", "Rabbit"),
+                            ("bird", "Bird"),
+                            ("reptile", "Reptile"),
+                            ("small_mammal", "Small mammal"),
+                            ("other", "Other"),
+                        ],
+                        help_text="Only for pets of this species; empty: every pet.",
+                        max_length=20,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CannedAnswer',
+            name="CannedAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=80)),
-                ('body', models.TextField(help_text='Placeholders: {pet}, {parent}, {vet}, {clinic_phone}.', max_length=4000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(blank=True, help_text='Empty: shared with every vet of the clinic.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='canned_answers', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=80)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Placeholders: {pet}, {parent}, {vet}, {clinic_phone}.",
+                        max_length=4000,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: shared with every vet of the clinic.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="canned_answers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title', 'pk'],
+                "ordering": ["title", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True)),
-                ('reason', models.CharField(blank=True, max_length=100)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='clinic.clinicsettings')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True)),
+                ("reason", models.CharField(blank=True, max_length=100)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="clinic.clinicsettings",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='EmergencyNumber',
+            name="EmergencyNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(help_text='e.g. Out-of-hours emergency hospital', max_length=100)),
-                ('number', models.CharField(max_length=40)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emergency_numbers', to='clinic.clinicsettings')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="e.g. Out-of-hours emergency hospital", max_length=100
+                    ),
+                ),
+                ("number", models.CharField(max_length=40)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="emergency_numbers",
+                        to="clinic.clinicsettings",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='UrgentChat',
+            name="UrgentChat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('sign', models.CharField(max_length=100)),
-                ('flagged_at', models.DateTimeField()),
-                ('chat', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='urgent', to='chat.chat')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='chat.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField()),
+                ("sign", models.CharField(max_length=100)),
+                ("flagged_at", models.DateTimeField()),
+                (
+                    "chat",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="urgent",
+                        to="chat.chat",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="chat.message",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-flagged_at'],
+                "ordering": ["-flagged_at"],
             },
         ),
         migrations.CreateModel(
-            name='AfterHoursReply',
+            name="AfterHoursReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_ends', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('chat', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='after_hours_replies', to='chat.chat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_ends", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "chat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="after_hours_replies",
+                        to="chat.chat",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('chat', 'period_ends'), name='clinic_after_hours_reply_once_per_period', nulls_distinct=False)],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("chat", "period_ends"),
+                        name="clinic_after_hours_reply_once_per_period",
+                        nulls_distinct=False,
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OpeningSpan',
+            name="OpeningSpan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('opens', models.TimeField()),
-                ('closes', models.TimeField()),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='spans', to='clinic.clinicsettings')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("opens", models.TimeField()),
+                ("closes", models.TimeField()),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="spans",
+                        to="clinic.clinicsettings",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['weekday', 'opens'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('opens__lt', models.F('closes'))), name='clinic_span_opens_before_closes')],
+                "ordering": ["weekday", "opens"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("opens__lt", models.F("closes"))),
+                        name="clinic_span_opens_before_closes",
+                    )
+                ],
             },
         ),
     ]
