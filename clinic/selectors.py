@@ -114,6 +114,12 @@ def clinic_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def hours_set() -> bool:
+    """Whether staff have set opening hours; until they do, nobody is told the clinic is
+    closed and no after-hours reply is sent."""
+    return bool(clinic_snapshot().spans)
+
+
 def opening_now(at: datetime | None = None) -> OpeningState:
     clinic = clinic_snapshot()
     return opening_state(
@@ -131,9 +137,9 @@ def closed_notice(at: datetime | None = None) -> ClosedNotice | None:
     """What a pet parent reads above the composer while the clinic is closed; None while open."""
     at = at or timezone.now()
     state = opening_now(at)
-    if state.open:
+    if state.open or not hours_set():
         return None
-    if state.next_open is None:
+    if state.next_open is None:  # every day ahead is a closure
         text = "The clinic is closed."
     else:
         text = "The clinic is closed — replies from " + reopening_text(

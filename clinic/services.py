@@ -12,7 +12,7 @@ from chat.events import MessageCreated
 from chat.push import push_chat_alert
 from clinic.models import AfterHoursReply, CannedAnswer, UrgentChat
 from clinic.redflags import Match
-from clinic.selectors import after_hours_reply_text, is_clinician, opening_now
+from clinic.selectors import after_hours_reply_text, hours_set, is_clinician, opening_now
 from vetchat.errors import InvalidInput, NotFound, NotPermitted
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def after_hours_reply_send(*, appointment_id: UUID, chat_id: int, at: datetime) 
     transaction, so a failed post leaves the period free for the next message.
     """
     state = opening_now(at)
-    if state.open:
+    if state.open or not hours_set():
         return False
     try:
         with transaction.atomic():
@@ -65,7 +65,7 @@ def after_hours_reply_send(*, appointment_id: UUID, chat_id: int, at: datetime) 
 def after_hours_reply_if_closed(event: MessageCreated) -> bool:
     """A new message while the clinic is closed: reply if a pet parent wrote it."""
     now = timezone.now()
-    if opening_now(now).open:  # most sends: no query at all
+    if not hours_set() or opening_now(now).open:  # most sends: no query at all
         return False
     role = User.objects.filter(pk=event.message.sender_id).values_list("role", flat=True).first()
     if role != User.Role.PET_PARENT:

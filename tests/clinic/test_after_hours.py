@@ -56,6 +56,15 @@ def test_no_reply_while_open(clinic, appointment, parent, django_capture_on_comm
     assert replies(appointment) == []
 
 
+def test_no_reply_until_hours_are_set(
+    clinic, appointment, parent, django_capture_on_commit_callbacks
+):
+    set_hours({})
+    with django_capture_on_commit_callbacks(execute=True):
+        send_message(parent, appointment, "Hello")
+    assert replies(appointment) == []
+
+
 def test_each_chat_gets_its_own_reply(
     clinic, appointment, parent, django_capture_on_commit_callbacks
 ):

@@ -47,6 +47,15 @@ def test_a_vet_sees_no_closed_notice(clinic, client_for, appointment, vet):
     assert 'id="closed-notice"' not in page(client_for(vet), appointment)
 
 
-def test_without_any_hours_the_clinic_is_simply_closed(clinic):
+def test_until_hours_are_set_nobody_is_told_the_clinic_is_closed(clinic):
     set_hours({})
+    assert closed_notice() is None
+
+
+def test_closed_for_longer_than_a_year_says_so_without_a_time(clinic):
+    today = timezone.localdate()
+    set_hours(
+        {day: [(time(8), time(18))] for day in range(7)},
+        closures=[today + timedelta(days=n) for n in range(-1, 420)],
+    )
     assert closed_notice().text == "The clinic is closed."
