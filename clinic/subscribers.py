@@ -1,11 +1,12 @@
 """What the clinic does when the chat tells it something happened."""
 
 from chat.events import Event, MessageCreated
+from chat.models import Message
 from clinic.selectors import red_flag_of
 from clinic.services import after_hours_reply_if_closed, urgent_mark
 
 # Entries the clinic posts itself are answers, never questions to answer.
-_NOT_FROM_PEOPLE = frozenset({"system"})
+_NOT_FROM_PEOPLE = frozenset({Message.Type.SYSTEM})
 
 
 def on_chat_event_in_transaction(event: Event) -> None:
