@@ -181,9 +181,8 @@ class Matcher:
                 for number in self._candidates(word):
                     pattern, index = self._phrases[number]
                     sign = self.signs[index]
-                    if (
-                        index in found
-                        or species not in (None, "")
+                    if index in found or (
+                        species not in (None, "")
                         and sign.species
                         not in (
                             "",

@@ -161,15 +161,15 @@ def after_hours_reply_text() -> str:
 # Red flags -------------------------------------------------------------------------------
 
 
-def red_flag_of(event: MessageCreated) -> Match | None:
-    """The first red-flag sign a pet parent's new message speaks of, or None.
+def red_flag_of(event: MessageCreated) -> tuple[Match, ...]:
+    """The red-flag signs a pet parent's new message speaks of, in the list's order; () none.
 
     The matcher runs in memory; only a message that matches costs a query (who sent it, what
     species the pet is). Both the urgent mark and the immediate notification ask, once each per
     message: the answer is remembered by message id.
     """
     if not settings.VETCHAT_RED_FLAGS or not event.message.content:
-        return None
+        return ()
     return _red_flag(
         event.message.id, event.appointment_id, event.message.sender_id, event.message.content
     )
@@ -178,10 +178,10 @@ def red_flag_of(event: MessageCreated) -> Match | None:
 @functools.lru_cache(maxsize=512)
 def _red_flag(
     message_id: UUID, appointment_id: UUID, sender_id: UUID, content: str
-) -> Match | None:
+) -> tuple[Match, ...]:
     matches = clinic_snapshot().matcher.find(content)
     if not matches:
-        return None
+        return ()
     row = (
         Appointment.objects.filter(pk=appointment_id)
         .annotate(sender_role=Subquery(User.objects.filter(pk=sender_id).values("role")[:1]))
@@ -189,9 +189,9 @@ def _red_flag(
         .first()
     )
     if row is None or row[1] != User.Role.PET_PARENT:
-        return None
+        return ()
     species = row[0]
-    return next((m for m in matches if m.sign.species in ("", species)), None)
+    return tuple(m for m in matches if m.sign.species in ("", species))
 
 
 @dataclass(frozen=True)

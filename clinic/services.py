@@ -18,19 +18,21 @@ from vetchat.errors import InvalidInput, NotFound, NotPermitted
 logger = logging.getLogger(__name__)
 
 
-def urgent_mark(*, event: MessageCreated, match: Match) -> UrgentChat:
+def urgent_mark(*, event: MessageCreated, matches: tuple[Match, ...]) -> UrgentChat:
     """Mark the chat urgent for this message, in the send's transaction; every open page of the
     chat hears of it once the send commits."""
+    limit = UrgentChat._meta.get_field("sign").max_length
+    signs = ", ".join(m.sign.name for m in matches)[:limit]
     urgent, _ = UrgentChat.objects.update_or_create(
         chat_id=event.chat_id,
         defaults={
             "message_id": event.message.id,
             "seq": event.message.seq,
-            "sign": match.sign.name,
+            "sign": signs,
             "flagged_at": event.message.created_at,
         },
     )
-    alert = {"kind": "urgent", "sign": match.sign.name, "seq": event.message.seq}
+    alert = {"kind": "urgent", "sign": signs, "seq": event.message.seq}
     transaction.on_commit(lambda: push_chat_alert(appointment_id=event.appointment_id, alert=alert))
     return urgent
 

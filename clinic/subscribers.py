@@ -11,9 +11,9 @@ _NOT_FROM_PEOPLE = frozenset({Message.Type.SYSTEM})
 
 def on_chat_event_in_transaction(event: Event) -> None:
     if isinstance(event, MessageCreated) and event.message.message_type not in _NOT_FROM_PEOPLE:
-        match = red_flag_of(event)
-        if match is not None:
-            urgent_mark(event=event, match=match)
+        matches = red_flag_of(event)
+        if matches:
+            urgent_mark(event=event, matches=matches)
 
 
 def on_chat_event_after_commit(event: Event) -> None:

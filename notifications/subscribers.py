@@ -15,5 +15,5 @@ def on_chat_event(event: Event) -> None:
             chat_id=event.chat_id,
             sender_id=event.message.sender_id,
             # A red flag is told at once, past the usual delay, quiet hours and digest.
-            urgent=red_flag_of(event) is not None,
+            urgent=bool(red_flag_of(event)),
         )

@@ -1,6 +1,8 @@
 from datetime import time, timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from clinic.models import ClinicSettings, Closure, EmergencyNumber, OpeningSpan
@@ -37,8 +39,16 @@ def open_now() -> ClinicSettings:
     return set_hours({day: [ALL_DAY] for day in range(7)})
 
 
-@pytest.fixture
-def clinic(db) -> ClinicSettings:
+def ensure_clinic_defaults() -> None:
+    """The settings row and default signs as the data migration makes them: a transactional
+    test's flush empties every table, migrations' rows included."""
+    seeding = import_module("clinic.migrations.0002_default_settings_and_red_flag_signs")
+    seeding.seed(apps, None)
+
+
+def furnish_clinic() -> ClinicSettings:
+    """Riverside Vets with a phone, an after-hours text and two emergency numbers."""
+    ensure_clinic_defaults()
     clinic = ClinicSettings.objects.get(pk=1)
     clinic.name, clinic.phone = "Riverside Vets", "01632 960 001"
     clinic.after_hours_reply = "We are closed; the team answers when we open."
@@ -50,3 +60,8 @@ def clinic(db) -> ClinicSettings:
         clinic=clinic, label="City Animal Emergency Hospital", number="01632 960 999", position=1
     )
     return clinic
+
+
+@pytest.fixture
+def clinic(db) -> ClinicSettings:
+    return furnish_clinic()

@@ -99,6 +99,7 @@ def test_the_next_closed_period_gets_a_new_reply(clinic, appointment):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sends_while_closed_make_one_reply(clinic, appointment, parent, settings):
+    # (transactional: `clinic` puts back the settings row a previous test's flush removed)
     settings.VETCHAT_RATE_LIMITS = {}
     closed_now()
     start = threading.Barrier(4)

@@ -83,7 +83,8 @@ def test_shared_answers_are_listed_but_not_editable_on_the_page(client_for, vet)
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("get", URL), ("post", URL), ("get", f"{URL}1/"), ("post", f"{URL}1/delete/")]
+    ("method", "path"),
+    [("get", URL), ("post", URL), ("get", f"{URL}1/"), ("post", f"{URL}1/delete/")],
 )
 def test_a_pet_parent_is_refused(client_for, parent, method, path):
     CannedAnswer.objects.create(pk=1, title="Shared", body="x")
@@ -113,9 +114,7 @@ def test_the_vets_composer_gets_their_answers_then_the_clinics_filled_in(
     appointment = AppointmentFactory(pet__owner=parent, pet__name="Rex", veterinarian=vet)
     CannedAnswer.objects.create(owner=vet, title="Results", body="{pet}'s results are normal.")
     CannedAnswer.objects.create(owner=other_vet, title="Not mine", body="x")
-    CannedAnswer.objects.create(
-        title="Call us", body="Hi {parent}, call {clinic_phone}. {vet}"
-    )
+    CannedAnswer.objects.create(title="Call us", body="Hi {parent}, call {clinic_phone}. {vet}")
 
     data = canned_data(client_for(vet).get(f"/appointments/{appointment.pk}/"))
 

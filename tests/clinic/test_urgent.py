@@ -68,13 +68,15 @@ def test_both_sides_see_the_banner_with_the_emergency_numbers(
     assert response.status_code == HTTPStatus.OK
     shown = banner(response)
     assert 'role="alert"' in shown and " hidden" not in shown
-    assert "Hit by a car" in shown
+    assert "Hit by a car" in shown  # with "Bleeding that won&#x27;t stop": all it names
     assert 'href="tel:01632960999"' in shown and "City Animal Emergency Hospital" in shown
     heading = "Urgent: possible emergency" if who == "vet" else "This may be an emergency"
     assert heading in shown
 
 
-def test_without_a_red_flag_the_banner_waits_hidden_for_a_live_alert(client_for, appointment, parent):
+def test_without_a_red_flag_the_banner_waits_hidden_for_a_live_alert(
+    client_for, appointment, parent
+):
     send_message(parent, appointment, "Thanks for today")
     response = client_for(parent).get(f"/appointments/{appointment.pk}/")
     assert " hidden" in banner(response)
@@ -106,9 +108,7 @@ def test_an_urgent_chat_leads_needs_reply_until_the_vet_answers(vet):
     assert [w.appointment_id for w in needs_reply(vet=vet)] == [first.pk, second.pk, third.pk]
 
 
-def test_needs_reply_costs_one_query_however_many_chats_are_urgent(
-    vet, django_assert_num_queries
-):
+def test_needs_reply_costs_one_query_however_many_chats_are_urgent(vet, django_assert_num_queries):
     def waiting_chats(count: int, urgent: bool) -> None:
         for _ in range(count):
             appointment = AppointmentFactory(veterinarian=vet, pet__owner=PetParentFactory())

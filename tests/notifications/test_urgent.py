@@ -8,10 +8,16 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Preference
+from tests.clinic.conftest import ensure_clinic_defaults
 from tests.factories import send_message
 from tests.notifications.conftest import jobs_left, wait_until
 
 LONG_DELAY = 600  # the clinic's usual delay: an ordinary message waits ten minutes
+
+
+@pytest.fixture(autouse=True)
+def red_flag_signs(transactional_db):
+    ensure_clinic_defaults()
 
 
 @pytest.fixture(autouse=True)
