@@ -134,7 +134,10 @@ class Match:
 class Matcher:
     """The signs' phrases compiled once, indexed by the words they begin with: at each word of
     a message only the phrases that can begin there are tried (a dictionary look-up and a few
-    stems), which keeps a message's check in the tens of microseconds however long the list."""
+    stems, remembered per word), which keeps a message's check in the tens of microseconds
+    however long the list."""
+
+    REMEMBERED_WORDS = 50_000
 
     def __init__(self, signs: Iterable[Sign]) -> None:
         self.signs = tuple(signs)
@@ -142,6 +145,7 @@ class Matcher:
         self._by_word: dict[str, list[int]] = {}
         self._by_stem: dict[str, list[tuple[str, int]]] = {}
         self._anywhere: list[int] = []
+        self._seen: dict[str, tuple[int, ...]] = {}  # word → the phrases that may begin there
         for index, sign in enumerate(self.signs):
             for phrase in sign.phrases:
                 pattern = phrase_pattern(phrase)
@@ -160,10 +164,16 @@ class Matcher:
                     else:
                         self._by_word.setdefault(word, []).append(number)
 
-    def _candidates(self, word: str) -> list[int]:
-        found = [*self._by_word.get(word, ()), *self._anywhere]
-        found.extend(n for stem, n in self._by_stem.get(word[:2], ()) if word.startswith(stem))
-        return sorted(set(found)) if len(found) > 1 else found
+    def _candidates(self, word: str) -> tuple[int, ...]:
+        known = self._seen.get(word)
+        if known is not None:
+            return known
+        found = {*self._by_word.get(word, ()), *self._anywhere}
+        found.update(n for stem, n in self._by_stem.get(word[:2], ()) if word.startswith(stem))
+        candidates = tuple(sorted(found))
+        if len(self._seen) < self.REMEMBERED_WORDS:  # people's vocabulary is small; typos not
+            self._seen[word] = candidates
+        return candidates
 
     def find(self, text: str, *, species: str | None = None) -> list[Match]:
         """The signs the text speaks of as happening, each once, in the order of the list.
