@@ -32,7 +32,7 @@ scripts/venv.sh dev
 .venv/bin/ruff format --check .
 # Medium and high findings fail the run; each accepted one is explained where it is (# nosec).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
-  accounts appointments audit chat transcripts notifications portal vetchat bench 2>/dev/null
+  accounts appointments audit chat transcripts clinic notifications portal vetchat bench 2>/dev/null
 
 pgdir=
 redisdir=
