@@ -197,6 +197,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_status(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "chat", "status": event["status"]})
 
+    async def chat_alert(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "alert", **event["alert"]})
+
     async def socket_revoke(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)
 

@@ -139,6 +139,7 @@ def chat_box(
     read_only = bool(read_only_notice)
     draft = draft or {}
     return {
+        "chat_id": chat.chat_id,
         "items": message_items(messages, user, chat.pet_parent_id),
         "has_more": has_more,
         "has_later": has_later,

@@ -122,6 +122,12 @@ def push_chat_status(*, appointment_id: UUID, status: str) -> None:
     group_send(chat_group(appointment_id), {"type": "chat.status", "status": status})
 
 
+def push_chat_alert(*, appointment_id: UUID, alert: dict[str, Any]) -> None:
+    """Something every open page of the chat must show at once (e.g. a red flag's banner);
+    `alert` names its `kind`, and the page decides how to show it."""
+    group_send(chat_group(appointment_id), {"type": "chat.alert", "alert": alert})
+
+
 def close_sockets_of_user(user_id: UUID) -> None:
     group_send(user_group(user_id), {"type": "socket.revoke"})
 

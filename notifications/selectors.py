@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User, display_name
 from appointments.access import appointments_of_participant
 from chat.models import Chat, Message, ReadState
+from clinic.models import UrgentChat
 
 
 def _unread_subquery(user: User) -> Subquery:
@@ -61,10 +62,12 @@ class Waiting:
     starts_at: datetime
     waiting_since: datetime
     unanswered: int
+    urgent_sign: str | None = None  # a red flag the vet has not answered yet
 
 
 def needs_reply(*, vet: User) -> list[Waiting]:
-    """The vet's chats whose latest message is the pet parent's, oldest waiting first.
+    """The vet's chats whose latest message is the pet parent's: those with an unanswered red
+    flag first (latest flag first), then the others, oldest waiting first.
 
     One query whatever the number of chats: the latest message is found backwards on the
     (chat, seq) index, past clinic notices (an after-hours reply answers nothing), and the wait
@@ -83,6 +86,10 @@ def needs_reply(*, vet: User) -> list[Waiting]:
         .values("chat_id")
         .annotate(first=Min("created_at"), count=Count("*"))
     )
+    # A red flag raised after the vet's last message.
+    urgent = UrgentChat.objects.filter(
+        chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0)
+    )
     rows = (
         Chat.objects.filter(appointment__veterinarian=vet, last_seq__gt=0)
         .annotate(latest_sender=Subquery(latest_sender))
@@ -90,8 +97,10 @@ def needs_reply(*, vet: User) -> list[Waiting]:
         .annotate(
             waiting_since=Subquery(unanswered.values("first")),
             unanswered=Subquery(unanswered.values("count")),
+            urgent_sign=Subquery(urgent.values("sign")),
+            urgent_at=Subquery(urgent.values("flagged_at")),
         )
-        .order_by("waiting_since")
+        .order_by(F("urgent_at").desc(nulls_last=True), "waiting_since")
         .values_list(
             "appointment_id",
             "appointment__pet__name",
@@ -100,9 +109,10 @@ def needs_reply(*, vet: User) -> list[Waiting]:
             "appointment__starts_at",
             "waiting_since",
             "unanswered",
+            "urgent_sign",
         )
     )
     return [
-        Waiting(pk, pet, display_name(name, email), starts_at, since, count)
-        for pk, pet, name, email, starts_at, since, count in rows
+        Waiting(pk, pet, display_name(name, email), starts_at, since, count, sign)
+        for pk, pet, name, email, starts_at, since, count, sign in rows
     ]

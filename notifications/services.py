@@ -7,13 +7,15 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
 from procrastinate.exceptions import AlreadyEnqueued
 
 from accounts.models import User
 from chat.models import Message, ReadState
+from clinic.models import UrgentChat
 from notifications.models import ChatNotification, Preference, PushSubscription, UnreadEmail
 from notifications.selectors import chats_with_unread
 from notifications.sql import recipient_of
@@ -91,17 +93,48 @@ def digest_job_defer(*, user_id: UUID, at: datetime) -> bool:
     return True
 
 
-def unread_notification_schedule(*, appointment_id: UUID, chat_id: int, sender_id: UUID) -> bool:
+def _wants_any(preference: Preference) -> bool:
+    """Wants email or push at all, whatever delay they chose for ordinary messages."""
+    return preference.email_enabled or preference.web_push_enabled
+
+
+def unread_job_hurry(*, user_id: UUID, chat_id: int) -> bool:
+    """Bring the user's waiting unread job of the chat forward to now; whether there was one.
+
+    procrastinate offers no way to reschedule a job and its Django model is read-only, so this
+    is one UPDATE of its table; a worker polling for jobs finds it due at once.
+    """
+    table = connection.ops.quote_name(ProcrastinateJob._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET scheduled_at = now() WHERE queueing_lock = %s AND status = 'todo'",  # noqa: S608  # nosec B608  # the table name is procrastinate's, values are parameters
+            [unread_lock(user_id, chat_id)],
+        )
+        return cursor.rowcount > 0
+
+
+def unread_notification_schedule(
+    *, appointment_id: UUID, chat_id: int, sender_id: UUID, urgent: bool = False
+) -> bool:
     """A message was sent: make sure one job will tell its recipient if it stays unread.
 
     Runs inside the send's transaction. Returns whether a job was deferred (False when one is
     already waiting, which will cover this message too, or when the recipient wants no email).
+    An `urgent` message (a red flag) is told now: a waiting job is brought forward, and neither
+    the delay, the quiet hours nor a digest hold it; only a recipient who wants no
+    notifications at all is not told.
     """
     recipient = recipient_of(appointment_id=appointment_id, sender_id=sender_id, chat_id=chat_id)
     if recipient is None or not recipient.is_active:
         return False
     preference = recipient.preference
     now = timezone.now()
+    if urgent:
+        if not _wants_any(preference):
+            return False
+        if recipient.job_waiting and unread_job_hurry(user_id=recipient.user_id, chat_id=chat_id):
+            return True
+        return unread_job_defer(user_id=recipient.user_id, chat_id=chat_id, at=now)
     if recipient.role == User.Role.VETERINARIAN and preference.digest_hours:
         if not preference.email_enabled:
             return False
@@ -163,6 +196,17 @@ def _record(state: ChatNotification, window: Window) -> UnreadEmail:
     )
 
 
+def _urgent_unnotified(*, user_id: UUID, chat_id: int) -> bool:
+    """The chat holds a red-flag message the user has not been emailed about yet."""
+    notified = (
+        ChatNotification.objects.filter(user_id=user_id, chat_id=chat_id)
+        .values_list("last_notified_seq", flat=True)
+        .first()
+        or 0
+    )
+    return UrgentChat.objects.filter(chat_id=chat_id, seq__gt=notified).exists()
+
+
 @dataclass(frozen=True)
 class Claim:
     email: UnreadEmail | None = None
@@ -179,13 +223,16 @@ def unread_email_claim(*, user_id: UUID, chat_id: int) -> Claim:
     """
     user = User.objects.select_related("notification_preference").get(pk=user_id)
     preference = preference_of(user)
-    if not user.is_active or preference.delay_seconds(0) is None:
+    urgent = _urgent_unnotified(user_id=user_id, chat_id=chat_id)
+    wanted = _wants_any(preference) if urgent else preference.delay_seconds(0) is not None
+    if not user.is_active or not wanted:
         return Claim()
-    if user.role == User.Role.VETERINARIAN and preference.digest_hours:
-        return Claim()
-    held = quiet_hours_end(preference, timezone.now())
-    if held is not None:
-        return Claim(held_until=held)
+    if not urgent:
+        if user.role == User.Role.VETERINARIAN and preference.digest_hours:
+            return Claim()
+        held = quiet_hours_end(preference, timezone.now())
+        if held is not None:
+            return Claim(held_until=held)
     with transaction.atomic():
         state, window = _claim(user_id=user_id, chat_id=chat_id)
         if window is None:

@@ -2,6 +2,7 @@
 
 from chat.events import Event, MessageCreated
 from chat.models import Message
+from clinic.selectors import red_flag_of
 from notifications.services import unread_notification_schedule
 
 
@@ -13,4 +14,6 @@ def on_chat_event(event: Event) -> None:
             appointment_id=event.appointment_id,
             chat_id=event.chat_id,
             sender_id=event.message.sender_id,
+            # A red flag is told at once, past the usual delay, quiet hours and digest.
+            urgent=bool(red_flag_of(event)),
         )

@@ -2,12 +2,14 @@
 appointment page with its chat (which also takes the chat's plain form for browsers without
 JavaScript)."""
 
+from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,8 +26,19 @@ from chat.search import MAX_QUERY_LENGTH, SEARCHERS, SearchNotPermitted, message
 from chat.selectors import prescriptions_awaiting_acknowledgement, unread_counts
 from chat.services import access_chat, message_send, prescription_acknowledge
 from chat.shapes import message_url
+from clinic.selectors import (
+    canned_answers_for_chat,
+    closed_notice,
+    emergency_contacts,
+    is_clinician,
+    personal_canned_answers,
+    shared_canned_answers,
+    urgent_alert,
+)
+from clinic.services import canned_answer_create, canned_answer_delete, canned_answer_update
 from notifications.selectors import needs_reply
-from vetchat.errors import DomainError
+from portal.forms import CannedAnswerForm
+from vetchat.errors import DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
 
 
@@ -70,6 +83,75 @@ def with_unread_counts(groups: AppointmentGroups, user: User) -> AppointmentGrou
     for row in rows:
         row.unread_count = counts.get(row.pk, 0)
     return groups
+
+
+def _clinician_only(user: User) -> None:
+    if not is_clinician(user):
+        raise NotPermitted("Only the clinic's vets keep canned answers.")
+
+
+@login_required
+def canned_answers(request: HttpRequest) -> HttpResponse:
+    """The clinician's own canned answers, a form to add one, and the clinic's shared ones."""
+    _clinician_only(request.user)
+    form = CannedAnswerForm()
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form = CannedAnswerForm(request.POST)
+        if form.is_valid() and _saved(
+            form, lambda data: canned_answer_create(user=request.user, **data)
+        ):
+            messages.success(request, "Canned answer added.")
+            return redirect("canned_answers")
+        status = HTTPStatus.BAD_REQUEST
+    context = {
+        "form": form,
+        "answers": personal_canned_answers(user=request.user),
+        "shared": shared_canned_answers(),
+    }
+    return render(request, "clinic/canned_answers.html", context, status=status)
+
+
+@login_required
+def canned_answer_edit(request: HttpRequest, answer_id: int) -> HttpResponse:
+    _clinician_only(request.user)
+    answer = get_object_or_404(personal_canned_answers(user=request.user), pk=answer_id)
+    form = CannedAnswerForm(initial={"title": answer.title, "body": answer.body})
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        form = CannedAnswerForm(request.POST)
+        if form.is_valid() and _saved(
+            form,
+            lambda data: canned_answer_update(user=request.user, answer_id=answer.pk, **data),
+        ):
+            messages.success(request, "Canned answer saved.")
+            return redirect("canned_answers")
+        status = HTTPStatus.BAD_REQUEST
+    return render(
+        request, "clinic/canned_answer_edit.html", {"form": form, "answer": answer}, status=status
+    )
+
+
+@login_required
+@require_POST
+def canned_answer_delete_view(request: HttpRequest, answer_id: int) -> HttpResponse:
+    _clinician_only(request.user)
+    canned_answer_delete(user=request.user, answer_id=answer_id)
+    messages.success(request, "Canned answer deleted.")
+    return redirect("canned_answers")
+
+
+def _saved(form: CannedAnswerForm, save: Any) -> bool:
+    """Run the service; its refusal of a field goes beside that field, keeping what was typed."""
+    try:
+        save({"title": form.cleaned_data["title"], "body": form.cleaned_data["body"]})
+    except InvalidInput as error:
+        for field, text in error.fields.items():
+            form.add_error(field if field in form.fields else None, text)
+        if not error.fields:
+            form.add_error(None, error.message)
+        return False
+    return True
 
 
 @login_required
@@ -149,6 +231,21 @@ def acknowledge_prescription(
     return redirect(reverse("appointment_detail", args=[appointment_id]) + f"#m-{message_id}")
 
 
+def clinic_context(user: User, appointment: Appointment, chat: dict[str, Any]) -> dict[str, Any]:
+    """What the clinic adds to the chat: the red-flag banner (both sides), the closed notice
+    above a pet parent's composer, the canned answers of a clinician."""
+    context: dict[str, Any] = {
+        "urgent": urgent_alert(chat_id=chat["chat_id"]),
+        "emergency_numbers": emergency_contacts(),
+        "canned_answers": canned_answers_for_chat(user=user, appointment=appointment),
+    }
+    if chat["is_parent"] and not chat["read_only"]:
+        context["closed_notice"] = closed_notice()
+        if context["closed_notice"]:
+            context["above_composer"] = "clinic/_closed_notice.html"
+    return context
+
+
 def form_draft(post: Any) -> dict[str, Any]:
     """The composer's fields as the service takes them; kept to hand back if refused."""
     kind = post.get("messageType", Message.Type.TEXT)
@@ -185,9 +282,10 @@ def render_detail(
     """The appointment page; those who take part in its chat get the chat box."""
     context: dict[str, Any] = {"appointment": appointment}
     if may(request.user, appointment, Action.CHAT):
-        context["chat"] = chat_box(
+        context["chat"] = chat = chat_box(
             user=request.user, appointment_id=appointment.pk, draft=draft, error=error, focus=focus
         )
+        context.update(clinic_context(request.user, appointment, chat))
     status = status_of(error) if error else 200
     response = render(request, "appointments/detail.html", context, status=status)
     for name, value in (error_headers(error) if error else {}).items():

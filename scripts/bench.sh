@@ -42,3 +42,4 @@ export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$w
 .venv/bin/python -m bench.live "$@"
 .venv/bin/python -m bench.search "$@"
 .venv/bin/python -m bench.transcripts "$@"
+.venv/bin/python -m bench.clinic "$@"

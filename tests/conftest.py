@@ -44,6 +44,16 @@ def settings_storages() -> dict:
     return dict(settings.STORAGES)
 
 
+@pytest.fixture(autouse=True)
+def fresh_clinic_settings():
+    """The clinic's settings are kept per process: each test reads what it set up."""
+    from clinic.selectors import forget_clinic_snapshot
+
+    forget_clinic_snapshot()
+    yield
+    forget_clinic_snapshot()
+
+
 @pytest.fixture
 def parent(db):
     return PetParentFactory(name="Alex Morgan")

@@ -139,6 +139,9 @@ def test_the_admin_index_groups_models_by_what_staff_come_for(client_for, staff)
         assert f">{model}</a>" in people
     record = index.text.split('class="app-record module')[1].split("</table>")[0]
     assert ">Audit events</a>" in record
+    clinic = index.text.split('class="app-clinic module')[1].split("</table>")[0]
+    for model in ("Appointments", "Clinic settings", "Red flag signs", "Canned answers"):
+        assert f">{model}</a>" in clinic
 
 
 def test_a_section_has_a_page_of_its_own(client_for, staff):

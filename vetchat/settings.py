@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "attachments",
     "chat",
     "transcripts",
+    "clinic",
     "notifications",
     "portal",
 ]
@@ -306,6 +307,10 @@ VETCHAT_ACKNOWLEDGEMENT_WAIT = timedelta(
 VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES = int(
     os.environ.get("VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES", "200")
 )
+# The clinic's settings (hours, red-flag signs) are kept per process this long between reads.
+VETCHAT_CLINIC_SETTINGS_SECONDS = float(os.environ.get("VETCHAT_CLINIC_SETTINGS_SECONDS", "30"))
+# Check pet parents' messages for red-flag signs (off only to measure what the check costs).
+VETCHAT_RED_FLAGS = env_bool("VETCHAT_RED_FLAGS", default=True)
 USE_I18N = True
 USE_TZ = True
 

@@ -22,6 +22,7 @@ const HANDLERS = {
   changed: "onChanged",
   typing: "onTyping",
   chat: "onChat",
+  alert: "onAlert",
   unread: "onUnread",
 };
 

@@ -71,3 +71,5 @@ def test_smoke_run_prints_a_full_table():
     pdf = re.search(r"\| transcript PDF, laid out \(s\)\s+\|\s+([\d.]+) \|", output)
     rss = re.search(r"\| transcript PDF peak RSS \(MB\)\s+\|\s+(\d+) \|", output)
     assert pdf and float(pdf.group(1)) > 0 and rss and int(rss.group(1)) > 0, output
+    # The red-flag matcher's cost on the send path (bench/clinic.py).
+    assert re.search(r"^send p99, matcher on ÷ off: [\d.]+ ", output, re.M), output

@@ -82,6 +82,7 @@ PAGES = [
     ("two-factor authentication", "vet", lambda c: "/accounts/2fa/"),
     ("notification preferences", "vet", lambda c: "/preferences/"),
     ("dashboard", "vet", lambda c: "/dashboard/"),
+    ("canned answers", "vet", lambda c: "/canned-answers/"),
     ("appointment page", "vet", lambda c: f"/appointments/{c.appointment.pk}/"),
     ("read-only chat", "vet", lambda c: f"/appointments/{c.cancelled.pk}/"),
     ("search", "parent", lambda c: "/search/"),

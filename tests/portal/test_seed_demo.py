@@ -79,3 +79,18 @@ def test_demo_vet_signs_in_with_the_printed_code(client):
     assert client.get("/api/appointments/").status_code == 401
     client.post("/accounts/2fa/authenticate/", {"code": out.getvalue().split()[0]})
     assert client.get("/api/appointments/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_clinic_has_hours_emergency_numbers_and_shared_canned_answers():
+    from clinic.models import CannedAnswer, EmergencyNumber, OpeningSpan
+    from clinic.selectors import clinic_snapshot
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert OpeningSpan.objects.filter(weekday=0).count() == 2  # a lunch break on Mondays
+    assert not OpeningSpan.objects.filter(weekday=6).exists()  # closed on Sundays
+    assert EmergencyNumber.objects.count() == 2
+    assert CannedAnswer.objects.filter(owner=None).count() == 3
+    assert clinic_snapshot().phone == "01632 960 001"
+    assert not Message.objects.filter(message_type=Message.Type.SYSTEM).exists()

@@ -10,6 +10,8 @@ from django.utils import timezone
 from accounts.models import User
 from appointments.models import Appointment, Pet
 from chat.services import access_chat, message_send
+from clinic.models import CannedAnswer, ClinicSettings, Closure, EmergencyNumber, OpeningSpan
+from clinic.selectors import forget_clinic_snapshot
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
 # The demo vets' and admin's authenticator-app secret, published like the password:
@@ -101,6 +103,32 @@ DEMO_CONVERSATIONS = {
         ("parent@example.com", "text", "Great news, thank you!", None),
     ],
 }
+# Weekdays 08:00-12:30 and 13:30-18:00, Saturday morning, closed on Sunday (clinic time).
+DEMO_HOURS = {
+    **{day: [(time(8), time(12, 30)), (time(13, 30), time(18))] for day in range(5)},
+    5: [(time(9), time(12))],
+}
+DEMO_EMERGENCY_NUMBERS = [
+    ("Riverside Vets, in opening hours", "01632 960 001"),
+    ("City Animal Emergency Hospital, day and night", "01632 960 999"),
+]
+DEMO_CANNED_ANSWERS = [
+    (
+        "Fasting before surgery",
+        "Hi {parent}, please give {pet} no food after 10 pm the night before; water is fine "
+        "until the morning. See you soon, {vet}",
+    ),
+    (
+        "Results are normal",
+        "Good news, {parent}: {pet}'s results are all within the normal range. No change to "
+        "the plan for now.",
+    ),
+    (
+        "Please call us",
+        "This is easier to talk through on the phone: please call us on {clinic_phone} and "
+        "mention {pet}'s appointment.",
+    ),
+]
 DEMO_NAMESPACE = uuid.UUID("6f1c2a7e-3c1b-4a53-9d4e-2b8f0c4f7a10")
 
 
@@ -110,7 +138,10 @@ def demo_appointment_id(key: str) -> uuid.UUID:
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo clinic: five sign-ins, their pets and appointments."
+    help = (
+        "Create or refresh the demo clinic: five sign-ins, their pets and appointments, opening "
+        "hours, emergency numbers and shared canned answers."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -150,6 +181,8 @@ class Command(BaseCommand):
                 )
                 appointment.full_clean()
                 self._conversation(appointment, DEMO_CONVERSATIONS.get(key, []), users)
+        # After the conversations: they were written in opening hours, with no automatic reply.
+        self._clinic(today)
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in with:"))
         for email, name, role in DEMO_USERS:
@@ -158,6 +191,38 @@ class Command(BaseCommand):
             "Vets and the admin also need a code: python manage.py demo_totp "
             f"(or add the secret {DEMO_TOTP_SECRET} to an authenticator app)."
         )
+
+    @transaction.atomic
+    def _clinic(self, today: date) -> None:
+        """Opening hours, closures, emergency numbers and shared canned answers."""
+        clinic, _ = ClinicSettings.objects.get_or_create(pk=1)
+        clinic.name, clinic.phone = "Riverside Vets", DEMO_EMERGENCY_NUMBERS[0][1]
+        clinic.save()
+        OpeningSpan.objects.filter(clinic=clinic).delete()
+        OpeningSpan.objects.bulk_create(
+            OpeningSpan(clinic=clinic, weekday=day, opens=opens, closes=closes)
+            for day, spans in DEMO_HOURS.items()
+            for opens, closes in spans
+        )
+        christmas = date(today.year, 12, 25)
+        for day, reason in [
+            (
+                christmas if christmas >= today else christmas.replace(year=today.year + 1),
+                "Christmas",
+            ),
+            (date(today.year + 1, 1, 1), "New Year's Day"),
+        ]:
+            Closure.objects.update_or_create(
+                date=day, defaults={"clinic": clinic, "reason": reason}
+            )
+        EmergencyNumber.objects.filter(clinic=clinic).delete()
+        EmergencyNumber.objects.bulk_create(
+            EmergencyNumber(clinic=clinic, label=label, number=number, position=position)
+            for position, (label, number) in enumerate(DEMO_EMERGENCY_NUMBERS)
+        )
+        for title, body in DEMO_CANNED_ANSWERS:
+            CannedAnswer.objects.update_or_create(owner=None, title=title, defaults={"body": body})
+        forget_clinic_snapshot()
 
     def _user(self, email: str, name: str, role: str) -> User:
         user = User.objects.filter(email=email).first() or User(email=email)

@@ -2,6 +2,7 @@
 // transport together. The page's data comes from the server through json_script ("chat-data").
 
 import { MessageActions } from "./actions.js";
+import { CannedPicker } from "./canned.js";
 import { Composer } from "./composer.js";
 import { notifyWhileHidden } from "./notify.js";
 import { ChatStore } from "./store.js";
@@ -147,6 +148,8 @@ const liveHandlers = {
     typingTimer = setTimeout(() => view.hideTyping(), TYPING_SHOWN_MS);
   },
   onChat: () => window.location.reload(), // e.g. cancelled: the server paints it read-only
+  // Alerts belong to whoever painted them into the page (e.g. the clinic's red-flag banner).
+  onAlert: (event) => document.dispatchEvent(new CustomEvent("vetchat:chat-alert", { detail: event })),
   onSignedOut: signedOut,
 };
 
@@ -223,6 +226,9 @@ if (form) {
     onSignedOut: signedOut,
     uploads: new Uploads({ root, form, data, view, csrfToken, onSignedOut: signedOut }),
   });
+  // Clinicians only: the server ships canned answers to nobody else.
+  const canned = document.getElementById("canned-answers");
+  if (canned) new CannedPicker({ form, answers: JSON.parse(canned.textContent) });
 }
 
 actions.decorateAll();

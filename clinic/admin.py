@@ -1,0 +1,126 @@
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from clinic.models import (
+    AfterHoursReply,
+    CannedAnswer,
+    ClinicSettings,
+    Closure,
+    EmergencyNumber,
+    OpeningSpan,
+    RedFlagSign,
+    UrgentChat,
+)
+from clinic.selectors import forget_clinic_snapshot
+
+
+class ForgetsSnapshot:
+    """Every edit clears this process's copy of the clinic's settings (others expire)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        forget_clinic_snapshot()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        forget_clinic_snapshot()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        forget_clinic_snapshot()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        forget_clinic_snapshot()
+
+
+class OpeningSpanInline(admin.TabularInline):
+    model = OpeningSpan
+    extra = 0
+    verbose_name = "opening hours"
+    verbose_name_plural = "opening hours (clinic time zone; add a second span for a break)"
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 0
+    verbose_name_plural = "holidays and closures"
+
+
+class EmergencyNumberInline(admin.TabularInline):
+    model = EmergencyNumber
+    extra = 0
+    fields = ("position", "label", "number")
+
+
+@admin.register(ClinicSettings)
+class ClinicSettingsAdmin(ForgetsSnapshot, admin.ModelAdmin):
+    inlines = (OpeningSpanInline, ClosureInline, EmergencyNumberInline)
+    fields = ("name", "phone", "after_hours_reply", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not ClinicSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """There is one clinic: its settings page is the list."""
+        settings_row, _ = ClinicSettings.objects.get_or_create(pk=1)
+        return HttpResponseRedirect(
+            reverse("admin:clinic_clinicsettings_change", args=[settings_row.pk])
+        )
+
+
+@admin.register(RedFlagSign)
+class RedFlagSignAdmin(ForgetsSnapshot, admin.ModelAdmin):
+    list_display = ("name", "species", "enabled", "position")
+    list_editable = ("enabled", "position")
+    list_filter = ("enabled", "species")
+    search_fields = ("name", "phrases")
+
+
+@admin.register(CannedAnswer)
+class SharedCannedAnswerAdmin(admin.ModelAdmin):
+    """The clinic's shared canned answers; vets keep their own on their canned answers page."""
+
+    list_display = ("title", "updated_at")
+    search_fields = ("title", "body")
+    fields = ("title", "body")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CannedAnswer]:
+        return super().get_queryset(request).filter(owner__isnull=True)
+
+    def save_model(self, request: HttpRequest, obj: CannedAnswer, form: Any, change: bool) -> None:
+        obj.owner = None
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(UrgentChat)
+class UrgentChatAdmin(admin.ModelAdmin):
+    list_display = ("chat", "sign", "seq", "flagged_at")
+    list_select_related = ("chat__appointment__pet",)
+    readonly_fields = ("chat", "message", "seq", "sign", "flagged_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AfterHoursReply)
+class AfterHoursReplyAdmin(admin.ModelAdmin):
+    list_display = ("chat", "period_ends", "created_at")
+    readonly_fields = ("chat", "period_ends", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,187 @@
+"""The clinic's settings that staff edit in the admin, the chats marked urgent, the after-hours
+replies sent, and the canned answers."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from appointments.models import Pet
+from chat.models import Chat, Message
+
+DEFAULT_AFTER_HOURS_REPLY = (
+    "Thank you for your message. The clinic is closed right now; a member of the team will "
+    "answer when we open. If your pet needs urgent care, call one of the emergency numbers below."
+)
+
+
+class ClinicSettings(models.Model):
+    """The one row of the clinic's settings (pk 1, made by the first migration)."""
+
+    name = models.CharField(max_length=150, blank=True, help_text="Shown to pet parents.")
+    phone = models.CharField(
+        "clinic phone",
+        max_length=40,
+        blank=True,
+        help_text="Fills the {clinic_phone} placeholder of canned answers.",
+    )
+    after_hours_reply = models.TextField(
+        default=DEFAULT_AFTER_HOURS_REPLY,
+        help_text="Sent once per chat and closed period to a pet parent who writes while the "
+        "clinic is closed; the emergency numbers are added below it.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "clinic settings"
+        verbose_name_plural = "clinic settings"
+
+    def __str__(self) -> str:
+        return "Clinic settings"
+
+
+class OpeningSpan(models.Model):
+    """One span of opening hours on a weekday; a day may have several (a lunch break between)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    clinic = models.ForeignKey(ClinicSettings, on_delete=models.CASCADE, related_name="spans")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")), name="clinic_span_opens_before_closes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M} to {self.closes:%H:%M}"
+
+
+class Closure(models.Model):
+    """A day the clinic is closed whatever its weekday's hours: a holiday, training, a move."""
+
+    clinic = models.ForeignKey(ClinicSettings, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}".strip()
+
+
+class EmergencyNumber(models.Model):
+    clinic = models.ForeignKey(
+        ClinicSettings, on_delete=models.CASCADE, related_name="emergency_numbers"
+    )
+    label = models.CharField(max_length=100, help_text="e.g. Out-of-hours emergency hospital")
+    number = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.number}"
+
+
+class RedFlagSign(models.Model):
+    """An emergency sign the pet parents' messages are checked against (`clinic.redflags`)."""
+
+    name = models.CharField(max_length=100, help_text="Shown to the vet, e.g. Seizure")
+    phrases = models.TextField(
+        help_text="One phrase a line. Words match as written; word* matches any ending "
+        "(seiz* → seizure, seizures, seizing); a|b matches either word; word? may be missing; "
+        "... stands for up to five words. Negations before a phrase (no, not, never, hasn't) "
+        "are understood."
+    )
+    species = models.CharField(
+        max_length=20,
+        choices=Pet.Species,
+        blank=True,
+        help_text="Only for pets of this species; empty: every pet.",
+    )
+    enabled = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UrgentChat(models.Model):
+    """A chat whose pet parent wrote about a red-flag sign; the latest such message."""
+
+    chat = models.OneToOneField(Chat, on_delete=models.PROTECT, related_name="urgent")
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveIntegerField()
+    sign = models.CharField(max_length=100)
+    flagged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-flagged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.chat_id} urgent: {self.sign} (#{self.seq})"
+
+
+class AfterHoursReply(models.Model):
+    """The automatic reply a chat got in one closed period; unique, so concurrent sends make one."""
+
+    chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="after_hours_replies")
+    # When that closed period ends (the next opening); None: the clinic has no opening hours.
+    period_ends = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chat", "period_ends"],
+                nulls_distinct=False,
+                name="clinic_after_hours_reply_once_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"After-hours reply in {self.chat_id} until {self.period_ends}"
+
+
+class CannedAnswer(models.Model):
+    """A snippet a clinician inserts into the composer; no owner: shared by the whole clinic."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_answers",
+        help_text="Empty: shared with every vet of the clinic.",
+    )
+    title = models.CharField(max_length=80)
+    body = models.TextField(
+        max_length=4000,
+        help_text="Placeholders: {pet}, {parent}, {vet}, {clinic_phone}.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
