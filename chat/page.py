@@ -15,14 +15,14 @@ from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
 from chat.selectors import chat_messages
 from chat.services import access_chat, chat_mark_read
-from chat.shapes import messages_json, payload_fields_json
+from chat.shapes import messages_json, other_side_read, payload_fields_json
 from vetchat.errors import DomainError
 
 HISTORY_PAGE = 50
 
 
 def message_items(
-    messages: list[dict[str, Any]], user: User, parent_id: UUID
+    messages: list[dict[str, Any]], user: User, *, is_parent: bool
 ) -> list[dict[str, Any]]:
     """Messages ready for the template, with a day separator wherever the clinic's date changes."""
     items: list[dict[str, Any]] = []
@@ -48,7 +48,7 @@ def message_items(
                 else None,
                 "awaits_acknowledgement": "acknowledgedAt" in message
                 and not acknowledged
-                and user.pk == parent_id,
+                and is_parent,
                 "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
                 "details": [
                     (field.label, payload[field.name])
@@ -96,18 +96,19 @@ def chat_box(
         chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
     messages = messages_json(page.rows, chat)
     is_vet = user.pk == chat.veterinarian_id
+    is_parent = user.pk == chat.pet_parent_id or user.pk in chat.co_owner_ids
     read_only_notice = read_only_reason(chat)
     read_only = bool(read_only_notice)
     draft = draft or {}
     return {
-        "items": message_items(messages, user, chat.pet_parent_id),
+        "items": message_items(messages, user, is_parent=is_parent),
         "has_more": page.has_more,
         "read_only": read_only,
         "read_only_notice": read_only_notice,
         "open_until": None if read_only else follow_up_closes_at(chat),
         "is_vet": is_vet,
-        "is_parent": user.pk == chat.pet_parent_id,
-        "other_name": chat.pet_parent_name if is_vet else chat.veterinarian_name,
+        "is_parent": is_parent,
+        "other_name": chat.veterinarian_name if is_parent else chat.pet_parent_name,
         "draft": draft,
         "error": error.message if error else "",
         "errors": error.fields if error else {},
@@ -125,7 +126,7 @@ def chat_box(
             "timeZone": settings.TIME_ZONE,
             "readOnly": read_only,
             "rev": chat.rev,
-            "isParent": user.pk == chat.pet_parent_id,
+            "isParent": is_parent,
             "editWindowSeconds": int(settings.VETCHAT_EDIT_WINDOW.total_seconds()),
             "acknowledgeUrl": reverse(
                 "chat_acknowledge", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]
@@ -133,7 +134,9 @@ def chat_box(
             "lastSeq": chat.last_seq,
             "oldestSeq": messages[0]["seq"] if messages else None,
             "hasMore": page.has_more,
-            "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
+            **other_side_read(chat, user),
+            "isClinic": user.is_clinic,
+            "unreadUrl": reverse("api:chat_unread"),
             "pageSize": HISTORY_PAGE,
             "maxLength": MAX_CONTENT_LENGTH,
             "messageFields": payload_fields_json(),

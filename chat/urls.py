@@ -1,7 +1,7 @@
 from django.urls import path
 
 from chat import openapi  # noqa: F401  (describes the request bodies precisely)
-from chat.api import AcknowledgementApi, ChatTestApi, MessageApi, MessagesApi
+from chat.api import AcknowledgementApi, ChatTestApi, MarkUnreadApi, MessageApi, MessagesApi
 
 api_urlpatterns = [
     path("appointment-chat/messages", MessagesApi.as_view(), name="chat_messages"),
@@ -12,4 +12,5 @@ api_urlpatterns = [
         name="chat_acknowledgement",
     ),
     path("appointment-chat/test", ChatTestApi.as_view(), name="chat_test"),
+    path("appointment-chat/unread", MarkUnreadApi.as_view(), name="chat_unread"),
 ]

@@ -10,12 +10,14 @@ from django.db.models.functions import Coalesce
 from accounts.models import User, display_name
 from appointments.access import appointments_of_participant
 from chat.models import Chat, Message, ReadState
+from chat.selectors import unread_after
 
 
 def _unread_subquery(user: User) -> Subquery:
-    """Per chat (OuterRef "pk"): messages from others past the user's read cursor."""
+    """Per chat (OuterRef "pk"): messages from others past the user's read cursor, or from
+    where they marked the chat unread."""
     cursor = ReadState.objects.filter(chat_id=OuterRef(OuterRef("pk")), user_id=user.pk).values(
-        "last_read_seq"
+        unread_after=unread_after()
     )[:1]
     return Subquery(
         Message.objects.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(cursor), 0))
@@ -29,6 +31,11 @@ def _unread_subquery(user: User) -> Subquery:
 
 def _my_chats(user: User) -> QuerySet[Chat]:
     return Chat.objects.filter(appointment__in=appointments_of_participant(user).values("pk"))
+
+
+def takes_part(*, user: User, chat_id: int) -> bool:
+    """Whether the user still takes part in this chat (as the access module scopes lists)."""
+    return _my_chats(user).filter(pk=chat_id).exists()
 
 
 def unread_total(*, user: User) -> int:
@@ -64,19 +71,19 @@ class Waiting:
 
 
 def needs_reply(*, vet: User) -> list[Waiting]:
-    """The vet's chats whose latest message is the pet parent's, oldest waiting first.
+    """The chats of this vet or care team member whose latest message is from the pet's owners
+    (owner or co-owner), oldest waiting first.
 
     One query whatever the number of chats: the latest message is found by the chat's
-    `last_seq` on the (chat, seq) index, and the wait starts at the parent's first message after
-    the vet's last one.
+    `last_seq` on the (chat, seq) index, and the wait starts at the owners' first message after
+    the clinic's last one (anyone on the care team answers for the clinic).
     """
     latest_from_parent = Message.objects.filter(
-        chat_id=OuterRef("pk"),
-        seq=OuterRef("last_seq"),
-        sender_id=OuterRef("appointment__pet_parent_id"),
+        chat_id=OuterRef("pk"), seq=OuterRef("last_seq"), sender__role=User.Role.PET_PARENT
     )
     vets_last = (
-        Message.objects.filter(chat_id=OuterRef(OuterRef("pk")), sender_id=vet.pk)
+        Message.objects.filter(chat_id=OuterRef(OuterRef("pk")))
+        .exclude(sender__role=User.Role.PET_PARENT)
         .order_by("-seq")
         .values("seq")[:1]
     )
@@ -87,7 +94,8 @@ def needs_reply(*, vet: User) -> list[Waiting]:
         .annotate(first=Min("created_at"), count=Count("*"))
     )
     rows = (
-        Chat.objects.filter(appointment__veterinarian=vet, last_seq__gt=0)
+        _my_chats(vet)
+        .filter(last_seq__gt=0)
         .filter(Exists(latest_from_parent))
         .annotate(
             waiting_since=Subquery(unanswered.values("first")),
