@@ -21,6 +21,7 @@ from uuid import UUID
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from appointments.models import Appointment, AppointmentMember, CoOwnership
@@ -138,8 +139,11 @@ def access_appointment(
 
 def with_participants(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """Annotate each appointment with its care team and its pet's co-owners (`Participants`),
-    as arrays in the same query."""
+    as arrays in the same query; `team` and `co_owners` hold what the page shows of them."""
     members = AppointmentMember.objects.filter(appointment=OuterRef("pk"))
+    co_owners = CoOwnership.objects.filter(
+        pet=OuterRef("pet_id"), user__isnull=False, revoked_at__isnull=True
+    )
     return appointments.annotate(
         team_vet_ids=ArraySubquery(
             members.filter(user__role=User.Role.VETERINARIAN).values("user_id")
@@ -147,11 +151,19 @@ def with_participants(appointments: QuerySet[Appointment]) -> QuerySet[Appointme
         technician_ids=ArraySubquery(
             members.filter(user__role=User.Role.TECHNICIAN).values("user_id")
         ),
-        co_owner_ids=ArraySubquery(
-            CoOwnership.objects.filter(
-                pet=OuterRef("pet_id"), user__isnull=False, revoked_at__isnull=True
-            ).values("user_id")
-        ),
+        co_owner_ids=ArraySubquery(co_owners.values("user_id")),
+        team=ArraySubquery(members.order_by("added_at", "pk").values(json=_person("user"))),
+        co_owners=ArraySubquery(co_owners.order_by("accepted_at", "pk").values(json=_person("user"))),
+    )
+
+
+def _person(path: str) -> JSONObject:
+    return JSONObject(
+        id=f"{path}__id",
+        name=f"{path}__name",
+        email=f"{path}__email",
+        role=f"{path}__role",
+        job_title=f"{path}__job_title",
     )
 
 

@@ -108,7 +108,8 @@ def _chat_header_sql() -> str:
         SELECT json_agg(json_build_array(
                    r.{_column(r, "user")}, r.{_column(r, "last_read_seq")},
                    r.{_column(r, "unread_from_seq")}, ru.{_column(u, "role")},
-                   ru.{_column(u, "name")}, ru.{_column(u, "email")}))
+                   ru.{_column(u, "name")}, ru.{_column(u, "email")})
+                   ORDER BY r.{_column(r, "user")})
         FROM {_table(r)} r JOIN {_table(u)} ru ON ru.{_column(u, "id")} = r.{_column(r, "user")}
         WHERE r.{_column(r, "chat")} = c.{_column(c, "id")})"""  # noqa: S608  # nosec B608
 

@@ -58,8 +58,8 @@ transport.onMessages((messages, { read }) => {
 transport.onChanges((messages, rev) => {
   for (const message of store.receiveChanges(messages, rev)) actions.decorate(view.replace(message));
 });
-transport.onReadUpTo((seq) => {
-  if (store.readUpTo(seq)) view.markReadUpTo(seq);
+transport.onReadUpTo((seq, name) => {
+  if (store.readUpTo(seq)) view.markReadUpTo(seq, name);
 });
 transport.onStatus((status) => view.setConnection(status));
 transport.onSignedOut(signedOut);
@@ -119,9 +119,9 @@ const socket = connectLive(data.socketPath, {
   onHello: catchUp,
   onMessage: (event) => takePushed(event.message),
   onRead(event) {
-    if (event.userId !== data.me && store.readUpTo(event.lastReadSeq)) {
-      view.markReadUpTo(event.lastReadSeq);
-    }
+    // Only the other side's reading makes this user's messages "Read".
+    if (event.userId === data.me || Boolean(event.clinic) === Boolean(data.isClinic)) return;
+    if (store.readUpTo(event.lastReadSeq)) view.markReadUpTo(event.lastReadSeq, event.name);
   },
   onTyping(event) {
     view.showTyping(event.userId, event.name);
