@@ -6,6 +6,7 @@ from allauth.account.internal.flows.password_reset import get_reset_password_fro
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.core.context import request_context
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -40,3 +41,22 @@ def invitation_send(*, request: HttpRequest, user: User) -> None:
             user.email,
             {"user": user, "password_set_url": get_reset_password_from_key_url(request, key)},
         )
+
+
+CLINIC_ACCOUNT_EMAIL = "clinic@vetchat.invalid"
+
+
+def clinic_account() -> User:
+    """The clinic's own voice in chats (hand-overs, after-hours replies): it never signs in."""
+    account, created = User.objects.get_or_create(
+        email=CLINIC_ACCOUNT_EMAIL,
+        defaults={
+            "name": settings.VETCHAT_CLINIC_NAME,
+            "role": User.Role.STAFF,
+            "is_active": False,
+        },
+    )
+    if created:
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+    return account

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from appointments.access import AppointmentNotFound
 from chat.limits import poll_allowed, send_allowed
 from chat.models import Message
-from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, MessageNotFound
+from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, SENDABLE_TYPES, MessageNotFound
 from chat.selectors import (
     MessageRow,
     appointment_of_message,
@@ -163,7 +163,7 @@ class SendMessageInput(StrictSerializer):
 
     appointmentId = serializers.UUIDField()
     content = JsonString(required=False, allow_blank=True, default="")
-    messageType = serializers.ChoiceField(choices=Message.Type.choices, default=Message.Type.TEXT)
+    messageType = serializers.ChoiceField(choices=SENDABLE_TYPES, default=Message.Type.TEXT)
     payload = serializers.JSONField(required=False, allow_null=True, default=None)
     attachments = AttachmentInput(many=True, required=False, default=list)
     clientId = JsonString(

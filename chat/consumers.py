@@ -159,6 +159,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def chat_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "changed", "rev": event["rev"]})
+
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["userId"] != str(self.user.pk):
             await self.send_json(

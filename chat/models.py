@@ -40,6 +40,8 @@ class Message(models.Model):
         ASSESSMENT = "assessment", "Assessment"
         PRESCRIPTION = "prescription", "Prescription"
         FILE = "file", "File"
+        # Written by the clinic itself (a hand-over, an after-hours reply), never by a client.
+        SYSTEM = "system", "Clinic notice"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="messages")

@@ -19,6 +19,7 @@ from chat.rules import (
     MAX_ATTACHMENTS,
     MEDIA_TYPE,
     PAYLOAD_FIELDS,
+    SENDABLE_TYPES,
     SUMMARY_FIELDS,
     VET_ONLY_TYPES,
 )
@@ -228,7 +229,7 @@ class SendMessageInputExtension(OpenApiSerializerExtension):
 
     def map_serializer(self, auto_schema: AutoSchema, direction: str) -> Schema:
         variants: dict[str, Schema] = {}
-        for message_type in Message.Type.values:
+        for message_type in SENDABLE_TYPES:
             title = message_type.title()
             ref: dict[str, Schema] = {}
             if message_type in ATTACHMENT_TYPES:

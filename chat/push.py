@@ -19,7 +19,7 @@ from channels.layers import get_channel_layer
 
 from appointments.access import with_participants
 from appointments.models import Appointment
-from chat.events import ChatMarkedUnread, ChatRead, Event, MessageCreated
+from chat.events import ChatMarkedUnread, ChatRead, Event, MessageChanged, MessageCreated
 from chat.shapes import message_json
 
 logger = logging.getLogger(__name__)
@@ -123,6 +123,11 @@ def push_read(
     )
 
 
+def push_changed(*, appointment_id: UUID, rev: int) -> None:
+    """A doorbell only: each page fetches what changed since the rev it holds, as it reads it."""
+    group_send(chat_group(appointment_id), {"type": "chat.changed", "rev": rev})
+
+
 def push_chat_status(*, appointment_id: UUID, status: str) -> None:
     group_send(chat_group(appointment_id), {"type": "chat.status", "status": status})
 
@@ -155,6 +160,8 @@ def push_chat_event(event: Event) -> None:
         for recipient in _participants(event.appointment_id, _period()):
             if recipient != event.message.sender_id:
                 push_unread(user_id=recipient, appointment_id=event.appointment_id)
+    elif isinstance(event, MessageChanged):
+        push_changed(appointment_id=event.appointment_id, rev=event.message.rev)
     elif isinstance(event, ChatRead):
         push_read(
             appointment_id=event.appointment_id,

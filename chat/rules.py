@@ -23,6 +23,8 @@ MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_SIZE = 100 * 1024 * 1024
 ATTACHMENT_TYPES = frozenset({Message.Type.IMAGE, Message.Type.VIDEO, Message.Type.FILE})
 VET_ONLY_TYPES = frozenset({Message.Type.ASSESSMENT, Message.Type.PRESCRIPTION})
+# What people may send; clinic notices come only from `chat.services.system_entry_post`.
+SENDABLE_TYPES = tuple(kind.value for kind in Message.Type if kind != Message.Type.SYSTEM)
 # ASCII only: with IGNORECASE alone, [a-z] would also take the Kelvin sign and the long s.
 MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.I | re.ASCII)
 # A same-site path: one leading slash, then no slash or backslash that browsers would read as
@@ -153,8 +155,8 @@ def check_message(
     reason = read_only_reason(appointment)
     if reason:
         raise ChatReadOnly(reason)
-    if message_type not in Message.Type.values:
-        raise InvalidMessage({"messageType": f"Use one of {', '.join(Message.Type.values)}."})
+    if message_type not in SENDABLE_TYPES:
+        raise InvalidMessage({"messageType": f"Use one of {', '.join(SENDABLE_TYPES)}."})
     if message_type in VET_ONLY_TYPES and not may(sender, appointment, Action.PRESCRIBE):
         raise MessageTypeNotAllowed(message_type)
 

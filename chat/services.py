@@ -12,12 +12,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import clinic_account
 from appointments.access import Action
 from appointments.models import Appointment
 from appointments.services import appointment_hand_over as team_hand_over
 from chat.events import ChatMarkedUnread, ChatRead, MessageChanged, MessageCreated, publish
 from chat.integrity import link
-from chat.models import Chat, Message, MessageRevision, ReadState
+from chat.models import MAX_CONTENT_LENGTH, Chat, Message, MessageRevision, ReadState
 from chat.rules import (
     MessageNotFound,
     check_acknowledge,
@@ -86,28 +87,39 @@ def message_send(
             ).first()
             if stored is not None:
                 return Sent(MessageRow.of(stored, sender), created=False)
-        locked.last_seq += 1
-        locked.rev += 1
-        message = Message(
-            chat_id=chat.chat_id,
-            seq=locked.last_seq,
-            sender=sender,
-            message_type=new.message_type,
-            content=new.content,
-            payload=new.payload,
-            attachments=new.attachments,
-            client_id=client_id or None,
-            created_at=timezone.now(),
-            rev=locked.rev,
-            amends=amended,
+        row = _append(
+            locked,
+            chat.appointment_id,
+            Message(
+                sender=sender,
+                message_type=new.message_type,
+                content=new.content,
+                payload=new.payload,
+                attachments=new.attachments,
+                client_id=client_id or None,
+                amends=amended,
+            ),
         )
-        message.hash = locked.last_hash = link(locked.last_hash, canonical_message(message))
-        message.save(force_insert=True)
-        locked.save(update_fields=["last_seq", "last_hash", "rev"])
-        row = MessageRow.of(message, sender)
-        publish(MessageCreated(chat.appointment_id, chat.chat_id, row))
     chat.last_seq, chat.rev = locked.last_seq, locked.rev
     return Sent(row, created=True)
+
+
+def system_entry_post(*, appointment_id: UUID, content: str) -> Sent:
+    """Write a clinic notice into an appointment's chat, from the clinic's own account.
+
+    For other services (a hand-over, an after-hours reply), never for a client's input: it
+    passes no rule of `chat.rules` but is stored, chained and published like any message.
+    """
+    content = content.strip()
+    if not content or len(content) > MAX_CONTENT_LENGTH:
+        raise ValueError(f"A clinic notice needs 1-{MAX_CONTENT_LENGTH} characters.")
+    chat = chat_get_or_create(appointment_id=appointment_id)
+    with transaction.atomic():
+        locked = _lock_chat(chat.pk)
+        message = Message(
+            sender=clinic_account(), message_type=Message.Type.SYSTEM, content=content
+        )
+        return Sent(_append(locked, appointment_id, message), created=True)
 
 
 def message_edit(*, chat: ChatHeader, user: User, message_id: UUID, content: str) -> MessageRow:
@@ -161,10 +173,26 @@ def prescription_acknowledge(*, chat: ChatHeader, user: User, message_id: UUID) 
 
 
 def _lock(chat: ChatHeader) -> Chat:
+    return _lock_chat(chat.chat_id)
+
+
+def _lock_chat(chat_id: int) -> Chat:
     """The chat row, locked: every change to a chat takes its turn here."""
-    return (
-        Chat.objects.select_for_update().only("last_seq", "last_hash", "rev").get(pk=chat.chat_id)
-    )
+    return Chat.objects.select_for_update().only("last_seq", "last_hash", "rev").get(pk=chat_id)
+
+
+def _append(locked: Chat, appointment_id: UUID, message: Message) -> MessageRow:
+    """Give a new message the locked chat's next seq and rev, chain it, store it, publish it."""
+    locked.last_seq += 1
+    locked.rev += 1
+    message.chat_id, message.seq, message.rev = locked.pk, locked.last_seq, locked.rev
+    message.created_at = timezone.now()
+    message.hash = locked.last_hash = link(locked.last_hash, canonical_message(message))
+    message.save(force_insert=True)
+    locked.save(update_fields=["last_seq", "last_hash", "rev"])
+    row = MessageRow.of(message, message.sender)
+    publish(MessageCreated(appointment_id, locked.pk, row))
+    return row
 
 
 def _message_of(chat: ChatHeader, message_id: UUID, field: str = "messageId") -> Message:

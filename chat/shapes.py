@@ -30,7 +30,10 @@ def message_json(row: MessageRow, *, is_read: bool, read_by: str | None = None) 
         "senderName": row.sender_name,
         "senderInitials": initials(row.sender_name),
         "senderImage": row.sender_image_url or None,
-        "senderRole": role_label(row.sender_role, row.sender_job_title),
+        # A clinic notice speaks for the clinic, not for a person with a role.
+        "senderRole": ""
+        if row.message_type == "system"
+        else role_label(row.sender_role, row.sender_job_title),
         "content": "" if retracted else row.content,
         "messageType": row.message_type,
         "isRead": is_read,

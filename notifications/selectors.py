@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Count, Exists, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
@@ -74,21 +74,23 @@ def needs_reply(*, vet: User) -> list[Waiting]:
     """The chats of this vet or care team member whose latest message is from the pet's owners
     (owner or co-owner), oldest waiting first.
 
-    One query whatever the number of chats: the latest message is found by the chat's
-    `last_seq` on the (chat, seq) index, and the wait starts at the owners' first message after
-    the clinic's last one (anyone on the care team answers for the clinic).
+    One query whatever the number of chats: the latest message is found backwards on the
+    (chat, seq) index, past clinic notices (a hand-over or an after-hours reply answers
+    nothing), and the wait starts at the owners' first message after the clinic's last one
+    (anyone on the care team answers for the clinic).
     """
-    latest_from_parent = Message.objects.filter(
-        chat_id=OuterRef("pk"), seq=OuterRef("last_seq"), sender__role=User.Role.PET_PARENT
+    people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
+    latest_role = (
+        people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
     )
     vets_last = (
-        Message.objects.filter(chat_id=OuterRef(OuterRef("pk")))
+        people.filter(chat_id=OuterRef(OuterRef("pk")))
         .exclude(sender__role=User.Role.PET_PARENT)
         .order_by("-seq")
         .values("seq")[:1]
     )
     unanswered = (
-        Message.objects.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0))
+        people.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0))
         .order_by()
         .values("chat_id")
         .annotate(first=Min("created_at"), count=Count("*"))
@@ -96,7 +98,8 @@ def needs_reply(*, vet: User) -> list[Waiting]:
     rows = (
         _my_chats(vet)
         .filter(last_seq__gt=0)
-        .filter(Exists(latest_from_parent))
+        .annotate(latest_role=Subquery(latest_role))
+        .filter(latest_role=User.Role.PET_PARENT)
         .annotate(
             waiting_since=Subquery(unanswered.values("first")),
             unanswered=Subquery(unanswered.values("count")),

@@ -19,6 +19,7 @@ const HANDLERS = {
   hello: "onHello",
   message: "onMessage",
   read: "onRead",
+  changed: "onChanged",
   typing: "onTyping",
   chat: "onChat",
   unread: "onUnread",

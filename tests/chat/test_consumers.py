@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
+from chat.models import Chat
 from chat.push import close_sockets_of_session, close_sockets_of_user
 from chat.services import access_chat, message_send
 from appointments.models import AppointmentMember, CoOwnership
@@ -270,6 +271,28 @@ async def test_a_sent_message_reaches_both_sides_as_the_api_shows_it(appointment
             "type": "message",
             "message": sent,
         }
+    await parent_socket.disconnect()
+    await vet_socket.disconnect()
+
+
+def edit_message(user, message_id: str, content: str) -> dict:
+    response = signed_in_client(user).patch(
+        f"{URL}/{message_id}", {"content": content}, "application/json"
+    )
+    assert response.status_code == HTTPStatus.OK, response.content
+    return response.json()["message"]
+
+
+async def test_an_edit_rings_both_sides_with_the_chats_new_rev(appointment, parent, vet):
+    sent = await database_sync_to_async(post_message)(parent, appointment, "Rex limsp")
+    parent_socket = await opened(appointment.pk, parent)
+    vet_socket = await opened(appointment.pk, vet)
+    await database_sync_to_async(edit_message)(parent, sent["_id"], "Rex limps")
+    rev = (await database_sync_to_async(Chat.objects.get)(appointment=appointment)).rev
+    assert rev > 1
+    for communicator in (vet_socket, parent_socket):
+        # a doorbell without the text: each page fetches the change as it may see it
+        assert await communicator.receive_json_from(timeout=2) == {"type": "changed", "rev": rev}
     await parent_socket.disconnect()
     await vet_socket.disconnect()
 

@@ -95,6 +95,33 @@ def test_messages_typing_and_read_marks_arrive_by_push(
     assert parent_page.js_errors == [] and vet_page.js_errors == []
 
 
+def test_edits_and_removals_arrive_by_push(servers, open_chat, appointment, parent, vet):
+    a, b = servers(), servers()
+    parent_page = open_chat(a, parent, appointment)
+    vet_page = open_chat(b, vet, appointment)
+    parent_page.get_by_label("Your message").fill("Rex ate a grape")
+    parent_page.get_by_label("Your message").press("Enter")
+    theirs = vet_page.locator(".message.theirs")
+    expect(theirs.locator(".content")).to_have_text("Rex ate a grape", timeout=PUSHED_WITHIN_MS)
+
+    # when the parent corrects it, the vet's page shows the correction, marked edited
+    mine = parent_page.locator(".message.mine")
+    mine.get_by_role("button", name="Edit").click()
+    mine.get_by_label("Correct your message").fill("Rex ate three grapes")
+    mine.get_by_label("Correct your message").press("Enter")
+    expect(theirs.locator(".content")).to_have_text(
+        "Rex ate three grapes", timeout=PUSHED_WITHIN_MS
+    )
+    expect(theirs.locator(".edited")).to_be_visible()
+
+    # and when the parent removes it, the vet's page keeps only that it was removed
+    parent_page.on("dialog", lambda dialog: dialog.accept())
+    mine.get_by_role("button", name="Remove").click()
+    expect(theirs.locator(".removed")).to_have_text("Message removed", timeout=PUSHED_WITHIN_MS)
+    expect(vet_page.get_by_text("three grapes")).to_have_count(0)
+    assert parent_page.js_errors == [] and vet_page.js_errors == []
+
+
 def test_after_its_server_restarts_the_page_shows_every_missed_message_once_in_order(
     servers, open_chat, appointment, parent, vet
 ):

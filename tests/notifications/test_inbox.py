@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat.models import Chat, Message
+from chat.services import system_entry_post
 from notifications.selectors import needs_reply, unread_total
 from tests.factories import AppointmentFactory, PetParentFactory, send_message
 
@@ -124,3 +125,11 @@ def test_the_navigation_counts_every_unread_message(client_for, parent, vet, app
     assert '<span class="unread-count">3</span>' in page.split("</nav>")[0]
     page = client_for(vet).get("/dashboard/").content.decode()
     assert '<span class="unread-count">1</span>' in page.split("</nav>")[0]
+
+
+def test_a_clinic_notice_after_the_parent_keeps_the_chat_waiting(vet, appointment, parent):
+    send_message(parent, appointment, "Is this normal?")
+    system_entry_post(appointment_id=appointment.pk, content="The clinic is closed.")
+    (waiting,) = needs_reply(vet=vet)
+    assert waiting.appointment_id == appointment.pk
+    assert waiting.unanswered == 1  # the parent's message, not the notice

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from chat.services import access_chat, chat_mark_read
+from chat.services import access_chat, chat_mark_read, system_entry_post
 from notifications.models import ChatNotification, Preference, UnreadEmail
 from tests.factories import AppointmentFactory, send_message
 from tests.notifications.conftest import jobs_left, wait_until
@@ -228,3 +228,10 @@ def test_a_vets_digest_lists_every_waiting_chat_in_one_email(worker, smtp, vet):
     assert "Pepper" in text
     assert f"/appointments/{first.pk}/" in text
     assert f"/appointments/{second.pk}/" in text
+
+
+def test_a_clinic_notice_queues_no_email(appointment, parent):
+    system_entry_post(appointment_id=appointment.pk, content="The clinic is closed.")
+    assert jobs_left() == 0
+    send_message(parent, appointment, "Thanks")
+    assert jobs_left() == 1  # people's messages still do

@@ -118,6 +118,10 @@ const socket = connectLive(data.socketPath, {
   },
   onHello: catchUp,
   onMessage: (event) => takePushed(event.message),
+  // An edit, a removal or an acknowledgement: the catch-up fetch brings it as it now stands.
+  onChanged(event) {
+    if (event.rev > store.rev) catchUp();
+  },
   onRead(event) {
     // Only the other side's reading makes this user's messages "Read".
     if (event.userId === data.me || Boolean(event.clinic) === Boolean(data.isClinic)) return;
