@@ -84,6 +84,7 @@ def render_my_appointments(
         "co_owned": co_owned_pets(request.user).select_related("pet__owner"),
         "invite": invite or {},
         "invite_error": error,
+        "failed_pet": invite["pet"] if invite and error else None,
     }
     status = status_of(error) if error else 200
     return render(request, "appointments/my_appointments.html", context, status=status)

@@ -40,11 +40,14 @@ def test_the_owner_sees_an_empty_co_owners_section(client_for, parent, appointme
     assert f"Invite a co-owner of {appointment.pet.name} by email" in page
 
 
-def test_invite_accept_write_and_revoke(client_for, parent, vet, appointment):
+def test_invite_accept_write_and_revoke(
+    client_for, parent, vet, appointment, django_capture_on_commit_callbacks
+):
     # given the owner invites someone by email
     robin = PetParentFactory(name="Robin Morgan", email="robin@example.com")
     owner = client_for(parent)
-    response = invite(owner, appointment.pet, "Robin@Example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invite(owner, appointment.pet, "Robin@Example.com")
     assert response.status_code == HTTPStatus.FOUND
     [email] = mail.outbox
     assert email.to == ["robin@example.com"]

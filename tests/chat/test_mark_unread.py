@@ -88,16 +88,21 @@ def test_the_plain_form_marks_unread_and_goes_back_to_the_list(
     assert unread_count(client, appointment) == 1
 
 
+SOME_ID = "00000000-0000-4000-8000-000000000000"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({}, "appointmentId"),
-        ({"appointmentId": "nope", "fromMessageId": "00000000-0000-4000-8000-000000000000"}, "appointmentId"),
-        ({"fromMessageId": 5}, "fromMessageId"),
+        ({"fromMessageId": SOME_ID}, "appointmentId"),
+        ({"appointmentId": "nope", "fromMessageId": SOME_ID}, "appointmentId"),
+        ({"appointmentId": "APPOINTMENT"}, "fromMessageId"),
+        ({"appointmentId": "APPOINTMENT", "fromMessageId": "seven"}, "fromMessageId"),
     ],
 )
 def test_bad_input_is_a_clear_400(client_for, appointment, parent, body, field):
-    body = {"appointmentId": str(appointment.pk), **body} if "appointmentId" not in body else body
+    if body.get("appointmentId") == "APPOINTMENT":
+        body = {**body, "appointmentId": str(appointment.pk)}
     response = client_for(parent).post(UNREAD_URL, body, content_type="application/json")
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert field in response.json()["error"]["fields"]
