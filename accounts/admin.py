@@ -42,7 +42,15 @@ class UserEditForm(UserChangeForm):
 class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
-    list_display = ("email", "name", "role", "job_title", "is_active", "is_superuser", "date_joined")
+    list_display = (
+        "email",
+        "name",
+        "role",
+        "job_title",
+        "is_active",
+        "is_superuser",
+        "date_joined",
+    )
     list_filter = ("role", "is_active", "is_superuser")
     search_fields = ("email", "name")
     ordering = ("name", "email")

@@ -98,7 +98,8 @@ def session_mark_mfa_checked(session: SessionBase) -> None:
 
 
 class MfaRequiredMiddleware:
-    """Vets, technicians and staff reach nothing but the account pages until an authenticator app is set up.
+    """Vets, technicians and staff reach nothing but the account pages until an authenticator
+    app is set up.
 
     Signing in with a second factor is allauth's; this sees to it that clinic accounts have one.
     The answer is kept in the session, so polls cost no query for it.

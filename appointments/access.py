@@ -128,7 +128,9 @@ def access_appointment(
     """Load an appointment with its pet and participants and check the user may `action` it."""
     try:
         appointment = (
-            with_participants(Appointment.objects.select_related("pet", "pet_parent", "veterinarian"))
+            with_participants(
+                Appointment.objects.select_related("pet", "pet_parent", "veterinarian")
+            )
             .filter(pk=appointment_id)
             .first()
         )
@@ -153,7 +155,9 @@ def with_participants(appointments: QuerySet[Appointment]) -> QuerySet[Appointme
         ),
         co_owner_ids=ArraySubquery(co_owners.values("user_id")),
         team=ArraySubquery(members.order_by("added_at", "pk").values(json=_person("user"))),
-        co_owners=ArraySubquery(co_owners.order_by("accepted_at", "pk").values(json=_person("user"))),
+        co_owners=ArraySubquery(
+            co_owners.order_by("accepted_at", "pk").values(json=_person("user"))
+        ),
     )
 
 

@@ -94,7 +94,11 @@ class AppointmentAdmin(admin.ModelAdmin):
             )
 
     def save_formset(
-        self, request: HttpRequest, form: forms.ModelForm, formset: forms.BaseModelFormSet, change: bool
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm,
+        formset: forms.BaseModelFormSet,
+        change: bool,
     ) -> None:
         """Members added here are recorded as added by this staff member; those removed lose
         their open sockets at once."""

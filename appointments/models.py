@@ -150,7 +150,11 @@ class AppointmentMember(models.Model):
         super().clean()
         if self.user_id and self.user.role not in {"veterinarian", "technician"}:
             raise ValidationError({"user": "Choose a veterinarian or a technician."})
-        if self.user_id and self.appointment_id and self.appointment.veterinarian_id == self.user_id:
+        if (
+            self.user_id
+            and self.appointment_id
+            and self.appointment.veterinarian_id == self.user_id
+        ):
             raise ValidationError({"user": "This is the appointment's own veterinarian."})
 
 

@@ -65,7 +65,9 @@ def team_member_add(*, appointment_id: UUID, by: User, user_id: UUID | str) -> A
             "Choose an active veterinarian or technician.", fields={"user": "Choose someone."}
         )
     if user.pk == appointment.veterinarian_id:
-        raise Conflict("This is the appointment's own veterinarian.", fields={"user": "Already in."})
+        raise Conflict(
+            "This is the appointment's own veterinarian.", fields={"user": "Already in."}
+        )
     try:
         with transaction.atomic():
             return AppointmentMember.objects.create(appointment=appointment, user=user, added_by=by)

@@ -520,7 +520,10 @@ class MarkUnreadApi(APIView):
         responses={
             200: inline_serializer(
                 "MarkedUnread",
-                {"unreadFromSeq": serializers.IntegerField(), "success": serializers.BooleanField()},
+                {
+                    "unreadFromSeq": serializers.IntegerField(),
+                    "success": serializers.BooleanField(),
+                },
             ),
             **error_responses(400, 401, 403, 404, 415),
         },

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
@@ -80,9 +80,7 @@ def needs_reply(*, vet: User) -> list[Waiting]:
     (anyone on the care team answers for the clinic).
     """
     people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
-    latest_role = (
-        people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
-    )
+    latest_role = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
     vets_last = (
         people.filter(chat_id=OuterRef(OuterRef("pk")))
         .exclude(sender__role=User.Role.PET_PARENT)

@@ -153,7 +153,7 @@ def acknowledge_prescription(
 @login_required
 @require_POST
 def mark_unread(request: HttpRequest, appointment_id: UUID, message_id: UUID) -> HttpResponse:
-    """"Mark unread from here" without JavaScript: back to the list, where the chat shows as
+    """ "Mark unread from here" without JavaScript: back to the list, where the chat shows as
     unread."""
     chat = access_chat(user=request.user, appointment_id=appointment_id)
     chat_mark_unread(chat=chat, user=request.user, from_message_id=message_id)

@@ -109,7 +109,16 @@ EXPECTED = {
     "POST form": [FOUND, FOUND, FOUND, NF, NF, FB, FOUND, *[FOUND, NF, FOUND, NF, FOUND, NF]],
     "GET /api/appointments/": [UA, OK, OK, OK, OK, OK, UA, *[OK, OK, OK, OK, OK, OK]],
     "GET messages": [UA, OK, OK, NF, NF, FB, UA, *[OK, NF, OK, NF, OK, NF]],
-    "POST messages": [UA, CREATED, CREATED, NF, NF, FB, UA, *[CREATED, NF, CREATED, NF, CREATED, NF]],
+    "POST messages": [
+        UA,
+        CREATED,
+        CREATED,
+        NF,
+        NF,
+        FB,
+        UA,
+        *[CREATED, NF, CREATED, NF, CREATED, NF],
+    ],
     "GET test": [UA, OK, OK, NF, NF, FB, UA, *[OK, NF, OK, NF, OK, NF]],
     # The vet's own message: only its sender corrects it.
     "PATCH message": [UA, FB, OK, NF, NF, FB, UA, *[FB, NF, FB, NF, FB, NF]],
@@ -126,7 +135,8 @@ MATRIX = [
 UNKNOWN_ID = [
     (door, role, NOT_FOUND)
     for door in DOORS
-    if door not in {"GET /api/appointments/", "PATCH message", "POST acknowledgement", "POST unread"}
+    if door
+    not in {"GET /api/appointments/", "PATCH message", "POST acknowledgement", "POST unread"}
     for role in ("parent", "vet", "staff", "technician")
 ]
 

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='job_title',
-            field=models.CharField(blank=True, help_text='e.g. Nurse, Receptionist.', max_length=60, verbose_name='job title'),
+            model_name="user",
+            name="job_title",
+            field=models.CharField(
+                blank=True,
+                help_text="e.g. Nurse, Receptionist.",
+                max_length=60,
+                verbose_name="job title",
+            ),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('pet_parent', 'Pet parent'), ('veterinarian', 'Veterinarian'), ('technician', 'Technician'), ('staff', 'Clinic staff')], default='pet_parent', max_length=20),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("pet_parent", "Pet parent"),
+                    ("veterinarian", "Veterinarian"),
+                    ("technician", "Technician"),
+                    ("staff", "Clinic staff"),
+                ],
+                default="pet_parent",
+                max_length=20,
+            ),
         ),
     ]

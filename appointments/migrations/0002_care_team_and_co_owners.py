@@ -8,46 +8,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appointments', '0001_initial'),
+        ("appointments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AppointmentMember',
+            name="AppointmentMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('appointment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='appointments.appointment')),
-                ('user', models.ForeignKey(limit_choices_to={'role__in': ['veterinarian', 'technician']}, on_delete=django.db.models.deletion.PROTECT, related_name='care_team_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="appointments.appointment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        limit_choices_to={"role__in": ["veterinarian", "technician"]},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_team_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'care team member',
-                'ordering': ['added_at', 'pk'],
-                'indexes': [models.Index(fields=['user', 'appointment'], name='appointment_member_user')],
-                'constraints': [models.UniqueConstraint(fields=('appointment', 'user'), name='appointment_member_unique')],
+                "verbose_name": "care team member",
+                "ordering": ["added_at", "pk"],
+                "indexes": [
+                    models.Index(fields=["user", "appointment"], name="appointment_member_user")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("appointment", "user"), name="appointment_member_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CoOwnership',
+            name="CoOwnership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='invited address')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pet', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='co_ownerships', to='appointments.pet')),
-                ('user', models.ForeignKey(blank=True, limit_choices_to={'role': 'pet_parent'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='co_ownerships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="invited address")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pet",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="co_ownerships",
+                        to="appointments.pet",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"role": "pet_parent"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="co_ownerships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'co-owner',
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['user', 'pet'], name='co_ownership_user')],
-                'constraints': [models.UniqueConstraint(models.F('pet'), django.db.models.functions.text.Lower('email'), condition=models.Q(('revoked_at__isnull', True)), name='co_ownership_open_unique')],
+                "verbose_name": "co-owner",
+                "ordering": ["created_at", "pk"],
+                "indexes": [models.Index(fields=["user", "pet"], name="co_ownership_user")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("pet"),
+                        django.db.models.functions.text.Lower("email"),
+                        condition=models.Q(("revoked_at__isnull", True)),
+                        name="co_ownership_open_unique",
+                    )
+                ],
             },
         ),
     ]

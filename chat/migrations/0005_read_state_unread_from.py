@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0004_system_entries'),
+        ("chat", "0004_system_entries"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='readstate',
-            name='unread_from_seq',
+            model_name="readstate",
+            name="unread_from_seq",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]

@@ -125,7 +125,9 @@ def test_the_hand_over_is_recorded_in_the_chat(client_for, appointment, vet, par
     assert appointment.veterinarian == new
     entry = latest(client_for(parent), appointment)["messages"][-1]
     assert entry["messageType"] == "system"
-    assert entry["content"].startswith("Dr. Jane Foster handed this conversation to Dr. Ravi Patel, ")
+    assert entry["content"].startswith(
+        "Dr. Jane Foster handed this conversation to Dr. Ravi Patel, "
+    )
 
 
 def test_a_hand_over_without_a_vet_is_refused_with_the_form_kept(client_for, appointment, vet):

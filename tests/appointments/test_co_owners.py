@@ -58,7 +58,9 @@ def test_invite_accept_write_and_revoke(
     invitee = client_for(robin)
     shown = invitee.get(link)
     assert shown.status_code == HTTPStatus.OK
-    assert f"invites you to co-own <strong>{appointment.pet.name}</strong>" in shown.content.decode()
+    assert (
+        f"invites you to co-own <strong>{appointment.pet.name}</strong>" in shown.content.decode()
+    )
     assert invitee.post(link).status_code == HTTPStatus.FOUND
     # then they see the pet's appointment, its chat, and write in it under their own name
     listed = invitee.get("/api/appointments/").json()["appointments"]

@@ -17,12 +17,12 @@ from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
+from appointments.models import AppointmentMember, CoOwnership
+from appointments.services import co_owner_revoke, team_member_remove
 from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
 from chat.models import Chat
 from chat.push import close_sockets_of_session, close_sockets_of_user
 from chat.services import access_chat, message_send
-from appointments.models import AppointmentMember, CoOwnership
-from appointments.services import co_owner_revoke, team_member_remove
 from tests.care_team import TEAM_ROLES, co_owner, handed_over, make_role, team_member
 from tests.factories import AppointmentFactory
 from tests.signin import signed_in_client
@@ -517,7 +517,7 @@ async def test_handing_over_closes_the_previous_vets_socket(appointment, vet):
 
 async def test_a_vet_kept_on_the_team_keeps_their_socket(appointment, vet):
     vet_socket = await opened(appointment.pk, vet)
-    _, new = await database_sync_to_async(handed_over)(appointment, keep_on_team=True)
+    await database_sync_to_async(handed_over)(appointment, keep_on_team=True)
     assert await AppointmentMember.objects.filter(appointment=appointment, user=vet).aexists()
     # the hand-over's entry arrives, and the socket stays
     assert (await vet_socket.receive_json_from(timeout=3))["type"] == "message"

@@ -6,8 +6,8 @@ from http import HTTPStatus
 import pytest
 
 from chat.models import ReadState
-from tests.chat.conftest import URL
 from tests.care_team import team_member
+from tests.chat.conftest import URL
 
 pytestmark = pytest.mark.django_db
 

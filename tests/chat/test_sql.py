@@ -30,7 +30,10 @@ def header_by_orm(appointment_id) -> ChatHeader:
     co_owners = CoOwnership.objects.filter(
         pet=appointment.pet, user__isnull=False, revoked_at__isnull=True
     ).order_by("user_id")
-    readers = {parent.pk: Reader(parent.display_name, False), vet.pk: Reader(vet.display_name, True)}
+    readers = {
+        parent.pk: Reader(parent.display_name, False),
+        vet.pk: Reader(vet.display_name, True),
+    }
     read_seqs = {parent.pk: 0, vet.pk: 0}
     for state in states:
         read_seqs[state.user_id] = state.last_read_seq
@@ -54,9 +57,7 @@ def header_by_orm(appointment_id) -> ChatHeader:
         unread_from={
             state.user_id: state.unread_from_seq for state in states if state.unread_from_seq
         },
-        team_vet_ids=tuple(
-            m.user_id for m in members if m.user.role == User.Role.VETERINARIAN
-        ),
+        team_vet_ids=tuple(m.user_id for m in members if m.user.role == User.Role.VETERINARIAN),
         technician_ids=tuple(m.user_id for m in members if m.user.role == User.Role.TECHNICIAN),
         co_owner_ids=tuple(c.user_id for c in co_owners),
     )

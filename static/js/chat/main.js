@@ -63,6 +63,9 @@ transport.onReadUpTo((seq, name) => {
 });
 transport.onStatus((status) => view.setConnection(status));
 transport.onSignedOut(signedOut);
+// Access ended while the page was open: reloading shows the page as the server now answers it.
+const gone = () => window.location.reload();
+transport.onGone(gone);
 
 // Live: the socket rings, HTTP fetches ---------------------------------------------------
 // While the socket is live, polling stops: every hello is followed by one catch-up fetch (the
@@ -134,6 +137,7 @@ const socket = connectLive(data.socketPath, {
   },
   onChat: () => window.location.reload(), // e.g. cancelled: the server paints it read-only
   onSignedOut: signedOut,
+  onGone: gone,
 });
 
 if (form) {

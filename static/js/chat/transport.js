@@ -30,7 +30,9 @@ export class HttpTransport {
     this.csrfToken = csrfToken;
     this.cursor = cursor;
     this.pollMs = pollMs;
-    this.handlers = { messages: [], readUpTo: [], changes: [], status: [], signedOut: [] };
+    this.handlers = {
+      messages: [], readUpTo: [], changes: [], status: [], signedOut: [], gone: [],
+    };
     // The last answer's ETag, only ever offered again for the very same query.
     this.etag = null;
     this.etagUrl = null;
@@ -43,6 +45,7 @@ export class HttpTransport {
 
   onMessages(fn) { this.handlers.messages.push(fn); }
   onReadUpTo(fn) { this.handlers.readUpTo.push(fn); }
+  onGone(fn) { this.handlers.gone.push(fn); }
   onChanges(fn) { this.handlers.changes.push(fn); }
   onStatus(fn) { this.handlers.status.push(fn); }
   onSignedOut(fn) { this.handlers.signedOut.push(fn); }
@@ -121,6 +124,11 @@ export class HttpTransport {
     const response = await fetch(url, { headers, credentials: "same-origin" });
     if (response.status === 401) {
       this.emit("signedOut");
+      throw new SignedOut();
+    }
+    if (response.status === 404) {
+      // The chat is no longer this user's (a co-ownership revoked, taken off the care team).
+      this.emit("gone");
       throw new SignedOut();
     }
     if (response.status === 304) return null;
