@@ -417,6 +417,8 @@ async def test_cancelling_the_appointment_in_the_admin_tells_open_chats(appointm
             "duration": "00:30:00",
             "status": "cancelled",
             "reason": "",
+            "members-TOTAL_FORMS": "0",
+            "members-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == HTTPStatus.FOUND, response.content[-3000:]
