@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
+from appointments.access import Action, may
 from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
 from chat.selectors import chat_messages
@@ -95,7 +96,7 @@ def chat_box(
     if page.rows:
         chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
     messages = messages_json(page.rows, chat)
-    is_vet = user.pk == chat.veterinarian_id
+    is_vet = may(user, chat, Action.PRESCRIBE)  # the appointment's vet or a vet on its team
     is_parent = user.pk == chat.pet_parent_id or user.pk in chat.co_owner_ids
     read_only_notice = read_only_reason(chat)
     read_only = bool(read_only_notice)

@@ -211,3 +211,12 @@ def test_needs_reply_counts_a_co_owner_and_a_nurse_answers_for_the_clinic(appoin
     send_message(nurse, appointment, "Bring him in at four")
     assert needs_reply(vet=vet) == []
     assert Message.objects.filter(sender=nurse).count() == 1
+
+
+def test_the_composer_offers_prescriptions_to_vets_only(client_for, appointment):
+    nurse = team_member(appointment)
+    locum = VetFactory()
+    AppointmentMember.objects.create(appointment=appointment, user=locum)
+    page = f"/appointments/{appointment.pk}/"
+    assert 'value="prescription"' not in client_for(nurse).get(page).content.decode()
+    assert 'value="prescription"' in client_for(locum).get(page).content.decode()
