@@ -2,6 +2,7 @@
 
     python -m bench.notifications send      # message_send with and without the subscriber
     python -m bench.notifications worker    # emails a minute from one worker to an SMTP sink
+    python -m bench.notifications inbox     # the vet's dashboard with 2,000 appointments
 
 Each adds its own users and appointments; point it at a throwaway database.
 """
@@ -108,14 +109,78 @@ def worker(count: int) -> None:
     print(f"worker: {len(accepted)} of {count} emails, {rate:.0f} a minute (one worker)")
 
 
+def inbox(appointments: int, waiting: int, rounds: int) -> None:
+    """The vet's dashboard ("Needs reply" first, then today's, upcoming and recent appointments
+    with their unread counts) for a vet with this many appointments, 2 % of them ahead, every
+    one with a chat, `waiting` of them waiting for a reply."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.models import User
+    from appointments.models import Appointment, Pet
+    from chat.models import Chat, Message
+    from tests.factories import VetFactory
+    from tests.signin import signed_in_client
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    vet = VetFactory(email=f"v{uuid.uuid4().hex}@x.io")
+    tag = uuid.uuid4().hex[:8]
+    parents = User.objects.bulk_create(
+        User(email=f"p{n}-{tag}@x.io", name=f"Parent {n}", password="!")  # noqa: S106 - unusable
+        for n in range(appointments // 4)
+    )
+    pets = Pet.objects.bulk_create(Pet(owner=p, name=f"Pet of {p.name}") for p in parents)
+    now = timezone.now()
+    booked = Appointment.objects.bulk_create(
+        Appointment(
+            pet=pets[n % len(pets)],
+            pet_parent=pets[n % len(pets)].owner,
+            veterinarian=vet,
+            starts_at=now + timedelta(hours=12 * (n - appointments * 98 // 100)),
+            reason="Check-up",
+        )
+        for n in range(appointments)
+    )
+    chats = Chat.objects.bulk_create(Chat(appointment=a, last_seq=2) for a in booked)
+    messages = []
+    for n, (chat, appointment) in enumerate(zip(chats, booked, strict=True)):
+        waits = n % (appointments // waiting) == 0
+        order = [vet, appointment.pet_parent] if waits else [appointment.pet_parent, vet]
+        for seq, sender in enumerate(order, start=1):
+            messages.append(Message(chat=chat, seq=seq, sender=sender, content="How is he today?"))
+    Message.objects.bulk_create(messages, batch_size=2000)
+    client = signed_in_client(vet)
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = client.get("/dashboard/")
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/dashboard/")
+    timings.sort()
+    print(
+        f"dashboard, {appointments} appointments ({waiting} waiting): "
+        f"p50 {statistics.median(timings):.0f} ms, max of {rounds} {timings[-1]:.0f} ms, "
+        f"{len(response.content) // 1024} KiB, {len(queries)} queries"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("what", choices=["send", "worker"])
+    parser.add_argument("what", choices=["send", "worker", "inbox"])
     parser.add_argument("--count", type=int, default=300, help="emails for `worker`")
     args = parser.parse_args()
     _setup()
     if args.what == "send":
         send(blocks=20, per_block=50)
+    elif args.what == "inbox":
+        inbox(appointments=2000, waiting=50, rounds=20)
+        inbox(appointments=2000, waiting=1000, rounds=20)
     else:
         worker(args.count)
 

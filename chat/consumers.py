@@ -7,9 +7,11 @@ A doorbell beside the HTTP API, which stays the one write path: messages are sen
 Close codes (after the handshake, so a browser can tell them from a server that is down):
 4401 not signed in or signed out since; 4404 no such appointment, or one this user may not see
 (the same answer for both, as at every other door); 4403 one this user may see but not chat in
-(clinic staff, who read chats in the admin; the API answers them 403).
+(clinic staff, who read chats in the admin; the API answers them 403); 4429 more frames than
+the per-connection budget.
 """
 
+import json
 import logging
 import time
 from importlib import import_module
@@ -34,6 +36,11 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_PERMITTED = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY = 4429
+# Frames one connection may send per window. Typing (at most every 2 s) and pings (every 25 s)
+# stay far below it; a client over it is closed, and reconnects with its backoff.
+FRAME_BUDGET = 20
+FRAME_WINDOW = 10
 # At most one typing notice per user per chat in this many seconds, across app servers.
 TYPING_INTERVAL = 3
 # A ping re-checks the session, the user and their access at most this often.
@@ -53,6 +60,7 @@ def open_chat(user: User, appointment_id: UUID) -> int:
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.subscriptions = []
+        self.window_started, self.frames = time.monotonic(), 0
         self.user: User = self.scope["user"]
         self.appointment_id: UUID = self.scope["url_route"]["kwargs"]["appointment_id"]
         # Accepted before refusing so that the close code reaches the client: a refused
@@ -92,6 +100,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # From the client ---------------------------------------------------------------------
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.within_budget():
+            logger.warning("Socket closed: over its budget of %s frames", FRAME_BUDGET)
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        try:
+            content = json.loads(text_data) if text_data else None
+        except (ValueError, RecursionError):  # not JSON, or nested past what the parser takes
+            content = None
+        await self.receive_json(content)
+
+    def within_budget(self) -> bool:
+        now = time.monotonic()
+        if now - self.window_started >= FRAME_WINDOW:
+            self.window_started, self.frames = now, 0
+        self.frames += 1
+        return self.frames <= FRAME_BUDGET
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "typing":
@@ -102,7 +128,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
         else:
             await self.send_json(
-                {"type": "error", "error": {"code": "unknown_type", "message": "Unknown type."}}
+                {
+                    "type": "error",
+                    "error": {
+                        "code": "unknown_type",
+                        "message": 'Send JSON objects of type "typing" or "ping".',
+                    },
+                }
             )
 
     async def typing(self) -> None:

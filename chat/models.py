@@ -1,6 +1,8 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -9,6 +11,11 @@ from django.utils import timezone
 from appointments.models import Appointment
 
 MAX_CONTENT_LENGTH = 10_000
+# The text search configuration of the messages' index, and so of every search. English: the
+# clinic writes and searches in English, and stemming lets "vomiting" find "vomited" and
+# "vomits"; drug and pet names are not English words and are kept whole. Changing it means a
+# migration (the stored vectors and the index were built with it).
+SEARCH_CONFIG = "english"
 
 
 class Chat(models.Model):
@@ -78,6 +85,13 @@ class Message(models.Model):
         blank=True,
         related_name="acknowledged_messages",
     )
+    # The current text's lexemes, kept by PostgreSQL itself: an edit re-indexes the message, and a
+    # match needs no to_tsvector() per row to be checked (chat/search.py).
+    search_vector = models.GeneratedField(
+        expression=SearchVector("content", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["chat", "seq"]
@@ -93,7 +107,10 @@ class Message(models.Model):
                 name="chat_message_content_length",
             ),
         ]
-        indexes = [models.Index(fields=["chat", "rev"], name="chat_message_rev")]
+        indexes = [
+            models.Index(fields=["chat", "rev"], name="chat_message_rev"),
+            GinIndex(fields=["search_vector"], name="chat_message_search"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.get_message_type_display()} from {self.sender_id}"

@@ -14,12 +14,14 @@ from accounts.models import User
 from appointments.access import Action, may
 from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
-from chat.selectors import chat_messages
+from chat.selectors import chat_messages, message_window
 from chat.services import access_chat, chat_mark_read
 from chat.shapes import messages_json, other_side_read, payload_fields_json
 from vetchat.errors import DomainError
 
 HISTORY_PAGE = 50
+# Opened at a message (a search result): this many messages on either side of it.
+AROUND = 25
 
 
 def message_items(
@@ -84,18 +86,26 @@ def chat_box(
     appointment_id: UUID,
     draft: dict[str, Any] | None = None,
     error: DomainError | None = None,
+    focus: UUID | None = None,
 ) -> dict[str, Any]:
     """What the appointment page shows of its chat to someone who takes part in it.
 
-    Opening the page reads the latest messages, as a client would through the API.
-    `draft` and `error` hand a refused plain-form post back to its author: the error's message
-    above the composer, each field's own error beside that field.
+    Opening the page reads the latest messages, as a client would through the API; opened at a
+    message of the chat (`focus`), it reads the messages around that one instead, and the page
+    loads the later ones on request. `draft` and `error` hand a refused plain-form post back to
+    its author: the error's message above the composer, each field's own error beside that field.
     """
     chat = access_chat(user=user, appointment_id=appointment_id)
-    page = chat_messages(chat, limit=HISTORY_PAGE)
-    if page.rows:
-        chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
-    messages = messages_json(page.rows, chat)
+    window = message_window(chat, message_id=focus, before=AROUND, after=AROUND) if focus else None
+    if window is None:
+        focus = None
+        latest = chat_messages(chat, limit=HISTORY_PAGE)
+        rows, has_more, has_later = latest.rows, latest.has_more, False
+    else:
+        rows, has_more, has_later = window.rows, window.has_older, window.has_newer
+    if rows:
+        chat_mark_read(chat=chat, user=user, up_to_seq=rows[-1].seq)
+    messages = messages_json(rows, chat)
     is_vet = may(user, chat, Action.PRESCRIBE)  # the appointment's vet or a vet on its team
     is_parent = user.pk == chat.pet_parent_id or user.pk in chat.co_owner_ids
     read_only_notice = read_only_reason(chat)
@@ -103,7 +113,9 @@ def chat_box(
     draft = draft or {}
     return {
         "items": message_items(messages, user, is_parent=is_parent),
-        "has_more": page.has_more,
+        "has_more": has_more,
+        "has_later": has_later,
+        "focus_id": str(focus) if focus else "",
         "read_only": read_only,
         "read_only_notice": read_only_notice,
         "open_until": None if read_only else follow_up_closes_at(chat),
@@ -128,13 +140,18 @@ def chat_box(
             "readOnly": read_only,
             "rev": chat.rev,
             "isParent": is_parent,
+            "petName": chat.pet_name,
             "editWindowSeconds": int(settings.VETCHAT_EDIT_WINDOW.total_seconds()),
             "acknowledgeUrl": reverse(
                 "chat_acknowledge", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]
             ),
-            "lastSeq": chat.last_seq,
+            # Polls resume after the newest message shown; while later ones are not loaded yet
+            # (`hasLater`), the page loads them on request before it goes live.
+            "lastSeq": rows[-1].seq if has_later else chat.last_seq,
             "oldestSeq": messages[0]["seq"] if messages else None,
-            "hasMore": page.has_more,
+            "hasMore": has_more,
+            "hasLater": has_later,
+            "focusId": str(focus) if focus else None,
             **other_side_read(chat, user),
             "isClinic": user.is_clinic,
             "unreadUrl": reverse("api:chat_unread"),

@@ -140,6 +140,36 @@ def chat_messages(
     return message_page(chat_id=chat.chat_id, limit=limit, after=after, before=before)
 
 
+@dataclass(frozen=True)
+class MessageWindow:
+    """The messages around one message, oldest first, and whether more lie on either side."""
+
+    rows: list[MessageRow]
+    has_older: bool
+    has_newer: bool
+
+
+def message_window(
+    chat: ChatHeader, *, message_id: UUID, before: int, after: int
+) -> MessageWindow | None:
+    """Up to `before` messages older than this one, it, and up to `after` newer ones; None when
+    the chat holds no such message."""
+    if chat.chat_id is None:
+        return None
+    seq = (
+        Message.objects.filter(chat_id=chat.chat_id, pk=message_id)
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if seq is None:
+        return None
+    older = message_page(chat_id=chat.chat_id, limit=before + 1, before=seq + 1)
+    newer = chat_messages(chat, limit=after, after=seq)
+    return MessageWindow(
+        rows=older.rows + newer.rows, has_older=older.has_more, has_newer=newer.has_more
+    )
+
+
 def canonical_message(message: Message, content: str | None = None) -> bytes:
     """The message as its chain link covers it, as it was sent (`chat.integrity.canonical`)."""
     return canonical(

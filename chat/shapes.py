@@ -4,10 +4,12 @@ pushed events."""
 from datetime import UTC, datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import CLINIC_ROLES, User, initials, role_label
 from chat.rules import PAYLOAD_FIELDS
+from chat.search import SearchHit
 from chat.selectors import MessagePage, MessageRow
 from chat.sql import ChatHeader
 
@@ -111,3 +113,28 @@ def other_side_read(chat: ChatHeader, user: User) -> dict[str, Any]:
     """How far the other side has read this user's messages, and who read that far."""
     seq, name = chat.last_read_by_other_side(clinic=user.role in CLINIC_ROLES)
     return {"otherLastReadSeq": seq, "otherReaderName": name or None}
+
+
+def message_url(appointment_id: Any, message_id: Any) -> str:
+    """The appointment page opened at a message, with the messages around it loaded."""
+    page = reverse("appointment_detail", args=[appointment_id])
+    return f"{page}?message={message_id}#m-{message_id}"
+
+
+def search_hit_json(hit: SearchHit) -> dict[str, Any]:
+    starts = timezone.localtime(hit.appointment_starts_at)
+    return {
+        "_id": str(hit.message_id),
+        "seq": hit.seq,
+        "appointmentId": str(hit.appointment_id),
+        "petName": hit.pet_name,
+        "appointmentDate": starts.strftime("%Y-%m-%d"),
+        "appointmentTime": starts.strftime("%H:%M"),
+        "senderId": str(hit.sender_id),
+        "senderName": hit.sender_name,
+        "messageType": hit.message_type,
+        "createdAt": iso_utc(hit.created_at),
+        "editedAt": iso_utc(hit.edited_at) if hit.edited_at else None,
+        "snippet": str(hit.snippet),
+        "url": message_url(hit.appointment_id, hit.message_id),
+    }

@@ -2,6 +2,7 @@ from django.urls import path
 
 from chat import openapi  # noqa: F401  (describes the request bodies precisely)
 from chat.api import AcknowledgementApi, ChatTestApi, MarkUnreadApi, MessageApi, MessagesApi
+from chat.search_api import SearchApi
 
 api_urlpatterns = [
     path("appointment-chat/messages", MessagesApi.as_view(), name="chat_messages"),
@@ -11,6 +12,7 @@ api_urlpatterns = [
         AcknowledgementApi.as_view(),
         name="chat_acknowledgement",
     ),
+    path("appointment-chat/search", SearchApi.as_view(), name="chat_search"),
     path("appointment-chat/test", ChatTestApi.as_view(), name="chat_test"),
     path("appointment-chat/unread", MarkUnreadApi.as_view(), name="chat_unread"),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("appointments/", views.my_appointments, name="my_appointments"),
     path("dashboard/", views.vet_dashboard, name="vet_dashboard"),
+    path("search/", views.search, name="search"),
     path(
         "appointments/<uuid:appointment_id>/", views.appointment_detail, name="appointment_detail"
     ),

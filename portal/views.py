@@ -37,6 +37,7 @@ from chat.limits import send_allowed
 from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
+from chat.search import MAX_QUERY_LENGTH, SEARCHERS, SearchNotPermitted, message_search
 from chat.selectors import unread_counts
 from chat.services import (
     access_chat,
@@ -45,6 +46,7 @@ from chat.services import (
     message_send,
     prescription_acknowledge,
 )
+from chat.shapes import message_url
 from notifications.selectors import needs_reply
 from vetchat.errors import Conflict, DomainError, InvalidInput
 from vetchat.http import error_headers, status_of
@@ -115,7 +117,45 @@ def with_unread_counts(groups: AppointmentGroups, user: User) -> AppointmentGrou
 @login_required
 def appointment_detail(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     appointment = access_appointment(user=request.user, appointment_id=appointment_id)
-    return render_detail(request, appointment)
+    return render_detail(request, appointment, focus=message_param(request))
+
+
+def message_param(request: HttpRequest) -> UUID | None:
+    """`?message=<id>`: open the chat at that message (a search result); anything else is
+    ignored, and the chat opens at its latest messages."""
+    try:
+        return UUID(request.GET.get("message", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search one's own chats: the form, and the newest matches with a link to each in its chat.
+
+    A refused query is shown with its reason beside the field, still in it.
+    """
+    if request.user.role not in SEARCHERS:
+        raise SearchNotPermitted
+    text = request.GET.get("q", "")
+    cursor = request.GET.get("cursor") or None
+    context: dict[str, Any] = {"q": text, "max_length": MAX_QUERY_LENGTH}
+    status = 200
+    if text.strip():
+        try:
+            page = message_search(user=request.user, text=text, cursor=cursor)
+        except DomainError as error:
+            context["error"] = error.fields.get("q") or error.message
+            status = status_of(error)
+        else:
+            context["hits"] = [
+                {"hit": hit, "url": message_url(hit.appointment_id, hit.message_id)}
+                for hit in page.hits
+            ]
+            context["next_cursor"] = page.next_cursor
+            context["searched"] = True
+            context["continued"] = cursor is not None
+    return render(request, "search/search.html", context, status=status)
 
 
 @login_required
@@ -180,6 +220,7 @@ def render_detail(
     error: DomainError | None = None,
     team_error: DomainError | None = None,
     team_form: dict[str, Any] | None = None,
+    focus: UUID | None = None,
 ) -> HttpResponse:
     """The appointment page; those who take part in its chat get the chat box, its vet (and
     staff) the care team's forms."""
@@ -190,7 +231,7 @@ def render_detail(
     }
     if may(request.user, appointment, Action.CHAT):
         context["chat"] = chat_box(
-            user=request.user, appointment_id=appointment.pk, draft=draft, error=error
+            user=request.user, appointment_id=appointment.pk, draft=draft, error=error, focus=focus
         )
     if may(request.user, appointment, Action.MANAGE_TEAM):
         context["manage_team"] = {

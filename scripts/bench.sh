@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks of the polling, sending and history paths under gunicorn, driven by wrk.
+# Benchmarks of the polling, sending and history paths under gunicorn, driven by wrk, then the
+# live chat's delivery and the search over a million messages.
 # Always on a throwaway PostgreSQL (normal durability) and Redis of its own, removed afterwards.
 #   scripts/bench.sh [--smoke]     BENCH_SECONDS, BENCH_ROUNDS, BENCH_PORT tune a run
 set -euo pipefail
@@ -34,3 +35,4 @@ export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$w
 .venv/bin/python manage.py collectstatic --no-input -v0
 .venv/bin/python -m bench.run "$@"
 .venv/bin/python -m bench.live "$@"
+.venv/bin/python -m bench.search "$@"

@@ -61,3 +61,9 @@ def test_smoke_run_prints_a_full_table():
     )
     assert [row[0] for row in live] == ["0", "50"], output
     assert all(float(row[3]) > 0 and float(row[4]) > 0 for row in live)
+    search = re.search(
+        r"search p99 over [\d,]+ messages: parent ([\d.]+) ms, vet ([\d.]+) ms", output
+    )
+    assert search and float(search.group(1)) > 0 and float(search.group(2)) > 0, output
+    searched = re.findall(r"^\| (parent|vet) \(.*\| (\d+) \| ([\d.]+) \| ([\d.]+) \|", output, re.M)
+    assert len(searched) == 14 and any(int(row[1]) > 0 for row in searched), output

@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from appointments.models import AppointmentMember, CoOwnership
 from appointments.services import co_owner_revoke, team_member_remove
-from chat.consumers import CLOSE_NOT_FOUND, CLOSE_NOT_PERMITTED, CLOSE_UNAUTHENTICATED
+from chat.consumers import (
+    CLOSE_NOT_FOUND,
+    CLOSE_NOT_PERMITTED,
+    CLOSE_TOO_MANY,
+    CLOSE_UNAUTHENTICATED,
+    FRAME_BUDGET,
+)
 from chat.models import Chat
 from chat.push import close_sockets_of_session, close_sockets_of_user
 from chat.services import access_chat, message_send
@@ -191,6 +197,31 @@ async def test_ping_answers_pong(appointment, parent):
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from() == {"type": "pong"}
     await communicator.disconnect()
+
+
+async def test_frames_that_are_not_json_objects_get_an_error_and_the_socket_stays(
+    appointment, parent
+):
+    communicator = await opened(appointment.pk, parent)
+    for frame in ({"text_data": "not json"}, {"text_data": "[" * 100_000}, {"bytes_data": b"\0"}):
+        await communicator.send_to(**frame)
+        answer = await communicator.receive_json_from()
+        assert answer["type"] == "error" and answer["error"]["code"] == "unknown_type"
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_a_connection_over_its_frame_budget_is_closed(appointment, parent):
+    communicator = await opened(appointment.pk, parent)
+    for _ in range(FRAME_BUDGET):
+        await communicator.send_json_to({"type": "ping"})
+        assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": CLOSE_TOO_MANY,
+    }
 
 
 async def test_typing_reaches_the_other_side_at_most_once_in_three_seconds(

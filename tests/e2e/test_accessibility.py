@@ -11,16 +11,19 @@ from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from appointments.services import co_owner_invite
+from chat.models import Message
 from chat.services import (
     access_chat,
     message_edit,
     message_retract,
     prescription_acknowledge,
 )
+from chat.shapes import message_url
 from notifications.tokens import unsubscribe_token
 from tests.care_team import co_owner, team_member
 from tests.e2e.a11y import axe_violations, describe
 from tests.factories import (
+    PASSWORD,
     AppointmentFactory,
     PetParentFactory,
     TechnicianFactory,
@@ -138,6 +141,8 @@ PAGES = [
     ("sign-in", None, lambda c: "/accounts/login/"),
     ("sign-up", None, lambda c: "/accounts/signup/"),
     ("password reset", None, lambda c: "/accounts/password/reset/"),
+    ("password reset sent", None, lambda c: "/accounts/password/reset/done/"),
+    ("address to confirm", None, lambda c: "/accounts/confirm-email/"),
     ("404", None, lambda c: "/no-such-page/"),
     (
         "unsubscribe",
@@ -151,6 +156,9 @@ PAGES = [
     ("read-only chat", "parent", lambda c: f"/appointments/{c.cancelled.pk}/"),
     ("404", "parent", lambda c: "/no-such-page/"),
     ("notification preferences", "parent", lambda c: "/preferences/"),
+    ("email addresses", "parent", lambda c: "/accounts/email/"),
+    ("password change", "parent", lambda c: "/accounts/password/change/"),
+    ("two-factor authentication", "vet", lambda c: "/accounts/2fa/"),
     ("notification preferences", "vet", lambda c: "/preferences/"),
     ("dashboard", "vet", lambda c: "/dashboard/"),
     ("appointment page", "vet", lambda c: f"/appointments/{c.appointment.pk}/"),
@@ -165,7 +173,20 @@ PAGES = [
         lambda c: f"/co-owners/accept/{c.invitation_token}/",
     ),
     ("co-owner invitation, bad link", "invitee", lambda c: "/co-owners/accept/nonsense/"),
+    ("search", "parent", lambda c: "/search/"),
+    ("search results", "parent", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
+    ("search results", "vet", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
+    ("search, nothing found", "vet", lambda c: "/search/?q=%22blue+tongue%22+-cat"),
+    ("search, refused query", "parent", lambda c: "/search/?q=" + "x" * 201),
+    ("appointment page at a search result", "parent", lambda c: found_url(c, 2)),
+    ("appointment page at a search result", "vet", lambda c: found_url(c, 2)),
 ]
+
+
+def found_url(clinic: Clinic, seq: int) -> str:
+    """The appointment page opened at one of its messages, as a search result links it."""
+    message = Message.objects.get(chat__appointment=clinic.appointment, seq=seq)
+    return message_url(clinic.appointment.pk, message.pk)
 
 
 @pytest.fixture
@@ -252,8 +273,10 @@ p { margin-bottom: 2em !important; }
 """
 
 # Elements whose text is cut: hidden overflow with more content than room, sideways or down.
-# Scrolling boxes (the chat log, text areas) and the visually hidden texts are meant to be so.
+# Scrolling boxes (the chat log, text areas), one-line fields (their text scrolls with the caret)
+# and the visually hidden texts are meant to be so.
 CLIPPED = """() => Array.from(document.querySelectorAll("body *")).filter((el) => {
+  if (el.tagName === "INPUT") return false;
   const style = getComputedStyle(el);
   if (style.overflowX !== "hidden" && style.overflowY !== "hidden" && style.overflowX !== "clip")
     return false;
@@ -336,3 +359,59 @@ def test_every_page_has_a_language_landmarks_a_unique_title_and_ordered_headings
     repeated = {title: names for title, names in titles.items() if len(names) > 1}
     assert repeated == {}
     assert any("Rex" in title for title in titles)
+
+
+def sign_in_with_password(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_second_factor_step_and_its_error_have_no_axe_violations(
+    browser, live_server, clinic, width
+):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    sign_in_with_password(page, live_server, clinic.vet)
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    page.get_by_label(re.compile("code", re.I)).fill("000000")
+    page.get_by_role("button", name=re.compile("sign in|authenticate|confirm", re.I)).click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    violations = axe_violations(page)
+    context.close()
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_enrolling_an_authenticator_has_no_axe_violations(page_for, live_server, clinic, width):
+    page = page_for(VetFactory(totp=False), width=width)
+    page.goto(f"{live_server.url}/dashboard/")
+    # a vet without a second factor is sent to enrol; allauth asks for the password first
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("confirm", re.I)).click()
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    page.get_by_label(re.compile("authenticator code", re.I)).fill("000000")
+    page.get_by_role("button", name=re.compile("activate", re.I)).click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_live_states_of_the_chat_have_no_axe_violations(open_as, clinic, width):
+    """What only appears while the chat is in use: a send that failed, with its Retry button,
+    and the notice that the connection is lost."""
+    page = open_as("parent", f"/appointments/{clinic.appointment.pk}/", width)
+    expect(page.locator(".messages .message").first).to_be_visible()
+    page.route("**/api/appointment-chat/messages**", lambda route: route.abort("connectionreset"))
+    page.get_by_label("Your message").fill("Is the clinic open on Sunday?")
+    page.get_by_label("Your message").press("Enter")
+    expect(page.locator(".message.failed")).to_have_count(1)
+    expect(page.locator(".connection-notice")).to_be_visible(timeout=15_000)
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)

@@ -53,3 +53,50 @@ def test_the_tab_title_counts_unread_messages_live(page_for, live_server, appoin
     expect(page).to_have_title(re.compile(r"^\(2\) "), timeout=TITLE_REFRESH_MS)
     expect(page.locator(".site-nav [data-unread-total]")).to_contain_text("2")
     assert page.js_errors == []
+
+
+# Records each notification the page shows, and lets the test hide the tab.
+NOTIFICATIONS = """
+window.__notifications = [];
+const Real = window.Notification;
+class Recorded extends Real {
+  constructor(title, options) {
+    super(title, options);
+    window.__notifications.push({ title, tag: options.tag, body: options.body || "" });
+  }
+}
+Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+window.Notification = Recorded;
+Object.defineProperty(document, "visibilityState", {
+  get: () => (window.__hidden ? "hidden" : "visible"),
+});
+"""
+POLLED_WITHIN_MS = 8_000  # the 5 s poll and a margin
+
+
+def test_a_message_arriving_while_the_tab_is_hidden_shows_a_browser_notification(
+    page_for, live_server, appointment, parent, vet
+):
+    page = page_for(parent)
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    page.add_init_script(NOTIFICATIONS)
+    page.goto(f"{live_server.url}/appointments/{appointment.pk}/")
+
+    # a message while the tab is shown: no notification
+    send_message(vet, appointment, "Good morning")
+    expect(page.locator(".message.theirs .content")).to_have_text(
+        ["Good morning"], timeout=POLLED_WITHIN_MS
+    )
+    # then one while it is hidden: a notification naming sender and pet, without the text
+    page.evaluate("window.__hidden = true")
+    send_message(vet, appointment, "The lab results show an infection")
+    expect(page.locator(".message.theirs .content")).to_have_count(2, timeout=POLLED_WITHIN_MS)
+    notes = page.evaluate("window.__notifications")
+    assert notes == [
+        {
+            "title": f"{vet.name} wrote about {appointment.pet.name}",
+            "tag": f"{live_server.url}/appointments/{appointment.pk}/",
+            "body": "",
+        }
+    ]
+    assert page.js_errors == []

@@ -3,6 +3,7 @@
 
 import { MessageActions } from "./actions.js";
 import { Composer } from "./composer.js";
+import { notifyWhileHidden } from "./notify.js";
 import { ChatStore } from "./store.js";
 import { HttpTransport } from "./transport.js";
 import { ChatView } from "./view.js";
@@ -41,10 +42,10 @@ const transport = new HttpTransport({
   }),
 });
 function show(messages) {
-  for (const message of messages) {
-    if (message.senderId !== data.me) view.hideTyping(message.senderId);
-  }
+  const theirs = messages.filter((message) => message.senderId !== data.me);
+  for (const message of theirs) view.hideTyping(message.senderId);
   for (const node of view.append(messages)) actions.decorate(node);
+  notifyWhileHidden(theirs, data);
 }
 
 transport.onMessages((messages, { read }) => {
@@ -108,7 +109,17 @@ function takePushed(message) {
   if (reading() && message.senderId !== data.me) catchUp();
 }
 
-const socket = connectLive(data.socketPath, {
+// Opened at a message with later ones not loaded yet (a search result), the page waits to go
+// live until they are: what arrives is newer than everything the reader has not seen yet.
+let socket = null;
+let following = !data.hasLater;
+
+function goLive() {
+  socket = connectLive(data.socketPath, liveHandlers);
+  transport.start();
+}
+
+const liveHandlers = {
   onStatus(status) {
     const wasLive = live;
     live = status === "live";
@@ -138,14 +149,14 @@ const socket = connectLive(data.socketPath, {
   onChat: () => window.location.reload(), // e.g. cancelled: the server paints it read-only
   onSignedOut: signedOut,
   onGone: gone,
-});
+};
 
 if (form) {
   let typingSentAt = 0;
   form.elements.content.addEventListener("input", () => {
     if (form.elements.content.value && Date.now() - typingSentAt > TYPING_SENT_EVERY_MS) {
       typingSentAt = Date.now();
-      socket.typing();
+      socket?.typing();
     }
   });
 }
@@ -168,6 +179,31 @@ view.onLoadEarlier(async () => {
   }
 });
 
+view.onLoadLater(async () => {
+  view.setLater({ loading: true });
+  let page;
+  try {
+    page = await transport.fetchAfter(store.lastSeq, { markRead: reading(), rev: store.rev });
+  } catch (error) {
+    view.setLater({ failed: true });
+    return;
+  }
+  if (page) {
+    for (const message of store.receiveChanges(page.changed, page.rev)) {
+      actions.decorate(view.replace(message));
+    }
+    const fresh = store.receive(page.messages, { read: reading() });
+    view.appendLater(fresh, { decorate: (node) => actions.decorate(node) });
+    if (store.readUpTo(page.otherLastReadSeq)) view.markReadUpTo(page.otherLastReadSeq);
+  }
+  const hasMore = Boolean(page && page.hasMore);
+  view.setLater({ hasMore, loaded: page ? page.messages.length : 0 });
+  if (!hasMore && !following) {
+    following = true;
+    goLive();
+  }
+});
+
 if (form) {
   new Composer({
     form,
@@ -175,6 +211,12 @@ if (form) {
     view,
     send: (body) => transport.send(body),
     onSent: (message, node) => {
+      // Sent while the messages between those shown and the latest are not loaded: the chat is
+      // shown again at its end, where the message now is.
+      if (!following) {
+        window.location.assign(`${window.location.pathname}#chat-end`);
+        return;
+      }
       const [fresh] = store.add([message]);
       actions.decorate(view.confirmed(node, fresh));
       if (!live) transport.refresh(); // whatever arrived meanwhile, and this message's place
@@ -184,5 +226,5 @@ if (form) {
 }
 
 actions.decorateAll();
-view.scrollToBottom();
-transport.start();
+if (!(data.focusId && view.focusMessage(data.focusId))) view.scrollToBottom();
+if (following) goLive();

@@ -114,6 +114,8 @@ export class ChatView {
     this.newMessagesButton = root.querySelector(".new-messages");
     this.loadEarlierRow = root.querySelector(".load-earlier-row");
     this.loadEarlierButton = root.querySelector(".load-earlier");
+    this.loadLaterRow = root.querySelector(".load-later-row");
+    this.loadLaterButton = root.querySelector(".load-later");
 
     // The live socket's state beside the heading, and who is typing under the log.
     this.liveStatus = document.createElement("span");
@@ -314,6 +316,25 @@ export class ChatView {
     return nodes;
   }
 
+  // Later history below, opened at a message: the reader's view stays where it was, and nothing
+  // is announced (these are not new). Returns the nodes added.
+  appendLater(messages, { decorate = () => {} } = {}) {
+    return messages.map((message) => {
+      const node = this.appendNode(message, { mine: this.isMine(message) });
+      decorate(node);
+      return node;
+    });
+  }
+
+  // The message a search result opened the page at: in view, focused, so reading goes on there.
+  focusMessage(id) {
+    const node = this.list.querySelector(`.message[data-id="${CSS.escape(id)}"]`);
+    if (!node) return false;
+    node.scrollIntoView({ block: "center" });
+    node.focus({ preventScroll: true });
+    return true;
+  }
+
   // Older messages at the top, the reader's view staying where it was.
   // `decorate` adds to each new node what other modules put on messages (their actions) before
   // the height is measured again, or the reader's place would move by what it added.
@@ -452,6 +473,29 @@ export class ChatView {
 
   onLoadEarlier(handler) {
     this.loadEarlierButton.addEventListener("click", handler);
+  }
+
+  onLoadLater(handler) {
+    this.loadLaterButton.addEventListener("click", handler);
+  }
+
+  // As setHistory, for the messages after those shown. Once none are left the row goes, and a
+  // keyboard user who pressed the button is put in the conversation.
+  setLater({ loading = false, failed = false, hasMore = true, loaded = 0 }) {
+    const button = this.loadLaterButton;
+    if (loading) this.laterHadFocus = document.activeElement === button;
+    button.disabled = loading;
+    button.textContent = loading
+      ? "Loading…"
+      : failed ? "Could not load, try again" : "Load later messages";
+    this.loadLaterRow.hidden = !hasMore;
+    if (!loading && !failed) {
+      this.say(hasMore ? `${loaded} later messages loaded.` : "The latest messages are loaded.");
+    }
+    if (!loading && this.laterHadFocus) {
+      this.laterHadFocus = false;
+      (hasMore ? button : this.log).focus({ preventScroll: true });
+    }
   }
 
   // The button is disabled while loading, which takes focus from it; a keyboard user gets it back
