@@ -155,6 +155,9 @@ def chat_box(
             **other_side_read(chat, user),
             "isClinic": user.is_clinic,
             "unreadUrl": reverse("api:chat_unread"),
+            "markUnreadFormUrl": reverse(
+                "chat_mark_unread", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]
+            ),
             "pageSize": HISTORY_PAGE,
             "maxLength": MAX_CONTENT_LENGTH,
             "messageFields": payload_fields_json(),

@@ -48,9 +48,21 @@ export class MessageActions {
 
   decorateTheirs(node) {
     if (node.querySelector(".mark-unread") || node.querySelector(".removed")) return;
+    // The same markup as the server's (chat/_message.html): without JavaScript the button posts
+    // the plain form; with it, `click` takes over.
     const bar = document.createElement("div");
     bar.className = "message-actions";
-    bar.append(button("Mark unread from here", "mark-unread", "link-button mark-unread"));
+    const control = document.createElement("button");
+    control.setAttribute("type", "submit");
+    control.setAttribute("form", "acknowledge-form");
+    control.setAttribute(
+      "formaction",
+      this.data.markUnreadFormUrl.replace("00000000-0000-0000-0000-000000000000", node.dataset.id),
+    );
+    control.className = "link-button mark-unread";
+    control.dataset.action = "mark-unread";
+    control.textContent = "Mark unread from here";
+    bar.append(control);
     node.querySelector(".bubble").append(bar);
   }
 
