@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
 
 from accounts.models import User, display_name
 from appointments.access import Action, check_access
@@ -242,3 +244,74 @@ def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, 
         .values_list("appointment_id", "unread")
     )
     return dict(rows)
+
+
+def record_messages(*, appointment_id: UUID) -> list[Message]:
+    """Every message of an appointment's chat in seq order, with senders, what each amends,
+    who acknowledged it and every earlier version: three queries however long the chat."""
+    revisions = MessageRevision.objects.select_related("changed_by").order_by("changed_at", "pk")
+    return list(
+        Message.objects.filter(chat__appointment_id=appointment_id)
+        .select_related("sender", "amends", "acknowledged_by")
+        .prefetch_related(Prefetch("revisions", queryset=revisions))
+        .order_by("seq")
+    )
+
+
+@dataclass(frozen=True)
+class AwaitingAcknowledgement:
+    """A prescription the pet parent has not confirmed reading, long after it was sent."""
+
+    appointment_id: UUID
+    message_id: UUID
+    seq: int
+    medication: str
+    pet_name: str
+    pet_parent_name: str
+    sent_at: datetime
+
+
+def prescriptions_awaiting_acknowledgement(
+    *, vet: User, now: datetime | None = None
+) -> list[AwaitingAcknowledgement]:
+    """The vet's prescriptions still unacknowledged `VETCHAT_ACKNOWLEDGEMENT_WAIT` after they
+    were sent, oldest first, in one query.
+
+    A retracted prescription cannot be acknowledged, and one amended by a later prescription
+    waits for that amendment's acknowledgement instead, so neither is listed.
+    """
+    cutoff = (now or timezone.now()) - settings.VETCHAT_ACKNOWLEDGEMENT_WAIT
+    amended = Message.objects.filter(amends_id=OuterRef("pk"), retracted_at__isnull=True)
+    rows = (
+        Message.objects.filter(
+            chat__appointment__veterinarian=vet,
+            message_type=Message.Type.PRESCRIPTION,
+            acknowledged_at__isnull=True,
+            retracted_at__isnull=True,
+            created_at__lte=cutoff,
+        )
+        .exclude(Exists(amended))
+        .order_by("created_at", "seq")
+        .values_list(
+            "chat__appointment_id",
+            "id",
+            "seq",
+            "payload",
+            "chat__appointment__pet__name",
+            "chat__appointment__pet_parent__name",
+            "chat__appointment__pet_parent__email",
+            "created_at",
+        )
+    )
+    return [
+        AwaitingAcknowledgement(
+            appointment_id,
+            message_id,
+            seq,
+            (payload or {}).get("medication", ""),
+            pet,
+            display_name(name, email),
+            sent_at,
+        )
+        for appointment_id, message_id, seq, payload, pet, name, email, sent_at in rows
+    ]

@@ -38,7 +38,7 @@ from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
 from chat.search import MAX_QUERY_LENGTH, SEARCHERS, SearchNotPermitted, message_search
-from chat.selectors import unread_counts
+from chat.selectors import prescriptions_awaiting_acknowledgement, unread_counts
 from chat.services import (
     access_chat,
     appointment_hand_over,
@@ -100,6 +100,7 @@ def vet_dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": groups,
         "needs_reply": needs_reply(vet=request.user),
+        "unacknowledged": prescriptions_awaiting_acknowledgement(vet=request.user),
         "now": timezone.now(),
     }
     return render(request, "appointments/vet_dashboard.html", context)

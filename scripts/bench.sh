@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
+# WeasyPrint's libraries and a font, for the transcript's PDF.
+ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || missing+=(libpango-1.0-0)
+ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
+ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -36,3 +41,4 @@ export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$w
 .venv/bin/python -m bench.run "$@"
 .venv/bin/python -m bench.live "$@"
 .venv/bin/python -m bench.search "$@"
+.venv/bin/python -m bench.transcripts "$@"

@@ -92,3 +92,63 @@ def send_message(sender: User, appointment: Appointment, content: str = "hello",
 
     chat = access_chat(user=sender, appointment_id=appointment.pk)
     return message_send(chat=chat, sender=sender, content=content, **options).message
+
+
+def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
+    """Text, assessment, prescriptions (amended, acknowledged), edited and removed messages and
+    image, video and file attachments, from both sides."""
+    from chat.services import (
+        access_chat,
+        message_edit,
+        message_retract,
+        prescription_acknowledge,
+    )
+
+    send_message(parent, appointment, "Rex has been scratching his left ear since Monday.")
+    send_message(
+        vet,
+        appointment,
+        "",
+        message_type="assessment",
+        payload={"findings": "Red ear canal", "diagnosis": "Otitis externa", "plan": "Drops"},
+    )
+    first = send_message(
+        vet, appointment, "", message_type="prescription", payload={"medication": "Otomax"}
+    )
+    send_message(
+        vet,
+        appointment,
+        "Twice a day, please.",
+        message_type="prescription",
+        payload={"medication": "Otomax", "dose": "2 drops", "frequency": "Twice daily"},
+        amends=first.id,
+    )
+    acknowledged = send_message(
+        vet, appointment, "", message_type="prescription", payload={"medication": "Cone collar"}
+    )
+    as_parent = access_chat(user=parent, appointment_id=appointment.pk)
+    prescription_acknowledge(chat=as_parent, user=parent, message_id=acknowledged.id)
+    for kind, name, content_type in [
+        ("image", "ear.svg", "image/svg+xml"),
+        ("video", "scratching.webm", "video/webm"),
+        ("file", "lab-results.svg", "image/svg+xml"),
+    ]:
+        send_message(
+            parent,
+            appointment,
+            "",
+            message_type=kind,
+            attachments=[
+                {
+                    "url": "/static/favicon.svg",
+                    "name": name,
+                    "contentType": content_type,
+                    "size": 812,
+                }
+            ],
+        )
+
+    typo = send_message(parent, appointment, "Thnaks")
+    message_edit(chat=as_parent, user=parent, message_id=typo.id, content="Thanks")
+    gone = send_message(parent, appointment, "Our door code is 4512")
+    message_retract(chat=as_parent, user=parent, message_id=gone.id)

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -24,6 +25,8 @@ NO_MEMBERS = {"members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"}
         "/admin/chat/chat/?q=alex",
         "/admin/chat/message/?q=hello&message_type__exact=text",
         "/admin/chat/readstate/",
+        "/admin/audit/auditevent/?q=alex&action__exact=chat.read",
+        "/admin/section/clinic/",
         "/admin/accounts/user/add/",
         "/admin/appointments/appointment/add/",
     ],
@@ -148,3 +151,40 @@ def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appo
     assert (member.user, member.added_by) == (nurse, staff)
     page = client.get(f"/admin/appointments/appointment/{appointment.pk}/change/")
     assert "care team member" in page.text.lower()
+
+
+def section_names(html: str) -> list[str]:
+    return re.findall(r'class="section"[^>]*>([^<]+)</a>', html)
+
+
+def test_the_admin_index_groups_models_by_what_staff_come_for(client_for, staff):
+    index = client_for(staff).get("/admin/")
+    assert index.status_code == HTTPStatus.OK
+    assert section_names(index.text) == [
+        "People",
+        "Clinic",
+        "Conversations",
+        "Record",
+        "Background jobs",
+    ]
+    people = index.text.split('class="app-people module')[1].split("</table>")[0]
+    for model in ("Users", "Email addresses", "Authenticators", "Groups"):
+        assert f">{model}</a>" in people
+    record = index.text.split('class="app-record module')[1].split("</table>")[0]
+    assert ">Audit events</a>" in record
+
+
+def test_a_section_has_a_page_of_its_own(client_for, staff):
+    client = client_for(staff)
+    page = client.get("/admin/section/people/")
+    assert page.status_code == HTTPStatus.OK
+    assert "People administration" in page.text
+    assert ">Email addresses</a>" in page.text and ">Appointments</a>" not in page.text
+    assert client.get("/admin/section/nothing/").status_code == HTTPStatus.NOT_FOUND
+    # an app's own page is still the app's
+    assert ">Messages</a>" in client.get("/admin/chat/").text
+
+
+def test_the_navigation_beside_a_list_shows_the_same_sections(client_for, staff):
+    page = client_for(staff).get("/admin/chat/message/")
+    assert section_names(page.text)[:4] == ["People", "Clinic", "Conversations", "Record"]

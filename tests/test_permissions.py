@@ -76,6 +76,18 @@ def api_mark_unread(client, appointment_id):
     return client.post("/api/appointment-chat/unread", body, content_type="application/json")
 
 
+def admin_conversation(client, appointment_id):
+    return client.get(f"/admin/chat/chat/conversation/{appointment_id}/")
+
+
+def transcript_pdf(client, appointment_id):
+    return client.get(f"/appointments/{appointment_id}/transcript.pdf")
+
+
+def transcript_json(client, appointment_id):
+    return client.get(f"/appointments/{appointment_id}/transcript.json")
+
+
 DOORS = {
     "GET page": page,
     "POST form": form_post,
@@ -86,8 +98,11 @@ DOORS = {
     "PATCH message": api_edit,
     "POST acknowledgement": api_acknowledge,
     "POST unread": api_mark_unread,
+    "GET admin conversation": admin_conversation,
+    "GET transcript.pdf": transcript_pdf,
+    "GET transcript.json": transcript_json,
 }
-PAGES = {"GET page", "POST form"}
+PAGES = {"GET page", "POST form", "GET admin conversation", "GET transcript.pdf"}
 ROLES = [
     "anonymous",
     "parent",
@@ -125,6 +140,10 @@ EXPECTED = {
     # The vet's prescription: the pet's owners acknowledge it.
     "POST acknowledgement": [UA, OK, FB, NF, NF, FB, UA, *[FB, NF, OK, NF, FB, NF]],
     "POST unread": [UA, OK, OK, NF, NF, FB, UA, *[OK, NF, OK, NF, OK, NF]],
+    # the admin sends everyone but staff to its sign-in
+    "GET admin conversation": [FOUND, FOUND, FOUND, FOUND, FOUND, OK, FOUND, *[FOUND] * 6],
+    "GET transcript.pdf": [FOUND, OK, OK, NF, NF, OK, FOUND, *[OK, NF, OK, NF, OK, NF]],
+    "GET transcript.json": [UA, OK, OK, NF, NF, OK, UA, *[OK, NF, OK, NF, OK, NF]],
 }
 MATRIX = [
     (door, role, status)
@@ -137,7 +156,9 @@ UNKNOWN_ID = [
     for door in DOORS
     if door
     not in {"GET /api/appointments/", "PATCH message", "POST acknowledgement", "POST unread"}
-    for role in ("parent", "vet", "staff", "technician")
+    for role in (
+        ("staff",) if door == "GET admin conversation" else ("parent", "vet", "staff", "technician")
+    )
 ]
 
 
@@ -172,7 +193,7 @@ def test_permission_matrix(client_for, user_of, appointment, door, role, status)
     response = DOORS[door](client_for(user_of(role)), str(appointment.pk))
     # then it answers as the table says and tells outsiders nothing
     assert response.status_code == status, response.content[:500]
-    text = response.content.decode()
+    text = response.content.decode(errors="replace")  # a PDF is bytes
     if status >= HTTPStatus.BAD_REQUEST:
         assert SECRET not in text and appointment.pet.name not in text
         if door not in PAGES:

@@ -4,6 +4,7 @@ Each rate is "N/period" (s, m, h, d). A window is counted in the cache under a k
 the scope, the window and a hash of who is counted; the first hit over any window's limit
 raises `RateLimited` with the seconds until that window ends. With Redis as the cache every
 app server counts together; with a per-process cache each process counts on its own.
+`client_ip` tells clients apart as the sign-in limits do, for whoever else needs to.
 """
 
 import hashlib
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpRequest
 
 from vetchat.errors import RateLimited
 
@@ -67,3 +70,18 @@ def _count(*, scope: str, key: str, message: str) -> None:
         if count > rate.limit:
             retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
             raise RateLimited(message, retry_after=retry_after)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, told apart as the sign-in limits tell it (allauth's rule).
+
+    Behind DJANGO_TRUSTED_PROXY_COUNT proxies it is the entry that many places from the right
+    of X-Forwarded-For, which no client can choose; without proxies, the socket's peer. None
+    when it cannot be told (a header with fewer entries than there are proxies).
+    """
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        return None

@@ -118,7 +118,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "vetchat.admin_site.VetchatAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -137,7 +137,9 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "appointments",
+    "audit",
     "chat",
+    "transcripts",
     "notifications",
     "portal",
 ]
@@ -287,6 +289,16 @@ VETCHAT_EDIT_WINDOW = timedelta(minutes=int(os.environ.get("VETCHAT_EDIT_WINDOW_
 VETCHAT_FOLLOW_UP = timedelta(days=int(os.environ.get("VETCHAT_FOLLOW_UP_DAYS", "7")))
 # How long an invitation to co-own a pet can be accepted.
 VETCHAT_CO_OWNER_INVITE_DAYS = int(os.environ.get("VETCHAT_CO_OWNER_INVITE_DAYS", "7"))
+# A prescription still unacknowledged this long after it was sent is listed on its vet's dashboard.
+VETCHAT_ACKNOWLEDGEMENT_WAIT = timedelta(
+    hours=int(os.environ.get("VETCHAT_ACKNOWLEDGEMENT_HOURS", "24"))
+)
+# Chats longer than this are rendered to PDF by the job worker rather than in the request:
+# layout costs about 9 ms of CPU a message (docs/benchmarks.md), so 200 keeps a request to
+# about 2 s of CPU, well inside gunicorn's 30 s timeout.
+VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES = int(
+    os.environ.get("VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES", "200")
+)
 USE_I18N = True
 USE_TZ = True
 
@@ -295,6 +307,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Rendered transcripts: private, served only through the transcript views' access check.
+    "transcripts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("VETCHAT_TRANSCRIPT_ROOT")
+            or str(BASE_DIR / "private" / "transcripts"),
+            "base_url": None,
+        },
+    },
     "staticfiles": {
         "BACKEND": "vetchat.storage.StaticFilesStorage"
         if not DEBUG
@@ -388,5 +409,7 @@ LOGGING = {
         # One line per request from vetchat.request instead; Django's own repeats 4xx paths.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # A line per layout step of every transcript.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }

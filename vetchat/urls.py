@@ -73,6 +73,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_urlpatterns, "api"))),
+    path("", include("transcripts.urls")),
     path("", include("notifications.urls")),
     path("", include("portal.urls")),
 ]
@@ -80,6 +81,3 @@ urlpatterns = [
 handler400 = "vetchat.http.bad_request"
 handler404 = "vetchat.http.not_found"
 handler500 = "vetchat.http.server_error"
-
-admin.site.site_header = "vetchat clinic admin"
-admin.site.site_title = "vetchat admin"

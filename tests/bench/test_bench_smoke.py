@@ -36,7 +36,7 @@ def test_smoke_run_prints_a_full_table():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=420,  # the transcript step takes about 30 s of it on a busy machine
         # Its own database, not ours, and a port nothing else on the machine holds.
         env={
             "PATH": os.environ["PATH"],
@@ -67,3 +67,7 @@ def test_smoke_run_prints_a_full_table():
     assert search and float(search.group(1)) > 0 and float(search.group(2)) > 0, output
     searched = re.findall(r"^\| (parent|vet) \(.*\| (\d+) \| ([\d.]+) \| ([\d.]+) \|", output, re.M)
     assert len(searched) == 14 and any(int(row[1]) > 0 for row in searched), output
+    assert "one chat of 30 messages" in output, output
+    pdf = re.search(r"\| transcript PDF, laid out \(s\)\s+\|\s+([\d.]+) \|", output)
+    rss = re.search(r"\| transcript PDF peak RSS \(MB\)\s+\|\s+(\d+) \|", output)
+    assert pdf and float(pdf.group(1)) > 0 and rss and int(rss.group(1)) > 0, output

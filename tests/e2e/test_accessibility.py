@@ -3,6 +3,7 @@ of WCAG 2.2 A/AA or of axe's best practices, of any impact."""
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
@@ -12,12 +13,6 @@ from playwright.sync_api import expect
 from appointments.models import Appointment
 from appointments.services import co_owner_invite
 from chat.models import Message
-from chat.services import (
-    access_chat,
-    message_edit,
-    message_retract,
-    prescription_acknowledge,
-)
 from chat.shapes import message_url
 from notifications.tokens import unsubscribe_token
 from tests.care_team import co_owner, team_member
@@ -28,6 +23,7 @@ from tests.factories import (
     PetParentFactory,
     TechnicianFactory,
     VetFactory,
+    fill_chat_with_every_kind,
     send_message,
 )
 
@@ -49,59 +45,6 @@ class Clinic:
     invitation_token: str = ""
 
 
-def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
-    """Text, assessment, prescriptions (amended, acknowledged), edited and removed messages and
-    image, video and file attachments, from both sides."""
-    send_message(parent, appointment, "Rex has been scratching his left ear since Monday.")
-    send_message(
-        vet,
-        appointment,
-        "",
-        message_type="assessment",
-        payload={"findings": "Red ear canal", "diagnosis": "Otitis externa", "plan": "Drops"},
-    )
-    first = send_message(
-        vet, appointment, "", message_type="prescription", payload={"medication": "Otomax"}
-    )
-    send_message(
-        vet,
-        appointment,
-        "Twice a day, please.",
-        message_type="prescription",
-        payload={"medication": "Otomax", "dose": "2 drops", "frequency": "Twice daily"},
-        amends=first.id,
-    )
-    acknowledged = send_message(
-        vet, appointment, "", message_type="prescription", payload={"medication": "Cone collar"}
-    )
-    as_parent = access_chat(user=parent, appointment_id=appointment.pk)
-    prescription_acknowledge(chat=as_parent, user=parent, message_id=acknowledged.id)
-    for kind, name, content_type in [
-        ("image", "ear.svg", "image/svg+xml"),
-        ("video", "scratching.webm", "video/webm"),
-        ("file", "lab-results.svg", "image/svg+xml"),
-    ]:
-        send_message(
-            parent,
-            appointment,
-            "",
-            message_type=kind,
-            attachments=[
-                {
-                    "url": "/static/favicon.svg",
-                    "name": name,
-                    "contentType": content_type,
-                    "size": 812,
-                }
-            ],
-        )
-
-    typo = send_message(parent, appointment, "Thnaks")
-    message_edit(chat=as_parent, user=parent, message_id=typo.id, content="Thanks")
-    gone = send_message(parent, appointment, "Our door code is 4512")
-    message_retract(chat=as_parent, user=parent, message_id=gone.id)
-
-
 @pytest.fixture
 def clinic(parent, vet) -> Clinic:
     appointment = AppointmentFactory(pet__owner=parent, pet__name="Rex", veterinarian=vet)
@@ -112,6 +55,12 @@ def clinic(parent, vet) -> Clinic:
     send_message(parent, cancelled, "Can we move this to next week?")
     send_message(vet, cancelled, "Of course, the front desk will call you.")
     Appointment.objects.filter(pk=cancelled.pk).update(status=Appointment.Status.CANCELLED)
+    # a prescription two days unacknowledged, for the vet's dashboard to list
+    overdue = AppointmentFactory(pet__owner=parent, pet__name="Milo", veterinarian=vet)
+    rx = send_message(
+        vet, overdue, "", message_type="prescription", payload={"medication": "Meloxicam"}
+    )
+    Message.objects.filter(pk=rx.id).update(created_at=timezone.now() - timedelta(days=2))
     # a nurse on the team who wrote, a co-owner who wrote, a pending invitation
     nurse = team_member(
         appointment, name="Sam Lee-Montgomery-Fairweather", job_title="Veterinary nurse"
@@ -216,6 +165,8 @@ def test_no_axe_violations(open_as, clinic, name, role, path, width):
     page = open_as(role, path(clinic), width)
     if "chat" in name or "appointment page" in name:
         expect(page.locator(".messages .message").first).to_be_visible()
+    if name == "dashboard":
+        expect(page.locator("[data-unacknowledged] li")).to_have_count(1)
     violations = axe_violations(page)
     assert violations == [], f"{name} as {role or 'visitor'} at {width} px:\n{describe(violations)}"
 

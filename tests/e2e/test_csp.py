@@ -66,7 +66,13 @@ def test_vet_pages_load_without_csp_violations(page_for, live_server, appointmen
 
 def test_admin_loads_without_csp_violations(page_for, live_server, staff, appointment):
     page = page_for(staff)
-    for path in ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{staff.pk}/change/"]:
+    for path in [
+        "/admin/",
+        "/admin/accounts/user/",
+        f"/admin/accounts/user/{staff.pk}/change/",
+        f"/admin/chat/chat/conversation/{appointment.pk}/",
+        "/admin/audit/auditevent/",
+    ]:
         assert open_and_collect(page, live_server.url + path) == [], path
 
 

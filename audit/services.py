@@ -1,0 +1,49 @@
+"""Writing the audit trail: the one function every door calls when it opens the record."""
+
+from uuid import UUID
+
+from django.http import HttpRequest
+
+from appointments.access import Standing, standing
+from appointments.models import Appointment
+from audit.models import USER_AGENT_LENGTH, AuditEvent
+from vetchat.ratelimit import client_ip
+
+PARTICIPANTS = {Standing.PET_PARENT, Standing.VETERINARIAN}
+
+
+def record_access(
+    *,
+    request: HttpRequest,
+    action: str,
+    appointment: Appointment | UUID | str,
+    obj_id: object = "",
+    outsiders_only: bool = False,
+) -> AuditEvent | None:
+    """Record that `request.user` reached `appointment`'s record through `action`.
+
+    `action` is an `AuditEvent.Action` ("chat.read", "transcript.export",
+    "attachment.download"); `obj_id` names what within the appointment, if one thing. The
+    client's address is told as the rate limits tell it (`vetchat.ratelimit.client_ip`).
+    `outsiders_only`: the appointment's own pet parent and vet are not recorded (their
+    attachment downloads are the chat itself); returns None for them.
+    """
+    if action not in AuditEvent.Action.values:
+        raise ValueError(f"Unknown audit action {action!r}.")
+    user = request.user
+    appointment_id = appointment.pk if isinstance(appointment, Appointment) else appointment
+    if outsiders_only:
+        if not isinstance(appointment, Appointment):
+            appointment = Appointment.objects.only("pet_parent_id", "veterinarian_id").get(
+                pk=appointment_id
+            )
+        if standing(user, appointment) in PARTICIPANTS:
+            return None
+    return AuditEvent.objects.create(
+        user=user,
+        action=action,
+        appointment_id=appointment_id,
+        object_id=str(obj_id),
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", "")[:USER_AGENT_LENGTH],
+    )
