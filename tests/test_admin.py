@@ -143,6 +143,8 @@ def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appo
         "members-TOTAL_FORMS": "1",
         "members-INITIAL_FORMS": "0",
         "members-0-user": str(nurse.pk),
+        "transcripts-TOTAL_FORMS": "0",
+        "transcripts-INITIAL_FORMS": "0",
     }
     client = client_for(staff)
     response = client.post(f"/admin/appointments/appointment/{appointment.pk}/change/", form)

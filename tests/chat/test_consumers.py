@@ -450,6 +450,8 @@ async def test_cancelling_the_appointment_in_the_admin_tells_open_chats(appointm
             "reason": "",
             "members-TOTAL_FORMS": "0",
             "members-INITIAL_FORMS": "0",
+            "transcripts-TOTAL_FORMS": "0",
+            "transcripts-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == HTTPStatus.FOUND, response.content[-3000:]
