@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from appointments.access import access_appointment
+from attachments.admin import thumbnail_html
 from audit.models import AuditEvent
 from audit.services import record_access
 from chat.conversation import conversation
@@ -114,7 +115,20 @@ class MessageAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Message | None = None) -> list[str]:
-        return [field.name for field in Message._meta.fields]
+        return ["attachment_previews", *(field.name for field in Message._meta.fields)]
+
+    @admin.display(description="attachments")
+    def attachment_previews(self, message: Message) -> str:
+        """The files the message carries, as thumbnails, each opening the file."""
+        return format_html_join(
+            " ",
+            "{}",
+            (
+                (thumbnail_html(a["id"], a["name"], "thumbnailUrl" in a),)
+                for a in message.attachments or []
+                if "id" in a
+            ),
+        )
 
     @admin.display(description="conversation")
     def read_link(self, message: Message) -> str:

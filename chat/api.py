@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from appointments.access import AppointmentNotFound
 from chat.limits import poll_allowed, send_allowed
 from chat.models import Message
-from chat.rules import MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, SENDABLE_TYPES, MessageNotFound
+from chat.rules import MAX_ATTACHMENTS, SENDABLE_TYPES, MessageNotFound
 from chat.selectors import (
     MessageRow,
     appointment_of_message,
@@ -53,8 +53,6 @@ BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 # `?limit=` reads as no limit given (see `message_list_params`); the schema says so.
 EMPTY_MEANS_DEFAULT = {"x-allow-empty-value": True}
 CLIENT_ID = r"[A-Za-z0-9_.:-]{1,64}"
-MAX_ATTACHMENT_URL = 2000
-MAX_ATTACHMENT_NAME = 255
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -152,10 +150,9 @@ class StrictSerializer(serializers.Serializer):
 
 
 class AttachmentInput(StrictSerializer):
-    url = JsonString(max_length=MAX_ATTACHMENT_URL)
-    name = JsonString(max_length=MAX_ATTACHMENT_NAME)
-    contentType = JsonString()
-    size = JsonInteger(min_value=0, max_value=MAX_ATTACHMENT_SIZE)
+    """An upload of this sender into this chat (`POST …/attachments`), named by its id."""
+
+    id = serializers.UUIDField()
 
 
 class SendMessageInput(StrictSerializer):
@@ -215,10 +212,15 @@ class MessageOutput(serializers.Serializer):
     attachments = inline_serializer(
         "Attachment",
         {
+            "id": serializers.UUIDField(),
             "url": serializers.CharField(),
             "name": serializers.CharField(),
             "contentType": serializers.CharField(),
             "size": serializers.IntegerField(),
+            "width": serializers.IntegerField(required=False),
+            "height": serializers.IntegerField(required=False),
+            "durationSeconds": serializers.FloatField(required=False),
+            "thumbnailUrl": serializers.CharField(required=False),
         },
         many=True,
         required=False,
@@ -376,7 +378,9 @@ class MessagesApi(APIView):
             **error_responses(400, 401, 403, 404, 409, 413, 415),
         },
         description="The body's schema depends on `messageType`: `text` needs content; "
-        f"`image`, `video` and `file` need 1-{MAX_ATTACHMENTS} attachments of that kind; "
+        f"`image`, `video` and `file` need 1-{MAX_ATTACHMENTS} attachments of that kind "
+        '(`{"id"}` of the sender\'s uploads into this chat not sent yet; a file message '
+        "takes any kind); "
         "`assessment` and `prescription` are for the appointment's veterinarian and carry a "
         "`payload` of their fields (a prescription's `medication` is required, and names it "
         "when `content` is empty).",
@@ -391,7 +395,7 @@ class MessagesApi(APIView):
             content=data["content"],
             message_type=data["messageType"],
             payload=data["payload"],
-            attachments=data["attachments"],
+            attachments=[attachment["id"] for attachment in data["attachments"]],
             client_id=data["clientId"],
             amends=data["amends"],
         )

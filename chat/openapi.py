@@ -11,13 +11,11 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 
-from chat.api import CLIENT_ID, MAX_ATTACHMENT_NAME, MAX_ATTACHMENT_URL
+from chat.api import CLIENT_ID
 from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import (
     ATTACHMENT_TYPES,
-    MAX_ATTACHMENT_SIZE,
     MAX_ATTACHMENTS,
-    MEDIA_TYPE,
     PAYLOAD_FIELDS,
     SENDABLE_TYPES,
     SUMMARY_FIELDS,
@@ -35,8 +33,6 @@ NO_NUL = r"^[^\u0000]*$"
 # Leading whitespace, then one character that is neither whitespace nor NUL: unambiguous, so a
 # backtracking matcher stays linear.
 NOT_BLANK = rf"^[{WHITESPACE}]*[^\u0000{WHITESPACE}][^\u0000]*$"
-# `chat.rules.SITE_PATH` (a path on this site) or any https:// URL, neither with a NUL.
-URL = rf"^(?:https://[^\u0000]*|/(?:[^/\\\u0000{WHITESPACE}][^\\\u0000{WHITESPACE}]*)?)$"
 
 
 def text(max_length: int, *, blank: bool, description: str = "") -> Schema:
@@ -50,40 +46,19 @@ def text(max_length: int, *, blank: bool, description: str = "") -> Schema:
     return schema
 
 
-def media_type_pattern(message_type: str) -> str:
-    """`chat.rules.MEDIA_TYPE`, anchored, case-insensitive, and for image and video messages
-    with the top-level type fixed to the message type."""
-    any_type, subtype = MEDIA_TYPE.pattern.replace("a-z", "A-Za-z").split("/")
-    if message_type != Message.Type.FILE:
-        any_type = "".join(f"[{c.lower()}{c.upper()}]" for c in message_type)
-    return f"^{any_type}/{subtype}$"
-
-
 def attachment_schema(message_type: str) -> Schema:
+    kind = "any" if message_type == Message.Type.FILE else f"{message_type}/"
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["url", "name", "contentType", "size"],
+        "required": ["id"],
         "properties": {
-            "url": {
+            "id": {
                 "type": "string",
-                "maxLength": MAX_ATTACHMENT_URL,
-                "pattern": URL,
-                "description": "An https:// URL, or a path on this site starting with one /.",
+                "format": "uuid",
+                "description": "The `id` of an upload of yours into this chat "
+                f"(`POST /api/appointment-chat/attachments`) not sent yet, of {kind} type.",
             },
-            "name": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": MAX_ATTACHMENT_NAME,
-                "pattern": NO_NUL,
-            },
-            "contentType": {
-                "type": "string",
-                "pattern": media_type_pattern(message_type),
-                "description": "A media type such as image/png"
-                + ("." if message_type == Message.Type.FILE else f", of {message_type}/ kind."),
-            },
-            "size": {"type": "integer", "minimum": 0, "maximum": MAX_ATTACHMENT_SIZE},
         },
     }
 
@@ -140,6 +115,7 @@ def message_schema(message_type: str, ref: dict[str, Schema]) -> Schema:
             "type": "array",
             "minItems": 1,
             "maxItems": MAX_ATTACHMENTS,
+            "uniqueItems": True,
             "items": ref["attachment"],
         }
         required.append("attachments")

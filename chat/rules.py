@@ -5,10 +5,10 @@ The API, the plain form and any later door hand the sender's input here (through
 to the page for the composer and the renderer.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 from django.conf import settings
 from django.utils import dateformat, timezone
@@ -20,16 +20,10 @@ from chat.models import MAX_CONTENT_LENGTH, Message
 from vetchat.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 MAX_ATTACHMENTS = 10
-MAX_ATTACHMENT_SIZE = 100 * 1024 * 1024
 ATTACHMENT_TYPES = frozenset({Message.Type.IMAGE, Message.Type.VIDEO, Message.Type.FILE})
 VET_ONLY_TYPES = frozenset({Message.Type.ASSESSMENT, Message.Type.PRESCRIPTION})
 # What people may send; clinic notices come only from `chat.services.system_entry_post`.
 SENDABLE_TYPES = tuple(kind.value for kind in Message.Type if kind != Message.Type.SYSTEM)
-# ASCII only: with IGNORECASE alone, [a-z] would also take the Kelvin sign and the long s.
-MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*", re.I | re.ASCII)
-# A same-site path: one leading slash, then no slash or backslash that browsers would read as
-# another host (`//evil`, `/\evil`).
-SITE_PATH = re.compile(r"/(?![/\\])[^\\\s]*")
 
 
 @dataclass(frozen=True)
@@ -149,9 +143,14 @@ def check_message(
     message_type: str,
     content: str,
     payload: Any = None,
-    attachments: list[dict[str, Any]] | None = None,
+    attachments: list[UUID] | None = None,
+    unsent: dict[UUID, dict[str, Any]] | None = None,
 ) -> NewMessage:
-    """The message as it will be stored, or the first reason it may not be sent."""
+    """The message as it will be stored, or the first reason it may not be sent.
+
+    `attachments` are the ids the sender named; `unsent` the sender's uploads into this chat
+    among them that no message holds yet, as their JSON (`attachments.shapes`), which is what
+    the message stores."""
     reason = read_only_reason(appointment)
     if reason:
         raise ChatReadOnly(reason)
@@ -170,8 +169,9 @@ def check_message(
     if payload_error:
         errors["payload"] = payload_error
 
-    attachments = attachments or []
-    attachments_error = _attachments_error(message_type, attachments)
+    requested = attachments or []
+    unsent = unsent or {}
+    attachments_error = _attachments_error(message_type, requested, unsent)
     if attachments_error:
         errors["attachments"] = attachments_error
 
@@ -181,7 +181,8 @@ def check_message(
             errors["content"] = "Write a message before sending."
     if errors:
         raise InvalidMessage(errors)
-    return NewMessage(message_type, content, payload, attachments)
+    stored = [unsent[attachment_id] for attachment_id in requested]
+    return NewMessage(message_type, content, payload, stored)
 
 
 def _content_error(content: str) -> str:
@@ -278,24 +279,27 @@ def _checked_payload(message_type: str, payload: Any) -> tuple[dict[str, str] | 
     return (None, "; ".join(problems)) if problems else (clean or None, "")
 
 
-def _attachments_error(message_type: str, attachments: list[dict[str, Any]]) -> str:
+def _attachments_error(
+    message_type: str, requested: list[UUID], unsent: dict[UUID, dict[str, Any]]
+) -> str:
+    """The attachments a message names must be this sender's unsent uploads into this chat,
+    each named once, of the message's kind (any kind for a file message)."""
     if message_type not in ATTACHMENT_TYPES:
-        return "Only image, video and file messages carry attachments." if attachments else ""
-    if not attachments:
+        return "Only image, video and file messages carry attachments." if requested else ""
+    if not requested:
         return f"A {message_type} message needs at least one attachment."
-    if len(attachments) > MAX_ATTACHMENTS:
+    if len(requested) > MAX_ATTACHMENTS:
         return f"At most {MAX_ATTACHMENTS} attachments."
-    for attachment in attachments:
-        url, media_type = attachment["url"], attachment["contentType"]
-        if "\x00" in url or "\x00" in attachment["name"]:
-            return "Attachment names and URLs cannot contain a NUL character."
-        if not (url.startswith("https://") or SITE_PATH.fullmatch(url)):
-            return "Use an https:// URL or a path on this site."
-        if not MEDIA_TYPE.fullmatch(media_type):
-            return f"Not a media type such as image/png: {media_type}."
-        if not 0 <= attachment["size"] <= MAX_ATTACHMENT_SIZE:
-            return f"Attachments can be at most {MAX_ATTACHMENT_SIZE // 1024 // 1024} MB."
-        if message_type != Message.Type.FILE and not media_type.lower().startswith(
+    if len(set(requested)) != len(requested):
+        return "Each attachment can be named only once."
+    for attachment_id in requested:
+        attachment = unsent.get(attachment_id)
+        if attachment is None:
+            return (
+                f"No upload {attachment_id} of yours is waiting to be sent in this chat: "
+                "upload the file again."
+            )
+        if message_type != Message.Type.FILE and not attachment["contentType"].startswith(
             f"{message_type}/"
         ):
             return f"Not {message_type} content: {attachment['name']}."

@@ -16,10 +16,14 @@ from accounts.services import clinic_account
 from appointments.access import Action
 from appointments.models import Appointment
 from appointments.services import appointment_hand_over as team_hand_over
+from attachments.selectors import attachments_unsent
+from attachments.services import attachments_attach
+from attachments.shapes import attachment_json
 from chat.events import ChatMarkedUnread, ChatRead, MessageChanged, MessageCreated, publish
 from chat.integrity import link
 from chat.models import MAX_CONTENT_LENGTH, Chat, Message, MessageRevision, ReadState
 from chat.rules import (
+    InvalidMessage,
     MessageNotFound,
     check_acknowledge,
     check_amends,
@@ -58,7 +62,7 @@ def message_send(
     content: str,
     message_type: str = Message.Type.TEXT,
     payload: Any = None,
-    attachments: list[dict[str, Any]] | None = None,
+    attachments: list[UUID] | None = None,
     client_id: str | None = None,
     amends: UUID | None = None,
 ) -> Sent:
@@ -68,7 +72,26 @@ def message_send(
     order and a poller asking for "after seq N" can never skip a message; under the same lock
     the message is linked into the chat's hash chain (`chat.integrity`). A `client_id` the
     sender used before returns the message already stored instead of a second copy.
+
+    `attachments` are ids of the sender's uploads into this chat (`attachments` app); the
+    message takes them in the same transaction, and stores their JSON, which its hash covers.
     """
+    attachments = [UUID(str(attachment_id)) for attachment_id in attachments or []]
+    if attachments and client_id:
+        # A retried send: its uploads belong to the message stored the first time.
+        stored = _stored(chat, sender, client_id)
+        if stored is not None:
+            return stored
+    unsent = (
+        {
+            attachment.pk: attachment_json(attachment)
+            for attachment in attachments_unsent(
+                ids=attachments, appointment_id=chat.appointment_id, uploader_id=sender.pk
+            ).values()
+        }
+        if attachments
+        else {}
+    )
     new = check_message(
         appointment=chat,
         sender=sender,
@@ -76,30 +99,30 @@ def message_send(
         content=content,
         payload=payload,
         attachments=attachments,
+        unsent=unsent,
     )
     with transaction.atomic():
         locked = _lock(chat)
         amended = _message_of(chat, amends, field="amends") if amends else None
         check_amends(message_type=new.message_type, amended=amended)
         if client_id:
-            stored = Message.objects.filter(
-                chat_id=chat.chat_id, sender=sender, client_id=client_id
-            ).first()
+            stored = _stored(chat, sender, client_id)
             if stored is not None:
-                return Sent(MessageRow.of(stored, sender), created=False)
-        row = _append(
-            locked,
-            chat.appointment_id,
-            Message(
-                sender=sender,
-                message_type=new.message_type,
-                content=new.content,
-                payload=new.payload,
-                attachments=new.attachments,
-                client_id=client_id or None,
-                amends=amended,
-            ),
+                return stored
+        message = Message(
+            sender=sender,
+            message_type=new.message_type,
+            content=new.content,
+            payload=new.payload,
+            attachments=new.attachments,
+            client_id=client_id or None,
+            amends=amended,
         )
+        if attachments and attachments_attach(
+            attachment_ids=attachments, message_id=message.pk, at=timezone.now()
+        ) != len(attachments):
+            raise InvalidMessage({"attachments": "An attachment was just sent in another message."})
+        row = _append(locked, chat.appointment_id, message)
     chat.last_seq, chat.rev = locked.last_seq, locked.rev
     return Sent(row, created=True)
 
@@ -120,6 +143,13 @@ def system_entry_post(*, appointment_id: UUID, content: str) -> Sent:
             sender=clinic_account(), message_type=Message.Type.SYSTEM, content=content
         )
         return Sent(_append(locked, appointment_id, message), created=True)
+
+
+def _stored(chat: ChatHeader, sender: User, client_id: str) -> Sent | None:
+    stored = Message.objects.filter(
+        chat_id=chat.chat_id, sender=sender, client_id=client_id
+    ).first()
+    return None if stored is None else Sent(MessageRow.of(stored, sender), created=False)
 
 
 def message_edit(*, chat: ChatHeader, user: User, message_id: UUID, content: str) -> MessageRow:

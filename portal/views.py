@@ -173,6 +173,7 @@ def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
             content=draft["content"],
             message_type=draft["messageType"],
             payload=draft["payload"],
+            attachments=draft["attachments"],
         )
     except DomainError as error:
         appointment = access_appointment(user=request.user, appointment_id=appointment_id)
@@ -210,7 +211,20 @@ def form_draft(post: Any) -> dict[str, Any]:
         "content": post.get("content", ""),
         "messageType": kind,
         "payload": payload if any(payload.values()) or any(f.required for f in fields) else None,
+        # Ids of uploads made beforehand (`POST /api/appointment-chat/attachments`).
+        "attachments": attachment_ids(post.getlist("attachment")),
     }
+
+
+def attachment_ids(values: list[str]) -> list[UUID]:
+    """The form's attachment ids; one that is not an id names no upload, which the rules say."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(UUID(value))
+        except ValueError:
+            ids.append(UUID(int=0))
+    return ids
 
 
 def render_detail(

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Chromium for the browser tests, wrk for the benchmark's smoke run, Redis for the live chat.
+# Chromium for the browser tests, wrk for the benchmark's smoke run, Redis for the live chat,
+# ffmpeg and libmagic for attachments (videos remuxed, every upload typed by its content).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
@@ -16,6 +17,11 @@ ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || missing+=(libpango-1.0-0)
 ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
 ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+ls /usr/lib/*/libmagic.so.1 /usr/lib/libmagic.so.1 >/dev/null 2>&1 || missing+=(libmagic1)
+# clamd and sigtool: the malware-scan tests start their own clamd on a database they build.
+command -v clamd >/dev/null || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
+command -v sigtool >/dev/null || missing+=(clamav)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]}..."
@@ -32,7 +38,8 @@ scripts/venv.sh dev
 .venv/bin/ruff format --check .
 # Medium and high findings fail the run; each accepted one is explained where it is (# nosec).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
-  accounts appointments audit chat transcripts notifications portal vetchat bench 2>/dev/null
+  accounts appointments attachments audit chat transcripts notifications portal vetchat bench \
+  2>/dev/null
 
 pgdir=
 redisdir=

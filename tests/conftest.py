@@ -1,6 +1,10 @@
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from tests.factories import (
     AppointmentFactory,
@@ -15,6 +19,29 @@ from tests.signin import signed_in_client
 def empty_cache() -> None:
     """Rate-limit counters and used one-time codes live in the cache: each test starts afresh."""
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_media_root() -> Path:
+    """Uploaded files of the test run go to a folder of their own, removed afterwards; servers
+    the tests start inherit it through the environment."""
+    with tempfile.TemporaryDirectory(prefix="vetchat-test-media-") as folder:
+        os.environ["VETCHAT_MEDIA_ROOT"] = folder
+        storages = {
+            **settings_storages(),
+            "attachments": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": folder, "base_url": None},
+            },
+        }
+        with override_settings(VETCHAT_MEDIA_ROOT=Path(folder), STORAGES=storages):
+            yield Path(folder)
+
+
+def settings_storages() -> dict:
+    from django.conf import settings
+
+    return dict(settings.STORAGES)
 
 
 @pytest.fixture

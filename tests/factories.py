@@ -1,4 +1,6 @@
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 
 import factory
 from allauth.account.models import EmailAddress
@@ -103,6 +105,7 @@ def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
         message_retract,
         prescription_acknowledge,
     )
+    from tests.attachments import files
 
     send_message(parent, appointment, "Rex has been scratching his left ear since Monday.")
     send_message(
@@ -128,27 +131,27 @@ def fill_chat_with_every_kind(appointment: Appointment, parent, vet) -> None:
     )
     as_parent = access_chat(user=parent, appointment_id=appointment.pk)
     prescription_acknowledge(chat=as_parent, user=parent, message_id=acknowledged.id)
-    for kind, name, content_type in [
-        ("image", "ear.svg", "image/svg+xml"),
-        ("video", "scratching.webm", "video/webm"),
-        ("file", "lab-results.svg", "image/svg+xml"),
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = files.video(Path(tmp), location=False, container="webm")
+    for kind, name, content in [
+        ("image", "ear.png", files.image_bytes("PNG", size=(400, 300))),
+        ("video", "scratching.webm", clip),
+        ("file", "lab-results.pdf", files.pdf_document()),
     ]:
-        send_message(
-            parent,
-            appointment,
-            "",
-            message_type=kind,
-            attachments=[
-                {
-                    "url": "/static/favicon.svg",
-                    "name": name,
-                    "contentType": content_type,
-                    "size": 812,
-                }
-            ],
-        )
+        attachment = upload_attachment(parent, appointment, content, name)
+        send_message(parent, appointment, "", message_type=kind, attachments=[attachment])
 
     typo = send_message(parent, appointment, "Thnaks")
     message_edit(chat=as_parent, user=parent, message_id=typo.id, content="Thanks")
     gone = send_message(parent, appointment, "Our door code is 4512")
     message_retract(chat=as_parent, user=parent, message_id=gone.id)
+
+
+def upload_attachment(sender: User, appointment: Appointment, content: bytes, name: str):
+    """Upload a file through the real service, as the upload door would; returns its id."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.services import attachment_upload
+
+    upload = SimpleUploadedFile(name, content)
+    return attachment_upload(appointment=appointment, uploader=sender, upload=upload).pk

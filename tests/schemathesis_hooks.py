@@ -21,6 +21,12 @@ APPOINTMENT = os.environ["VETCHAT_APPOINTMENT"]
 # acknowledge.
 OWN_MESSAGES = itertools.cycle(os.environ["VETCHAT_OWN_MESSAGES"].split(","))
 PRESCRIPTION = os.environ["VETCHAT_PRESCRIPTION"]
+# A photo the parent sent: downloads name it, and uploads send a real PNG, nine times in ten
+# (the type comes from the bytes, which no schema can say).
+ATTACHMENT = os.environ["VETCHAT_ATTACHMENT"]
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 calls = itertools.count()
 
@@ -68,6 +74,17 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         for container in (case.body, case.query):
             if isinstance(container, dict):
                 real_push_subscription(container)
+    # Only a request meant to be valid gets the real photo: an invalid one must stay invalid.
+    uploading = case.operation.path.endswith("/attachments") and isinstance(case.body, dict)
+    positive = case.meta is not None and all(
+        info.mode.name == "POSITIVE"
+        for info in [case.meta.generation, *case.meta.components.values()]
+    )
+    if uploading and positive and isinstance(case.body.get("file"), bytes) and next(calls) % 10:
+        case.body["file"] = PNG
+    attachment = (case.path_parameters or {}).get("attachment_id")
+    if isinstance(attachment, str) and UUID.fullmatch(attachment) and next(calls) % 10:
+        case.path_parameters["attachment_id"] = ATTACHMENT
     message = (case.path_parameters or {}).get("message_id")
     if isinstance(message, str) and UUID.fullmatch(message) and next(calls) % 10:
         acknowledging = case.operation.path.endswith("/acknowledgement")

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils.crypto import get_random_string
 
-from tests.factories import send_message
+from tests.attachments import files
+from tests.factories import send_message, upload_attachment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,6 +35,13 @@ def signed_in_cookie(user: Any, csrf: str) -> str:
     client.force_login(user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     return f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
+
+
+def sent_photo(parent: Any, appointment: Any) -> Any:
+    """A photo the parent uploaded and sent; returns its attachment id."""
+    photo = upload_attachment(parent, appointment, files.image_bytes(), "photo.jpg")
+    send_message(parent, appointment, "", message_type="image", attachments=[photo])
+    return photo
 
 
 def test_fuzzer_finds_no_server_error_and_no_schema_mismatch(
@@ -62,6 +70,7 @@ def test_fuzzer_finds_no_server_error_and_no_schema_mismatch(
                 payload={"medication": "Otomax"},
             ).id
         ),
+        "VETCHAT_ATTACHMENT": str(sent_photo(parent, appointment)),
         "SCHEMATHESIS_HOOKS": str(HOOKS),
     }
     report = tmp_path / "report.json"
@@ -96,7 +105,7 @@ def test_fuzzer_finds_no_server_error_and_no_schema_mismatch(
     summary = json.loads(report.read_text())
     assert summary["failures"] == [] and summary["errors"] == [], output
     assert not any(summary["warnings"].values()), output
-    assert summary["operations"]["tested"] == summary["operations"]["total"] == 10, output
+    assert summary["operations"]["tested"] == summary["operations"]["total"] == 13, output
     assert summary["test_cases"]["generated"] >= 300, output
     accepted = {
         operation: sum(phase["accepted"] for phase in phases.values())

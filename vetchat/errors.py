@@ -42,6 +42,18 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class UnsupportedType(DomainError):
+    """What was sent is of a kind this door does not take (found by its content, not its name)."""
+
+    code = "unsupported_type"
+
+
+class Unprocessable(DomainError):
+    """Well-formed, of an accepted kind, and still refused: e.g. a file a scanner found infected."""
+
+    code = "unprocessable"
+
+
 class RateLimited(DomainError):
     """Too many of these too fast: wait `retry_after` seconds and try again."""
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
@@ -22,6 +23,8 @@ from vetchat.errors import (
     NotPermitted,
     RateLimited,
     TooLarge,
+    Unprocessable,
+    UnsupportedType,
 )
 
 STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
@@ -30,6 +33,8 @@ STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
     TooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
     RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
 }
 # The largest request body the API reads: a message with ten attachments and a full payload is
@@ -39,6 +44,17 @@ MAX_API_BODY = 1024 * 1024
 # client, still sending, gets the 413 rather than a reset connection; past it, the server
 # answers at once and the client may only see the reset.
 MAX_DRAINED_BODY = 64 * 1024 * 1024
+# The upload door takes files up to the largest kind's limit (a video), streamed to disk; the
+# multipart envelope and its other fields fit in this much more.
+UPLOAD_PATH = "/api/appointment-chat/attachments"
+UPLOAD_ENVELOPE = 64 * 1024
+
+
+def max_body(request: HttpRequest) -> int:
+    """The largest body this request's door reads."""
+    if request.path == UPLOAD_PATH:
+        return settings.VETCHAT_VIDEO_MAX_BYTES + UPLOAD_ENVELOPE
+    return MAX_API_BODY
 
 
 def status_of(error: DomainError) -> HTTPStatus:
@@ -165,12 +181,15 @@ class ApiBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = _content_length(request)
-        if length <= MAX_API_BODY or not _is_api(request):
+        if not _is_api(request):
+            return self.get_response(request)
+        limit = max_body(request)
+        if length <= limit:
             return self.get_response(request)
         if length <= MAX_DRAINED_BODY:
             while request.read(64 * 1024):
                 pass
-        error = TooLarge(f"Request bodies can be at most {MAX_API_BODY // 1024 // 1024} MB.")
+        error = TooLarge(f"Request bodies can be at most {limit // 1024 // 1024} MB.")
         return JsonResponse(error_body(error.code, error.message), status=status_of(error))
 
 

@@ -89,5 +89,9 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        if getattr(response, "private_cache", False):
+            # An attachment's bytes never change under its ETag: the browser may keep its own
+            # copy, revalidated on each use (`attachments.serving`).
+            return response
         patch_cache_control(response, private=True, no_store=True)
         return response

@@ -42,13 +42,17 @@ ERRORS = {
     "closed), or the message can no longer be changed.",
     413: f"The request body is over {MAX_API_BODY // 1024 // 1024} MB.",
     415: "The request body is not JSON (`Content-Type: application/json`).",
+    429: "Too many requests; `Retry-After` says how many seconds to wait.",
 }
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """The documented error answers of an operation, all in the one error shape."""
+def error_responses(*statuses: int, **descriptions: str) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an operation, all in the one error shape; an operation
+    may say what a status means for it (`s413="..."`)."""
     return {
-        status: OpenApiResponse(response=ErrorOutput, description=ERRORS[status])
+        status: OpenApiResponse(
+            response=ErrorOutput, description=descriptions.get(f"s{status}", ERRORS.get(status))
+        )
         for status in statuses
     }
 

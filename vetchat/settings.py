@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "accounts",
     "appointments",
     "audit",
+    "attachments",
     "chat",
     "transcripts",
     "notifications",
@@ -235,7 +236,15 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(
 VETCHAT_RATE_LIMITS = (
     {}
     if os.environ.get("DJANGO_RATE_LIMITS") == "off"
-    else {"message_send": ["20/m", "200/h"], "poll": ["120/m"]}
+    else {
+        "message_send": ["20/m", "200/h"],
+        "poll": ["120/m"],
+        # Uploads per user: a burst limit and the daily quota.
+        "attachment_upload": [
+            "30/m",
+            f"{int(os.environ.get('VETCHAT_UPLOAD_DAILY_QUOTA', '200'))}/d",
+        ],
+    }
 )
 
 # TOTP with recovery codes; required for vets and staff (accounts.middleware), optional for
@@ -305,6 +314,55 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Attachments (attachments/): uploaded files live in a private folder outside the static files,
+# served only through the access-checked door; S3-compatible storage when a bucket is named.
+VETCHAT_MEDIA_ROOT = Path(os.environ.get("VETCHAT_MEDIA_ROOT") or BASE_DIR / ".devdata" / "media")
+VETCHAT_S3_BUCKET = os.environ.get("VETCHAT_S3_BUCKET", "")
+_MB = 1024 * 1024
+VETCHAT_IMAGE_MAX_BYTES = int(os.environ.get("VETCHAT_IMAGE_MAX_MB", "20")) * _MB
+VETCHAT_DOCUMENT_MAX_BYTES = int(os.environ.get("VETCHAT_DOCUMENT_MAX_MB", "20")) * _MB
+VETCHAT_VIDEO_MAX_BYTES = int(os.environ.get("VETCHAT_VIDEO_MAX_MB", "200")) * _MB
+# Decoded pixels an image may have (a 48 MP phone photo fits): more is refused, not decoded.
+VETCHAT_IMAGE_MAX_PIXELS = int(os.environ.get("VETCHAT_IMAGE_MAX_PIXELS", "60000000"))
+# The longest a video's remux or poster frame may take before the upload is refused.
+VETCHAT_MEDIA_TIMEOUT_SECONDS = int(os.environ.get("VETCHAT_MEDIA_TIMEOUT_SECONDS", "60"))
+# Filesystem storage behind nginx: the door checks access, then nginx sends the bytes.
+VETCHAT_X_ACCEL_REDIRECT = env_bool("VETCHAT_X_ACCEL_REDIRECT")
+VETCHAT_X_ACCEL_PREFIX = os.environ.get("VETCHAT_X_ACCEL_PREFIX", "/_protected_media/")
+# ClamAV's clamd (unix socket path): every upload is scanned before it can be attached.
+VETCHAT_CLAMD_SOCKET = os.environ.get("VETCHAT_CLAMD_SOCKET", "")
+# Uploads stream to a temporary file in chunks whatever their size, so memory stays flat.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = os.environ.get("VETCHAT_UPLOAD_TEMP_DIR") or None
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+
+ATTACHMENT_STORAGE = (
+    {
+        # A private bucket: objects carry no public ACL, and downloads are redirected to URLs
+        # signed for a few minutes, after the app's own access check.
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": VETCHAT_S3_BUCKET,
+            "endpoint_url": os.environ.get("VETCHAT_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("VETCHAT_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("VETCHAT_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("VETCHAT_S3_REGION") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("VETCHAT_S3_URL_SECONDS", "300")),
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+    if VETCHAT_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VETCHAT_MEDIA_ROOT, "base_url": None},
+    }
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Rendered transcripts: private, served only through the transcript views' access check.
@@ -316,6 +374,7 @@ STORAGES = {
             "base_url": None,
         },
     },
+    "attachments": ATTACHMENT_STORAGE,
     "staticfiles": {
         "BACKEND": "vetchat.storage.StaticFilesStorage"
         if not DEBUG

@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.views import admin_login
+from attachments.urls import api_urlpatterns as attachments_api_urlpatterns
 from chat.urls import api_urlpatterns as chat_api_urlpatterns
 from notifications.urls import api_urlpatterns as notifications_api_urlpatterns
 from portal.urls import api_urlpatterns as portal_api_urlpatterns
@@ -58,6 +59,7 @@ def web_manifest(request: HttpRequest) -> HttpResponse:
 
 api_urlpatterns = [
     *portal_api_urlpatterns,
+    *attachments_api_urlpatterns,
     *chat_api_urlpatterns,
     *notifications_api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -186,26 +186,6 @@ def test_vet_sends_a_prescription_with_structured_fields(client_for, appointment
     assert message["content"] == "Amoxicillin, 250 mg, twice a day, 7 days"
 
 
-def test_image_message_with_attachment(client_for, appointment, parent):
-    attachment = {
-        "url": "https://files.example/rex.jpg",
-        "name": "rex.jpg",
-        "contentType": "image/jpeg",
-        "size": 12345,
-    }
-    response = post(
-        client_for(parent),
-        {
-            "appointmentId": str(appointment.pk),
-            "messageType": "image",
-            "content": "",
-            "attachments": [attachment],
-        },
-    )
-    assert response.status_code == HTTPStatus.CREATED
-    assert response.json()["message"]["attachments"] == [attachment]
-
-
 def test_cancelled_appointment_chat_is_read_only(client_for, parent, vet):
     appointment = AppointmentFactory(pet__owner=parent, veterinarian=vet, status="cancelled")
     response = post(client_for(parent), {"appointmentId": str(appointment.pk), "content": "hi"})

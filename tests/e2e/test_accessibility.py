@@ -46,7 +46,7 @@ class Clinic:
 
 
 @pytest.fixture
-def clinic(parent, vet) -> Clinic:
+def clinic(parent, vet, tmp_path) -> Clinic:
     appointment = AppointmentFactory(pet__owner=parent, pet__name="Rex", veterinarian=vet)
     fill_chat_with_every_kind(appointment, parent, vet)
     cancelled = AppointmentFactory(

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from chat.models import Message
 from chat.services import access_chat, message_edit, message_retract, prescription_acknowledge
-from tests.factories import send_message
+from tests.attachments import files
+from tests.factories import send_message, upload_attachment
 
 READ = re.compile(r"^Read( by .+)?$")  # a receipt names its reader when known
 
@@ -186,7 +187,7 @@ def test_an_assessment_shows_its_findings_and_diagnosis_on_the_other_side(
 
 
 def test_a_message_arriving_live_looks_as_the_server_renders_it(
-    page_for, live_server, appointment, parent, vet, artifacts
+    page_for, live_server, appointment, parent, vet, artifacts, tmp_path
 ):
     vet.image_url = f"{live_server.url}/static/favicon.svg"
     vet.save()
@@ -212,15 +213,13 @@ def test_a_message_arriving_live_looks_as_the_server_renders_it(
         payload={"medication": "Meloxicam", "dose": "0.1 mg/kg", "duration": "5 days"},
     )
     sent = {}
-    for kind, name, content_type, size in [
-        ("image", "x-ray.svg", "image/svg+xml", 2_048),
-        ("video", "walking.mp4", "video/mp4", 3_500_000),
-        ("file", "report.pdf", "application/pdf", 1_234_567),
+    for kind, name, content in [
+        ("image", "x-ray.png", files.image_bytes("PNG", size=(600, 400))),
+        ("video", "walking.mp4", files.video(tmp_path, location=False)),
+        ("file", "report.pdf", files.pdf_document()),
     ]:
-        attachment = {"url": "/static/favicon.svg", "name": name, "contentType": content_type}
-        sent[kind] = send_message(
-            vet, appointment, "", message_type=kind, attachments=[{**attachment, "size": size}]
-        )
+        attachment = upload_attachment(vet, appointment, content, name)
+        sent[kind] = send_message(vet, appointment, "", message_type=kind, attachments=[attachment])
     messages = page.locator(".messages .message")
     expect(messages).to_have_count(7, timeout=SEEN_WITHIN_MS)
 

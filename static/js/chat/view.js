@@ -63,9 +63,13 @@ function attachmentNode(kind, attachment) {
     link.rel = "noopener";
     const image = document.createElement("img");
     image.className = "thumb";
-    image.src = attachment.url;
+    image.src = attachment.thumbnailUrl || attachment.url;
     image.alt = attachment.name;
     image.loading = "lazy";
+    if (attachment.width && attachment.height) {
+      image.width = attachment.width;
+      image.height = attachment.height;
+    }
     link.append(image);
     item.append(link);
   } else if (kind === "video") {
@@ -73,6 +77,7 @@ function attachmentNode(kind, attachment) {
     video.controls = true;
     video.preload = "metadata";
     video.src = attachment.url;
+    if (attachment.thumbnailUrl) video.poster = attachment.thumbnailUrl;
     video.setAttribute("aria-label", attachment.name);
     item.append(video);
   } else {

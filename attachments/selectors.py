@@ -1,0 +1,39 @@
+"""Reads of attachments: the one a user may download, the ones a message may take."""
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from accounts.models import User
+from appointments.access import Action, may
+from attachments.models import Attachment
+from vetchat.errors import NotFound
+
+
+class AttachmentNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No attachment with this id.")
+
+
+def attachment_for_download(*, user: User, attachment_id: UUID) -> Attachment:
+    """The attachment, if this user may see it: a sent one by whoever may view its appointment
+    (its participants, staff), one not yet sent by its uploader alone. Anyone else is told it
+    does not exist."""
+    attachment = Attachment.objects.select_related("appointment").filter(pk=attachment_id).first()
+    if attachment is None or not may(user, attachment.appointment, Action.VIEW):
+        raise AttachmentNotFound
+    if attachment.message_id is None and attachment.uploader_id != user.pk:
+        raise AttachmentNotFound
+    return attachment
+
+
+def attachments_unsent(
+    *, ids: Iterable[UUID], appointment_id: UUID, uploader_id: UUID
+) -> dict[UUID, Attachment]:
+    """Of these ids, the uploads of this sender into this appointment that no message holds."""
+    found = Attachment.objects.filter(
+        pk__in=list(ids),
+        appointment_id=appointment_id,
+        uploader_id=uploader_id,
+        message_id__isnull=True,
+    )
+    return {attachment.pk: attachment for attachment in found}

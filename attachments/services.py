@@ -1,0 +1,159 @@
+"""Every change to attachments: an upload kept, uploads taken by a message, stale ones removed."""
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from appointments.models import Appointment
+from attachments import media, scanning
+from attachments.models import Attachment
+from attachments.names import display_name, with_extension
+from attachments.storage import attachment_storage, new_key
+from vetchat import ratelimit
+
+logger = logging.getLogger(__name__)
+
+# An upload no message took within this long is removed (`purge_unsent_attachments`).
+UNSENT_LIFETIME = timedelta(hours=24)
+# Extensions a kept file's name may end with, by the content type kept.
+EXTENSIONS = {
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/png": {".png"},
+    "image/webp": {".webp"},
+    "image/gif": {".gif"},
+    "video/mp4": {".mp4", ".m4v"},
+    "video/quicktime": {".mov"},
+    "video/webm": {".webm"},
+    "application/pdf": {".pdf"},
+}
+
+
+def upload_allowed(*, user: User) -> None:
+    """The per-user burst limit and daily quota of uploads (`VETCHAT_UPLOAD_DAILY_QUOTA`)."""
+    ratelimit.hit(
+        scope="attachment_upload",
+        key=f"user:{user.pk}",
+        message="You have uploaded too many files for now. Try again later.",
+    )
+
+
+def attachment_upload(
+    *, appointment: Appointment, uploader: User, upload: UploadedFile
+) -> Attachment:
+    """Keep a participant's upload: identified by its content, re-encoded or stripped of its
+    metadata, scanned when a scanner is configured, stored under random keys. The caller has
+    checked that the uploader may chat in the appointment."""
+    workdir = Path(tempfile.mkdtemp(prefix="vetchat-upload-", dir=settings.FILE_UPLOAD_TEMP_DIR))
+    stored: list[str] = []
+    try:
+        source = _on_disk(upload, workdir)
+        processed = media.process(source, workdir)
+        scanning.scan(processed.path)
+        storage = attachment_storage()
+        kind = processed.format
+        key = _store(storage, new_key(kind.extension), processed.path, stored)
+        thumbnails = {
+            size: _store(storage, new_key(".jpg"), path, stored)
+            for size, path in processed.thumbnails.items()
+        }
+        return Attachment.objects.create(
+            appointment=appointment,
+            uploader=uploader,
+            kind=kind.kind,
+            name=_kept_name(upload.name or "", kind.content_type, kind.extension),
+            content_type=kind.content_type,
+            size=processed.size,
+            width=processed.width,
+            height=processed.height,
+            duration_seconds=processed.duration_seconds,
+            storage_key=key,
+            thumbnail_key=thumbnails.get(320, ""),
+            preview_key=thumbnails.get(1280, ""),
+        )
+    except BaseException:
+        for key in stored:
+            attachment_storage().delete(key)
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _on_disk(upload: UploadedFile, workdir: Path) -> Path:
+    """The upload as a file: the temporary file it was streamed into, or a copy."""
+    path = getattr(upload, "temporary_file_path", None)
+    if path is not None:
+        return Path(path())
+    copy = workdir / "upload"
+    with copy.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return copy
+
+
+def _store(storage: object, key: str, path: Path, stored: list[str]) -> str:
+    with path.open("rb") as content:
+        saved = storage.save(key, File(content, name=key))
+    stored.append(saved)
+    return saved
+
+
+def _kept_name(raw: str, content_type: str, extension: str) -> str:
+    """The sender's name, sanitised, ending in an extension of what is kept: a PDF sent as
+    "notes.html" is saved as "notes.pdf" on the other side's disk."""
+    name = display_name(raw)
+    suffix = Path(name).suffix.lower()
+    if suffix in EXTENSIONS.get(content_type, ()):
+        return name
+    if suffix and len(suffix) <= 6 and suffix[1:].isalnum():
+        return with_extension(name, extension)
+    return with_extension(f"{name}.x", extension)
+
+
+def attachments_attach(
+    *, attachment_ids: Sequence[UUID], message_id: UUID, at: datetime | None = None
+) -> int:
+    """Give these unsent uploads to a message, inside the sender's transaction; returns how
+    many were still unsent (a concurrent send may have taken one first)."""
+    return Attachment.objects.filter(pk__in=list(attachment_ids), message_id__isnull=True).update(
+        message_id=message_id, attached_at=at or timezone.now()
+    )
+
+
+def attachments_purge_unsent(*, older_than: timedelta = UNSENT_LIFETIME) -> int:
+    """Remove uploads no message took within `older_than`, bytes and row; returns how many.
+
+    Rows go first, each in its own transaction and only while still unsent, so a message
+    sending one at this moment keeps it; a file left behind by a crash is only wasted space.
+    """
+    cutoff = timezone.now() - older_than
+    removed = 0
+    candidates = Attachment.objects.filter(message_id__isnull=True, created_at__lt=cutoff)
+    for attachment_id in candidates.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            attachment = (
+                Attachment.objects.select_for_update(skip_locked=True)
+                .filter(pk=attachment_id, message_id__isnull=True)
+                .first()
+            )
+            if attachment is None:
+                continue
+            keys = [attachment.storage_key, attachment.thumbnail_key, attachment.preview_key]
+            attachment.delete()
+        for key in filter(None, keys):
+            try:
+                attachment_storage().delete(key)
+            except OSError:
+                logger.warning("Could not delete the stored file %s", key, exc_info=True)
+        removed += 1
+    return removed

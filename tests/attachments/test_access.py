@@ -1,0 +1,131 @@
+"""Who may upload into a chat and who may download what was sent, role by role (as the
+permission table of tests/test_permissions.py does for the other doors)."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+
+from accounts.middleware import session_mark_mfa_checked, session_stamp
+from tests.attachments import files
+from tests.attachments.conftest import upload
+from tests.factories import send_message
+
+ROLES = ["parent", "vet", "other_parent", "other_vet", "staff", None]
+
+
+@pytest.fixture
+def user_of(request):
+    def get(role):
+        return None if role is None else request.getfixturevalue(role)
+
+    return get
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("parent", HTTPStatus.CREATED),
+        ("vet", HTTPStatus.CREATED),
+        ("other_parent", HTTPStatus.NOT_FOUND),
+        ("other_vet", HTTPStatus.NOT_FOUND),
+        ("staff", HTTPStatus.FORBIDDEN),  # staff read chats; they do not write in them
+        (None, HTTPStatus.UNAUTHORIZED),
+    ],
+)
+def test_who_may_upload(client_for, user_of, appointment, role, status):
+    response = upload(client_for(user_of(role)), appointment.pk, files.image_bytes())
+
+    assert response.status_code == status
+    if status != HTTPStatus.CREATED:
+        assert response.json()["error"]["code"]
+
+
+def test_an_unknown_appointment_is_404_like_someone_elses(parent_client):
+    response = upload(parent_client, "a6b3a1c4-1111-4222-8333-444455556666", files.image_bytes())
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_upload_needs_the_csrf_token(parent, appointment):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(parent)
+    session = client.session
+    session_stamp(session, parent)
+    session_mark_mfa_checked(session)
+    session.save()
+
+    response = upload(client, appointment.pk, files.image_bytes())
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.fixture
+def sent(parent_client, appointment, parent):
+    """A photo the pet parent sent into the chat."""
+    attachment = upload(parent_client, appointment.pk, files.image_bytes()).json()["attachment"]
+    send_message(parent, appointment, "", message_type="image", attachments=[attachment["id"]])
+    return attachment
+
+
+@pytest.fixture
+def unsent(parent_client, appointment):
+    """A photo the pet parent uploaded and has not sent yet."""
+    return upload(parent_client, appointment.pk, files.image_bytes()).json()["attachment"]
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("parent", HTTPStatus.OK),
+        ("vet", HTTPStatus.OK),
+        ("other_parent", HTTPStatus.NOT_FOUND),
+        ("other_vet", HTTPStatus.NOT_FOUND),
+        ("staff", HTTPStatus.OK),
+        (None, HTTPStatus.UNAUTHORIZED),
+    ],
+)
+@pytest.mark.parametrize("which", ["url", "thumbnailUrl"])
+def test_who_may_download_what_was_sent(client_for, user_of, sent, role, status, which):
+    response = client_for(user_of(role)).get(sent[which])
+
+    assert response.status_code == status
+    if status == HTTPStatus.OK:
+        assert response["Content-Type"] == "image/jpeg"
+    else:
+        assert response["Content-Type"] == "application/json"
+        assert b"\xff\xd8" not in response.content
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("parent", HTTPStatus.OK),
+        ("vet", HTTPStatus.NOT_FOUND),
+        ("other_parent", HTTPStatus.NOT_FOUND),
+        ("other_vet", HTTPStatus.NOT_FOUND),
+        ("staff", HTTPStatus.NOT_FOUND),
+        (None, HTTPStatus.UNAUTHORIZED),
+    ],
+)
+def test_an_upload_not_yet_sent_is_its_uploaders_alone(client_for, user_of, unsent, role, status):
+    response = client_for(user_of(role)).get(unsent["url"])
+
+    assert response.status_code == status
+
+
+def test_an_unknown_attachment_is_404(parent_client):
+    response = parent_client.get(
+        "/api/appointment-chat/attachments/a6b3a1c4-1111-4222-8333-444455556666"
+    )
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_download_asks_few_queries(vet_client, sent, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):  # session, user, authenticator, attachment
+        response = vet_client.get(sent["url"])
+    assert response.status_code == HTTPStatus.OK
