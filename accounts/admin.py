@@ -19,7 +19,7 @@ class UserCreationForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("email", "name", "role")
+        fields = ("email", "name", "role", "job_title")
         field_classes = {"email": forms.EmailField}
 
 
@@ -42,14 +42,22 @@ class UserEditForm(UserChangeForm):
 class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
-    list_display = ("email", "name", "role", "is_active", "is_superuser", "date_joined")
+    list_display = (
+        "email",
+        "name",
+        "role",
+        "job_title",
+        "is_active",
+        "is_superuser",
+        "date_joined",
+    )
     list_filter = ("role", "is_active", "is_superuser")
     search_fields = ("email", "name")
     ordering = ("name", "email")
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name", "role", "image_url")}),
+        ("Profile", {"fields": ("name", "role", "job_title", "image_url")}),
         ("Access", {"fields": ("is_active", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -58,7 +66,7 @@ class UserAdmin(BaseUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "name", "role"),
+                "fields": ("email", "name", "role", "job_title"),
                 "description": "The new user gets an email with a link to set their password.",
             },
         ),
@@ -75,7 +83,8 @@ class UserAdmin(BaseUserAdmin):
         self, db_field: Field, request: HttpRequest, **kwargs: object
     ) -> forms.Field:
         if db_field.name == "role" and not request.user.is_superuser:
-            # A staff member who is not a superuser may add pet parents and vets, not peers.
+            # A staff member who is not a superuser may add pet parents, vets and technicians,
+            # not peers.
             kwargs["choices"] = [
                 (value, label) for value, label in User.Role.choices if value != User.Role.STAFF
             ]

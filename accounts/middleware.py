@@ -18,11 +18,12 @@ from vetchat.http import error_body
 SIGNED_IN_AT = "_vetchat_signed_in_at"
 ACTIVE_AT = "_vetchat_active_at"
 MFA_CHECKED = "_vetchat_mfa_checked"
-MFA_ROLES = {User.Role.VETERINARIAN, User.Role.STAFF}
+MFA_ROLES = {User.Role.VETERINARIAN, User.Role.TECHNICIAN, User.Role.STAFF}
 
 # Clinic accounts open every chat of the clinic; an unattended desk must not stay signed in.
 IDLE_LIMITS = {
     User.Role.VETERINARIAN: timedelta(hours=12),
+    User.Role.TECHNICIAN: timedelta(hours=12),
     User.Role.STAFF: timedelta(hours=12),
     User.Role.PET_PARENT: timedelta(days=14),
 }
@@ -97,7 +98,8 @@ def session_mark_mfa_checked(session: SessionBase) -> None:
 
 
 class MfaRequiredMiddleware:
-    """Vets and staff reach nothing but the account pages until an authenticator app is set up.
+    """Vets, technicians and staff reach nothing but the account pages until an authenticator
+    app is set up.
 
     Signing in with a second factor is allauth's; this sees to it that clinic accounts have one.
     The answer is kept in the session, so polls cost no query for it.

@@ -18,6 +18,11 @@ def initials(name: str) -> str:
     return "".join(word[0] for word in words[:2]).upper() or "?"
 
 
+def role_label(role: str, job_title: str = "") -> str:
+    """What a chat shows beside a sender's name: their job title, or their role."""
+    return job_title or dict(User.Role.choices).get(role, "")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -51,12 +56,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
         PET_PARENT = "pet_parent", "Pet parent"
         VETERINARIAN = "veterinarian", "Veterinarian"
+        # Nurses, technicians and receptionists: they answer in the chats of the appointments
+        # whose care team they are on, and prescribe nothing.
+        TECHNICIAN = "technician", "Technician"
         STAFF = "staff", "Clinic staff"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("email address", unique=True)
     name = models.CharField("display name", max_length=150)
     role = models.CharField(max_length=20, choices=Role, default=Role.PET_PARENT)
+    # What the chat shows beside a clinic member's name ("Sam Lee · Nurse"); the role when empty.
+    job_title = models.CharField(
+        "job title", max_length=60, blank=True, help_text="e.g. Nurse, Receptionist."
+    )
     image_url = models.URLField(
         "profile image URL", max_length=500, blank=True, help_text="Initials are shown when empty."
     )
@@ -94,6 +106,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return display_name(self.name, self.email)
 
     @property
+    def role_label(self) -> str:
+        return role_label(self.role, self.job_title)
+
+    @property
+    def is_clinic(self) -> bool:
+        """Vets and technicians: the clinic's side of a chat."""
+        return self.role in CLINIC_ROLES
+
+    @property
     def initials(self) -> str:
         return initials(self.display_name)
 
@@ -102,3 +123,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name
+
+
+CLINIC_ROLES = frozenset({User.Role.VETERINARIAN, User.Role.TECHNICIAN})

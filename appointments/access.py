@@ -6,17 +6,25 @@ for an id that does not exist, so no door confirms an appointment to an outsider
 
 How a user stands towards an appointment decides what they may do; a new kind of participant
 is a new `Standing` with its row in `ALLOWED`, and every door follows.
+
+The family's side of a chat is the pet's owner (the appointment's pet parent) and the pet's
+co-owners; the clinic's side is the appointment's veterinarian and its care team (vets and
+technicians added to it). A vet who hands an appointment over stops being its veterinarian and
+keeps access only if kept on the care team.
 """
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from accounts.models import User
-from appointments.models import Appointment
+from appointments.models import Appointment, AppointmentMember, CoOwnership
 from vetchat.errors import NotFound, NotPermitted
 
 
@@ -24,31 +32,47 @@ class Action(StrEnum):
     VIEW = "view"  # see the appointment's page
     CHAT = "chat"  # read and write in its chat
     PRESCRIBE = "prescribe"  # send assessments and prescriptions into it
+    ACKNOWLEDGE = "acknowledge"  # confirm a prescription was read and understood
+    MANAGE_TEAM = "manage_team"  # add and remove care team members, hand the chat over
 
 
 class Standing(StrEnum):
-    PET_PARENT = "pet_parent"
-    VETERINARIAN = "veterinarian"
+    PET_PARENT = "pet_parent"  # the pet's owner, who booked the appointment
+    CO_OWNER = "co_owner"  # invited by the owner to co-own the pet
+    VETERINARIAN = "veterinarian"  # the appointment's veterinarian
+    TEAM_VETERINARIAN = "team_veterinarian"  # another vet on the care team
+    TECHNICIAN = "technician"  # a nurse, technician or receptionist on the care team
     STAFF = "staff"  # reads chats in the admin, where each reading is accountable
 
 
 ALLOWED: dict[Standing, frozenset[Action]] = {
-    Standing.PET_PARENT: frozenset({Action.VIEW, Action.CHAT}),
-    Standing.VETERINARIAN: frozenset({Action.VIEW, Action.CHAT, Action.PRESCRIBE}),
-    Standing.STAFF: frozenset({Action.VIEW}),
+    Standing.PET_PARENT: frozenset({Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE}),
+    Standing.CO_OWNER: frozenset({Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE}),
+    Standing.VETERINARIAN: frozenset(
+        {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.MANAGE_TEAM}
+    ),
+    Standing.TEAM_VETERINARIAN: frozenset({Action.VIEW, Action.CHAT, Action.PRESCRIBE}),
+    Standing.TECHNICIAN: frozenset({Action.VIEW, Action.CHAT}),
+    Standing.STAFF: frozenset({Action.VIEW, Action.MANAGE_TEAM}),
 }
 
 REFUSALS = {
-    Action.CHAT: "Only the appointment's pet parent and veterinarian can use its chat.",
-    Action.PRESCRIBE: "Only the appointment's veterinarian can send assessments and prescriptions.",
+    Action.CHAT: "Only the pet's owners and the appointment's care team can use its chat.",
+    Action.PRESCRIBE: "Only veterinarians can send assessments and prescriptions.",
+    Action.ACKNOWLEDGE: "Only the pet's owners can acknowledge a prescription.",
+    Action.MANAGE_TEAM: "Only the appointment's veterinarian can change its care team.",
 }
 
 
 class Participants(Protocol):
-    """Anything that names an appointment's participants: a model or a row loaded by hand."""
+    """Anything that names an appointment's participants: a model loaded by
+    `access_appointment` (which annotates the member lists) or a row loaded by hand."""
 
     pet_parent_id: UUID
     veterinarian_id: UUID
+    team_vet_ids: Collection[UUID]
+    technician_ids: Collection[UUID]
+    co_owner_ids: Collection[UUID]
 
 
 P = TypeVar("P", bound=Participants)
@@ -72,6 +96,12 @@ def standing(user: User, appointment: Participants) -> Standing | None:
         return Standing.PET_PARENT
     if user.pk == appointment.veterinarian_id:
         return Standing.VETERINARIAN
+    if user.pk in appointment.co_owner_ids:
+        return Standing.CO_OWNER
+    if user.pk in appointment.technician_ids:
+        return Standing.TECHNICIAN
+    if user.pk in appointment.team_vet_ids:
+        return Standing.TEAM_VETERINARIAN
     if user.is_staff:
         return Standing.STAFF
     return None
@@ -98,7 +128,9 @@ def access_appointment(
     """Load an appointment with its pet and participants and check the user may `action` it."""
     try:
         appointment = (
-            Appointment.objects.select_related("pet", "pet_parent", "veterinarian")
+            with_participants(
+                Appointment.objects.select_related("pet", "pet_parent", "veterinarian")
+            )
             .filter(pk=appointment_id)
             .first()
         )
@@ -107,12 +139,52 @@ def access_appointment(
     return check_access(user=user, appointment=appointment, action=action)
 
 
+def with_participants(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Annotate each appointment with its care team and its pet's co-owners (`Participants`),
+    as arrays in the same query; `team` and `co_owners` hold what the page shows of them."""
+    members = AppointmentMember.objects.filter(appointment=OuterRef("pk"))
+    co_owners = CoOwnership.objects.filter(
+        pet=OuterRef("pet_id"), user__isnull=False, revoked_at__isnull=True
+    )
+    return appointments.annotate(
+        team_vet_ids=ArraySubquery(
+            members.filter(user__role=User.Role.VETERINARIAN).values("user_id")
+        ),
+        technician_ids=ArraySubquery(
+            members.filter(user__role=User.Role.TECHNICIAN).values("user_id")
+        ),
+        co_owner_ids=ArraySubquery(co_owners.values("user_id")),
+        team=ArraySubquery(members.order_by("added_at", "pk").values(json=_person("user"))),
+        co_owners=ArraySubquery(
+            co_owners.order_by("accepted_at", "pk").values(json=_person("user"))
+        ),
+    )
+
+
+def _person(path: str) -> JSONObject:
+    return JSONObject(
+        id=f"{path}__id",
+        name=f"{path}__name",
+        email=f"{path}__email",
+        role=f"{path}__role",
+        job_title=f"{path}__job_title",
+    )
+
+
+def co_owned_pets(user: User) -> QuerySet[CoOwnership]:
+    return CoOwnership.objects.filter(user=user, revoked_at__isnull=True)
+
+
 def appointments_of_participant(user: User) -> QuerySet[Appointment]:
-    """The appointments in whose chat this user takes part."""
+    """The appointments in whose chat this user takes part (the same standings as `standing`)."""
     if not user.is_authenticated or not user.is_active:
         return Appointment.objects.none()
     if user.role == User.Role.PET_PARENT:
-        return Appointment.objects.filter(pet_parent=user)
+        co_owned = co_owned_pets(user).filter(pet=OuterRef("pet_id"))
+        return Appointment.objects.filter(Q(pet_parent=user) | Exists(co_owned))
+    member = AppointmentMember.objects.filter(appointment=OuterRef("pk"), user=user)
     if user.role == User.Role.VETERINARIAN:
-        return Appointment.objects.filter(veterinarian=user)
+        return Appointment.objects.filter(Q(veterinarian=user) | Exists(member))
+    if user.role == User.Role.TECHNICIAN:
+        return Appointment.objects.filter(Exists(member))
     return Appointment.objects.none()

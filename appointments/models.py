@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -111,3 +112,93 @@ class Appointment(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+
+class AppointmentMember(models.Model):
+    """A vet or technician on an appointment's care team: they read and write in its chat."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="care_team_memberships",
+        limit_choices_to={"role__in": ["veterinarian", "technician"]},
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        verbose_name = "care team member"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "user"], name="appointment_member_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "appointment"], name="appointment_member_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.appointment_id}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.user_id and self.user.role not in {"veterinarian", "technician"}:
+            raise ValidationError({"user": "Choose a veterinarian or a technician."})
+        if (
+            self.user_id
+            and self.appointment_id
+            and self.appointment.veterinarian_id == self.user_id
+        ):
+            raise ValidationError({"user": "This is the appointment's own veterinarian."})
+
+
+class CoOwnership(models.Model):
+    """An invitation to co-own a pet, and once accepted the co-owner's access to its chats.
+
+    Pending while `user` is empty; a co-owner while accepted and not revoked. Revoking ends the
+    access at once; the row stays as the record of who could read the pet's chats, and when.
+    """
+
+    pet = models.ForeignKey(Pet, on_delete=models.CASCADE, related_name="co_ownerships")
+    email = models.EmailField("invited address")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="co_ownerships",
+        limit_choices_to={"role": "pet_parent"},
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "co-owner"
+        constraints = [
+            # One open invitation or co-ownership per pet and address.
+            models.UniqueConstraint(
+                "pet",
+                Lower("email"),
+                condition=models.Q(revoked_at__isnull=True),
+                name="co_ownership_open_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "pet"], name="co_ownership_user")]
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.pet}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.user_id is not None and self.revoked_at is None

@@ -4,9 +4,9 @@ from datetime import datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, display_name, role_label
 from appointments.access import appointments_of_participant
-from appointments.models import Appointment
+from appointments.models import Appointment, CoOwnership, Pet
 
 
 def appointment_list(*, user: User) -> QuerySet[Appointment]:
@@ -45,3 +45,70 @@ def appointment_groups(
             appointments.filter(starts_at__lt=start_of_today).order_by("-starts_at")[:past_limit]
         ),
     )
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone shown beside an appointment: its care team, the pet's co-owners."""
+
+    user_id: str
+    name: str
+    label: str  # "Nurse", "Veterinarian", "Co-owner"
+
+
+def _people(rows: list[dict] | None, label: str | None = None) -> list[Person]:
+    return [
+        Person(
+            str(row["id"]),
+            display_name(row["name"], row["email"]),
+            label or role_label(row["role"], row["job_title"]),
+        )
+        for row in rows or ()
+    ]
+
+
+def care_team(appointment: Appointment) -> list[Person]:
+    """The care team of an appointment loaded by `access_appointment` (no query)."""
+    return _people(getattr(appointment, "team", None))
+
+
+def co_owners_of(appointment: Appointment) -> list[Person]:
+    """The pet's co-owners, of an appointment loaded by `access_appointment` (no query)."""
+    return _people(getattr(appointment, "co_owners", None), "Co-owner")
+
+
+def hand_over_candidates(appointment: Appointment) -> list[User]:
+    """The vets an appointment can be handed to."""
+    return list(
+        User.objects.filter(is_active=True, role=User.Role.VETERINARIAN)
+        .exclude(pk=appointment.veterinarian_id)
+        .order_by("name", "email")
+    )
+
+
+@dataclass(frozen=True)
+class PetCoOwners:
+    pet: Pet
+    co_owners: list[CoOwnership]  # accepted, not revoked
+    pending: list[CoOwnership]  # invited, not yet accepted
+
+
+def pets_with_co_owners(*, owner: User) -> list[PetCoOwners]:
+    """The owner's pets with their co-owners and open invitations, in two queries."""
+    pets = list(Pet.objects.filter(owner=owner).order_by("name"))
+    open_rows = (
+        CoOwnership.objects.filter(pet__owner=owner, revoked_at__isnull=True)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+    by_pet: dict[int, list[CoOwnership]] = {}
+    for row in open_rows:
+        by_pet.setdefault(row.pet_id, []).append(row)
+    return [
+        PetCoOwners(
+            pet,
+            [row for row in by_pet.get(pet.pk, []) if row.user_id],
+            [row for row in by_pet.get(pet.pk, []) if not row.user_id],
+        )
+        for pet in pets
+    ]

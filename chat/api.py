@@ -35,12 +35,13 @@ from chat.selectors import (
 from chat.services import (
     access_chat,
     chat_mark_read,
+    chat_mark_unread,
     message_edit,
     message_retract,
     message_send,
     prescription_acknowledge,
 )
-from chat.shapes import chat_page_json, message_json
+from chat.shapes import chat_page_json, message_in_chat
 from chat.sql import ChatHeader
 from vetchat.schema import error_responses
 
@@ -195,9 +196,15 @@ class MessageOutput(serializers.Serializer):
     senderName = serializers.CharField()
     senderInitials = serializers.CharField(help_text="For an avatar without a picture.")
     senderImage = serializers.CharField(allow_null=True)
+    senderRole = serializers.CharField(
+        help_text="Shown beside the name: a clinic member's job title or role, or Pet parent."
+    )
     content = serializers.CharField(allow_blank=True)
     messageType = serializers.ChoiceField(choices=Message.Type.choices)
-    isRead = serializers.BooleanField()
+    isRead = serializers.BooleanField(
+        help_text="Read by someone on the other side (the care team, or the pet's owners)."
+    )
+    readBy = serializers.CharField(allow_null=True, help_text="Who on the other side read it.")
     isDelivered = serializers.BooleanField()
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
@@ -257,7 +264,10 @@ class MessageListOutput(serializers.Serializer):
         help_text="With `after`: newer messages remain. Otherwise: older messages remain."
     )
     otherLastReadSeq = serializers.IntegerField(
-        help_text="How far the other participant has read: your messages up to it are read."
+        help_text="How far the other side has read: your messages up to it are read."
+    )
+    otherReaderName = serializers.CharField(
+        allow_null=True, help_text="Who on the other side read that far."
     )
 
 
@@ -389,11 +399,8 @@ class MessagesApi(APIView):
             client_id=data["clientId"],
             amends=data["amends"],
         )
-        message = message_json(
-            sent.message, is_read=chat.is_read(seq=sent.message.seq, sender_id=request.user.pk)
-        )
         return Response(
-            {"message": message, "success": True},
+            {"message": message_in_chat(sent.message, chat), "success": True},
             status=HTTPStatus.CREATED if sent.created else HTTPStatus.OK,
         )
 
@@ -428,8 +435,7 @@ def message_chat(user: Any, message_id: UUID) -> ChatHeader:
 
 
 def single_message(chat: ChatHeader, row: MessageRow) -> Response:
-    is_read = chat.is_read(seq=row.seq, sender_id=row.sender_id)
-    return Response({"message": message_json(row, is_read=is_read)})
+    return Response({"message": message_in_chat(row, chat)})
 
 
 class MessageApi(APIView):
@@ -480,7 +486,9 @@ class ChatTestApi(APIView):
                     "chatExists": serializers.BooleanField(),
                     "appointmentId": serializers.UUIDField(),
                     "userId": serializers.UUIDField(),
-                    "userRole": serializers.ChoiceField(choices=["pet_parent", "veterinarian"]),
+                    "userRole": serializers.ChoiceField(
+                        choices=["pet_parent", "veterinarian", "technician"]
+                    ),
                     "message": serializers.CharField(),
                 },
             ),
@@ -501,3 +509,34 @@ class ChatTestApi(APIView):
                 "message": "Appointment chat system is working correctly",
             }
         )
+
+
+class MarkUnreadInput(StrictSerializer):
+    appointmentId = serializers.UUIDField()
+    fromMessageId = serializers.UUIDField(help_text="The first message to show as unread again.")
+
+
+class MarkUnreadApi(APIView):
+    @extend_schema(
+        operation_id="chat_mark_unread",
+        summary="Mark the chat unread from a message, for yourself",
+        request=MarkUnreadInput,
+        responses={
+            200: inline_serializer(
+                "MarkedUnread",
+                {
+                    "unreadFromSeq": serializers.IntegerField(),
+                    "success": serializers.BooleanField(),
+                },
+            ),
+            **error_responses(400, 401, 403, 404, 415),
+        },
+        description="Your lists and unread counts show the chat's messages from others, from "
+        "this one on, as unread until you read the chat again. Read receipts that others "
+        "already saw stay as they were.",
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(MarkUnreadInput, request.data)
+        chat = access_chat(user=request.user, appointment_id=data["appointmentId"])
+        seq = chat_mark_unread(chat=chat, user=request.user, from_message_id=data["fromMessageId"])
+        return Response({"unreadFromSeq": seq, "success": True})

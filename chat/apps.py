@@ -11,7 +11,7 @@ class ChatConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_out
 
         from accounts.signals import user_deactivated
-        from appointments.signals import appointment_status_changed
+        from appointments.signals import access_revoked, appointment_status_changed
         from chat.events import subscribe
         from chat.push import push_chat_event
 
@@ -19,6 +19,7 @@ class ChatConfig(AppConfig):
         user_logged_out.connect(close_sockets_on_sign_out, dispatch_uid="chat.push.sign_out")
         user_deactivated.connect(close_sockets_on_deactivation, dispatch_uid="chat.push.inactive")
         appointment_status_changed.connect(push_status, dispatch_uid="chat.push.status")
+        access_revoked.connect(recheck_access, dispatch_uid="chat.push.access")
 
 
 def close_sockets_on_sign_out(sender: Any, request: Any, **kwargs: Any) -> None:
@@ -40,3 +41,11 @@ def push_status(sender: Any, appointment: Any, status: str, **kwargs: Any) -> No
     from chat.push import push_chat_status
 
     push_chat_status(appointment_id=appointment.pk, status=status)
+
+
+def recheck_access(sender: Any, user_ids: list[Any], **kwargs: Any) -> None:
+    """Sockets of users who may have lost access check again now and close if they did."""
+    from chat.push import recheck_access_of_user
+
+    for user_id in user_ids:
+        recheck_access_of_user(user_id)

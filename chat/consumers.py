@@ -154,10 +154,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 },
             )
 
-    async def still_allowed(self) -> bool:
+    async def still_allowed(self, *, now: bool = False) -> bool:
         """Re-check session, user and access now and then: closes a socket whose user was
         deactivated, signed out or changed password, even if its close push was lost."""
-        if time.monotonic() - self.checked_at < RECHECK_INTERVAL:
+        if not now and time.monotonic() - self.checked_at < RECHECK_INTERVAL:
             return True
         self.checked_at = time.monotonic()
         engine = import_module(settings.SESSION_ENGINE)
@@ -182,7 +182,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_read(self, event: dict[str, Any]) -> None:
         await self.send_json(
-            {"type": "read", "userId": event["userId"], "lastReadSeq": event["lastReadSeq"]}
+            {
+                "type": "read",
+                "userId": event["userId"],
+                "lastReadSeq": event["lastReadSeq"],
+                "name": event.get("name", ""),
+                "clinic": event.get("clinic", False),
+            }
         )
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
@@ -202,6 +208,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def socket_revoke(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def access_recheck(self, event: dict[str, Any]) -> None:
+        """The user may have lost access to some chat (a co-ownership revoked, taken off a care
+        team): this socket asks the access module again, and closes if it said no."""
+        await self.still_allowed(now=True)
 
     async def user_unread(self, event: dict[str, Any]) -> None:
         """For the user's lists (`InboxConsumer`); an open chat hears its own events."""
@@ -240,6 +251,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def user_unread(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "unread", "appointmentId": event["appointmentId"]})
+
+    async def access_recheck(self, event: dict[str, Any]) -> None:
+        """The lists of a user who lost access to a chat refresh their rows."""
+        await self.send_json({"type": "unread", "appointmentId": ""})
 
     async def socket_revoke(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)

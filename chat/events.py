@@ -46,9 +46,21 @@ class ChatRead:
     chat_id: int
     user_id: UUID
     last_read_seq: int
+    user_name: str = ""
+    clinic: bool = False  # the reader is on the clinic's side
 
 
-Event = MessageCreated | MessageChanged | ChatRead
+@dataclass(frozen=True)
+class ChatMarkedUnread:
+    """A participant marked the chat unread for themselves from `from_seq`."""
+
+    appointment_id: UUID
+    chat_id: int
+    user_id: UUID
+    from_seq: int
+
+
+Event = MessageCreated | MessageChanged | ChatRead | ChatMarkedUnread
 Subscriber = Callable[[Event], None]
 
 _in_transaction: list[Subscriber] = []

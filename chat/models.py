@@ -146,6 +146,10 @@ class ReadState(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chat_read_states"
     )
     last_read_seq = models.PositiveIntegerField(default=0)
+    # Set when the user marks the chat unread from a message: their lists count the messages
+    # from here on as unread again until they read the chat. The cursor above stays where it
+    # was, so the other side's "Read" receipts never go back.
+    unread_from_seq = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

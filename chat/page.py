@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
+from appointments.access import Action, may
 from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import MAX_ATTACHMENTS, PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
 from chat.selectors import chat_messages, message_window
 from chat.services import access_chat, chat_mark_read
-from chat.shapes import messages_json, payload_fields_json
+from chat.shapes import messages_json, other_side_read, payload_fields_json
 from vetchat.errors import DomainError
 
 HISTORY_PAGE = 50
@@ -52,7 +53,7 @@ def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
 
 
 def message_items(
-    messages: list[dict[str, Any]], user: User, parent_id: UUID
+    messages: list[dict[str, Any]], user: User, *, is_parent: bool
 ) -> list[dict[str, Any]]:
     """Messages ready for the template, with a day separator wherever the clinic's date changes."""
     items: list[dict[str, Any]] = []
@@ -79,7 +80,7 @@ def message_items(
                 else None,
                 "awaits_acknowledgement": "acknowledgedAt" in message
                 and not acknowledged
-                and user.pk == parent_id,
+                and is_parent,
                 "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
                 "details": [
                     (field.label, payload[field.name])
@@ -134,13 +135,14 @@ def chat_box(
     if rows:
         chat_mark_read(chat=chat, user=user, up_to_seq=rows[-1].seq)
     messages = messages_json(rows, chat)
-    is_vet = user.pk == chat.veterinarian_id
+    is_vet = may(user, chat, Action.PRESCRIBE)  # the appointment's vet or a vet on its team
+    is_parent = user.pk == chat.pet_parent_id or user.pk in chat.co_owner_ids
     read_only_notice = read_only_reason(chat)
     read_only = bool(read_only_notice)
     draft = draft or {}
     return {
         "chat_id": chat.chat_id,
-        "items": message_items(messages, user, chat.pet_parent_id),
+        "items": message_items(messages, user, is_parent=is_parent),
         "has_more": has_more,
         "has_later": has_later,
         "focus_id": str(focus) if focus else "",
@@ -148,8 +150,8 @@ def chat_box(
         "read_only_notice": read_only_notice,
         "open_until": None if read_only else follow_up_closes_at(chat),
         "is_vet": is_vet,
-        "is_parent": user.pk == chat.pet_parent_id,
-        "other_name": chat.pet_parent_name if is_vet else chat.veterinarian_name,
+        "is_parent": is_parent,
+        "other_name": chat.veterinarian_name if is_parent else chat.pet_parent_name,
         "draft": draft,
         "error": error.message if error else "",
         "errors": error.fields if error else {},
@@ -167,7 +169,7 @@ def chat_box(
             "timeZone": settings.TIME_ZONE,
             "readOnly": read_only,
             "rev": chat.rev,
-            "isParent": user.pk == chat.pet_parent_id,
+            "isParent": is_parent,
             "petName": chat.pet_name,
             "editWindowSeconds": int(settings.VETCHAT_EDIT_WINDOW.total_seconds()),
             "acknowledgeUrl": reverse(
@@ -180,7 +182,12 @@ def chat_box(
             "hasMore": has_more,
             "hasLater": has_later,
             "focusId": str(focus) if focus else None,
-            "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
+            **other_side_read(chat, user),
+            "isClinic": user.is_clinic,
+            "unreadUrl": reverse("api:chat_unread"),
+            "markUnreadFormUrl": reverse(
+                "chat_mark_unread", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]
+            ),
             "pageSize": HISTORY_PAGE,
             "maxLength": MAX_CONTENT_LENGTH,
             "maxAttachments": MAX_ATTACHMENTS,

@@ -11,13 +11,15 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from typing import Any
 from uuid import UUID
 
 from channels.layers import get_channel_layer
 
+from appointments.access import with_participants
 from appointments.models import Appointment
-from chat.events import ChatRead, Event, MessageChanged, MessageCreated
+from chat.events import ChatMarkedUnread, ChatRead, Event, MessageChanged, MessageCreated
 from chat.shapes import message_json
 
 logger = logging.getLogger(__name__)
@@ -106,10 +108,18 @@ def push_message(*, appointment_id: UUID, message: dict[str, Any]) -> None:
     group_send(chat_group(appointment_id), {"type": "chat.message", "message": message})
 
 
-def push_read(*, appointment_id: UUID, user_id: UUID, last_read_seq: int) -> None:
+def push_read(
+    *, appointment_id: UUID, user_id: UUID, last_read_seq: int, name: str = "", clinic: bool = False
+) -> None:
     group_send(
         chat_group(appointment_id),
-        {"type": "chat.read", "userId": str(user_id), "lastReadSeq": last_read_seq},
+        {
+            "type": "chat.read",
+            "userId": str(user_id),
+            "lastReadSeq": last_read_seq,
+            "name": name,
+            "clinic": clinic,
+        },
     )
 
 
@@ -132,6 +142,12 @@ def close_sockets_of_user(user_id: UUID) -> None:
     group_send(user_group(user_id), {"type": "socket.revoke"})
 
 
+def recheck_access_of_user(user_id: UUID) -> None:
+    """Every open chat socket of this user checks its access again now (a co-ownership revoked,
+    taken off a care team, handed over) and closes if it is gone."""
+    group_send(user_group(user_id), {"type": "access.recheck"})
+
+
 def close_sockets_of_session(session_key: str) -> None:
     group_send(session_group(session_key), {"type": "socket.revoke"})
 
@@ -147,9 +163,9 @@ def push_chat_event(event: Event) -> None:
         push_message(
             appointment_id=event.appointment_id, message=message_json(event.message, is_read=False)
         )
-        recipient = _other_participant(event.appointment_id, event.message.sender_id)
-        if recipient is not None:
-            push_unread(user_id=recipient, appointment_id=event.appointment_id)
+        for recipient in _participants(event.appointment_id, _period()):
+            if recipient != event.message.sender_id:
+                push_unread(user_id=recipient, appointment_id=event.appointment_id)
     elif isinstance(event, MessageChanged):
         push_changed(appointment_id=event.appointment_id, rev=event.message.rev)
     elif isinstance(event, ChatRead):
@@ -157,27 +173,38 @@ def push_chat_event(event: Event) -> None:
             appointment_id=event.appointment_id,
             user_id=event.user_id,
             last_read_seq=event.last_read_seq,
+            name=event.user_name,
+            clinic=event.clinic,
         )
         # The reader's other tabs: their lists show one unread count fewer.
         push_unread(user_id=event.user_id, appointment_id=event.appointment_id)
+    elif isinstance(event, ChatMarkedUnread):
+        push_unread(user_id=event.user_id, appointment_id=event.appointment_id)
 
 
-def _other_participant(appointment_id: UUID, sender_id: UUID) -> UUID | None:
-    """Whose unread badge a message changes."""
-    pair = _participants(appointment_id)
-    if pair is None:
-        return None
-    parent_id, vet_id = pair
-    return vet_id if sender_id == parent_id else parent_id
+PARTICIPANTS_TTL = 30  # seconds
+
+
+def _period() -> int:
+    return int(time.monotonic() // PARTICIPANTS_TTL)
 
 
 @functools.lru_cache(maxsize=4096)
-def _participants(appointment_id: UUID) -> tuple[UUID, UUID] | None:
-    """Remembered per process: a send then costs no query for it. Stale after the admin swaps a
-    participant, which is harmless: the ring only makes a list ask the API for its own counts,
-    and the lists refresh every 20 s anyway."""
-    return (
-        Appointment.objects.filter(pk=appointment_id)
-        .values_list("pet_parent_id", "veterinarian_id")
+def _participants(appointment_id: UUID, period: int) -> tuple[UUID, ...]:
+    """Whose unread badge a message changes: everyone in the chat (the sender is skipped).
+
+    Remembered per process for a while (`period`): a send then costs no query for it. Stale
+    after the care team or the co-owners change, which is harmless: the ring only makes a list
+    ask the API for its own counts, and the lists refresh every 20 s anyway.
+    """
+    row = (
+        with_participants(Appointment.objects.filter(pk=appointment_id))
+        .values_list(
+            "pet_parent_id", "veterinarian_id", "team_vet_ids", "technician_ids", "co_owner_ids"
+        )
         .first()
     )
+    if row is None:
+        return ()
+    parent, vet, team_vets, technicians, co_owners = row
+    return (parent, vet, *team_vets, *technicians, *co_owners)

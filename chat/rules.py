@@ -90,7 +90,7 @@ class MessageTypeNotAllowed(NotPermitted):
 
     def __init__(self, message_type: str) -> None:
         super().__init__(
-            f"Only the appointment's veterinarian can send a {message_type}.",
+            f"Only a veterinarian can send a {message_type}.",
             fields={"messageType": "Not allowed for you."},
         )
 
@@ -241,8 +241,8 @@ def check_edit(
 
 
 def check_acknowledge(*, chat: ChatSubject, message: Message, user: User) -> None:
-    """The pet parent confirms they have read and understood a prescription."""
-    if not may(user, chat, Action.CHAT) or user.pk != chat.pet_parent_id:
+    """The pet's owner or a co-owner confirms they have read and understood a prescription."""
+    if not may(user, chat, Action.ACKNOWLEDGE):
         raise NotForYou("Only the pet parent acknowledges a prescription.")
     if message.message_type != Message.Type.PRESCRIPTION:
         raise MessageNotChangeable("Only prescriptions are acknowledged.")

@@ -7,8 +7,8 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from accounts.models import User, display_name
@@ -32,6 +32,8 @@ class MessageRow:
     sender_id: UUID
     sender_name: str
     sender_image_url: str
+    sender_role: str
+    sender_job_title: str
     message_type: str
     content: str
     payload: dict[str, Any] | None
@@ -56,6 +58,8 @@ class MessageRow:
             sender_id=sender.pk,
             sender_name=sender.display_name,
             sender_image_url=sender.image_url,
+            sender_role=sender.role,
+            sender_job_title=sender.job_title,
             message_type=message.message_type,
             content=message.content,
             payload=message.payload,
@@ -79,6 +83,8 @@ _COLUMNS = (
     "sender__name",
     "sender__email",
     "sender__image_url",
+    "sender__role",
+    "sender__job_title",
     "message_type",
     "content",
     "payload",
@@ -97,11 +103,9 @@ _COLUMNS = (
 
 
 def _row(values: tuple) -> MessageRow:
-    (pk, seq, sender_id, name, email, image_url, *message, ack_name, ack_email) = values
+    (pk, seq, sender_id, name, email, *rest, ack_name, ack_email) = values
     acknowledger = display_name(ack_name, ack_email) if ack_email else None
-    return MessageRow(
-        pk, seq, sender_id, display_name(name, email), image_url, *message, acknowledger
-    )
+    return MessageRow(pk, seq, sender_id, display_name(name, email), *rest, acknowledger)
 
 
 @dataclass(frozen=True)
@@ -209,12 +213,21 @@ def appointment_of_message(message_id: UUID) -> UUID | None:
     )
 
 
+def unread_after() -> Least:
+    """Per read state: the seq after which the user's lists count messages as unread (the read
+    cursor, or just before where they marked the chat unread; LEAST skips a NULL mark)."""
+    return Least("last_read_seq", F("unread_from_seq") - 1)
+
+
 def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, int]:
     """Messages from others this user has not read yet, per appointment, in one query.
 
-    Each chat counts only its messages past the user's cursor, a range on the (chat, seq) index.
+    Each chat counts only its messages past the user's cursor (or from where they marked it
+    unread), a range on the (chat, seq) index.
     """
-    my_cursor = ReadState.objects.filter(chat_id=OuterRef("pk"), user_id=user.pk)
+    my_cursor = ReadState.objects.filter(chat_id=OuterRef("pk"), user_id=user.pk).values(
+        unread_after=unread_after()
+    )
     unread = (
         Message.objects.filter(chat_id=OuterRef("pk"), seq__gt=OuterRef("my_cursor"))
         .exclude(sender_id=user.pk)
@@ -225,7 +238,7 @@ def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, 
     )
     rows = (
         Chat.objects.filter(appointment_id__in=list(appointment_ids))
-        .alias(my_cursor=Coalesce(Subquery(my_cursor.values("last_read_seq")[:1]), 0))
+        .alias(my_cursor=Coalesce(Subquery(my_cursor[:1]), 0))
         .annotate(unread=Coalesce(Subquery(unread), 0))
         .filter(unread__gt=0)
         .values_list("appointment_id", "unread")

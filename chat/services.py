@@ -14,10 +14,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import clinic_account
 from appointments.access import Action
+from appointments.models import Appointment
+from appointments.services import appointment_hand_over as team_hand_over
 from attachments.selectors import attachments_unsent
 from attachments.services import attachments_attach
 from attachments.shapes import attachment_json
-from chat.events import ChatRead, MessageChanged, MessageCreated, publish
+from chat.events import ChatMarkedUnread, ChatRead, MessageChanged, MessageCreated, publish
 from chat.integrity import link
 from chat.models import MAX_CONTENT_LENGTH, Chat, Message, MessageRevision, ReadState
 from chat.rules import (
@@ -251,9 +253,15 @@ def chat_mark_read(*, chat: ChatHeader, user: User, up_to_seq: int) -> bool:
     """Move the user's read cursor forward to `up_to_seq`; returns whether it moved.
 
     One statement, never backwards: a reader of old history leaves the cursor where it was.
-    It needs no transaction of its own, so a poll that reads pays for that statement alone.
+    Reading also clears the user's "unread from here" mark, in the same statement. It needs no
+    transaction of its own, so a poll that reads pays for that statement alone, and a poll
+    that reads nothing new of a chat without a mark pays nothing.
     """
-    if chat.chat_id is None or up_to_seq <= chat.read_seqs.get(user.pk, 0):
+    if chat.chat_id is None:
+        return False
+    before = chat.read_seqs.get(user.pk, 0)
+    marked = user.pk in chat.unread_from
+    if up_to_seq <= before and not marked:
         return False
     table = connection.ops.quote_name(ReadState._meta.db_table)
     with connection.cursor() as cursor:
@@ -262,14 +270,70 @@ def chat_mark_read(*, chat: ChatHeader, user: User, up_to_seq: int) -> bool:
             INSERT INTO {table} (chat_id, user_id, last_read_seq, updated_at)
             VALUES (%s, %s, %s, now())
             ON CONFLICT (chat_id, user_id) DO UPDATE
-            SET last_read_seq = EXCLUDED.last_read_seq, updated_at = EXCLUDED.updated_at
+            SET last_read_seq = GREATEST({table}.last_read_seq, EXCLUDED.last_read_seq),
+                unread_from_seq = NULL, updated_at = EXCLUDED.updated_at
             WHERE {table}.last_read_seq < EXCLUDED.last_read_seq
+               OR {table}.unread_from_seq IS NOT NULL
             RETURNING last_read_seq
             """,  # noqa: S608  # nosec B608  # the table name is ours, values are parameters
             [chat.chat_id, user.pk, up_to_seq],
         )
-        moved = cursor.fetchone() is not None
+        row = cursor.fetchone()
+    chat.unread_from.pop(user.pk, None)
+    moved = row is not None and row[0] > before
     if moved:
-        chat.read_seqs[user.pk] = up_to_seq
-        publish(ChatRead(chat.appointment_id, chat.chat_id, user.pk, up_to_seq))
+        chat.read_seqs[user.pk] = row[0]
+        publish(
+            ChatRead(
+                chat.appointment_id,
+                chat.chat_id,
+                user.pk,
+                row[0],
+                user_name=user.display_name,
+                clinic=user.is_clinic,
+            )
+        )
+    elif row is not None and marked:
+        publish(ChatMarkedUnread(chat.appointment_id, chat.chat_id, user.pk, 0))
     return moved
+
+
+def chat_mark_unread(*, chat: ChatHeader, user: User, from_message_id: UUID) -> int:
+    """Show the chat's messages from this one on as unread in the user's own lists.
+
+    The read cursor stays: receipts the other side already saw stay "Read". Returns the seq
+    the mark starts at; reading the chat again (`chat_mark_read`) clears it.
+    """
+    message = _message_of(chat, from_message_id, field="fromMessageId")
+    ReadState.objects.update_or_create(
+        chat_id=chat.chat_id, user=user, defaults={"unread_from_seq": message.seq}
+    )
+    chat.unread_from[user.pk] = message.seq
+    publish(ChatMarkedUnread(chat.appointment_id, chat.chat_id, user.pk, message.seq))
+    return message.seq
+
+
+def appointment_hand_over(
+    *, appointment_id: UUID, by: User, to_id: UUID | str, keep_on_team: bool = False
+) -> Appointment:
+    """Hand the appointment's chat to another vet and record it in the chat, in one
+    transaction: "Dr. Foster handed this conversation to Dr. Patel, 19:04"."""
+    with transaction.atomic():
+        appointment, previous = team_hand_over(
+            appointment_id=appointment_id, by=by, to_id=to_id, keep_on_team=keep_on_team
+        )
+        _record_hand_over(appointment=appointment, by=by, previous=previous)
+    return appointment
+
+
+def _record_hand_over(*, appointment: Appointment, by: User, previous: User) -> None:
+    at = timezone.localtime(timezone.now())
+    to = appointment.veterinarian.display_name
+    if by.pk == previous.pk:
+        content = f"{previous.display_name} handed this conversation to {to}, {at:%H:%M}"
+    else:
+        content = (
+            f"{by.display_name} handed this conversation from {previous.display_name} "
+            f"to {to}, {at:%H:%M}"
+        )
+    system_entry_post(appointment_id=appointment.pk, content=content)

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, initials
+from accounts.models import CLINIC_ROLES, User, initials, role_label
 from chat.rules import PAYLOAD_FIELDS
 from chat.search import SearchHit
 from chat.selectors import MessagePage, MessageRow
@@ -18,8 +18,12 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def message_json(row: MessageRow, *, is_read: bool) -> dict[str, Any]:
-    """A message as its participants see it: a retracted one keeps only that it was removed."""
+def message_json(row: MessageRow, *, is_read: bool, read_by: str | None = None) -> dict[str, Any]:
+    """A message as its participants see it: a retracted one keeps only that it was removed.
+
+    `senderRole` says who wrote it beside their name ("Nurse", "Veterinarian", "Pet parent");
+    `readBy` names someone on the other side who has read it.
+    """
     retracted = row.retracted_at is not None
     message = {
         "_id": str(row.id),
@@ -28,9 +32,14 @@ def message_json(row: MessageRow, *, is_read: bool) -> dict[str, Any]:
         "senderName": row.sender_name,
         "senderInitials": initials(row.sender_name),
         "senderImage": row.sender_image_url or None,
+        # A clinic notice speaks for the clinic, not for a person with a role.
+        "senderRole": ""
+        if row.message_type == "system"
+        else role_label(row.sender_role, row.sender_job_title),
         "content": "" if retracted else row.content,
         "messageType": row.message_type,
         "isRead": is_read,
+        "readBy": read_by if is_read else None,
         "isDelivered": True,  # the server has stored it
         "createdAt": iso_utc(row.created_at),
         "updatedAt": iso_utc(row.updated_at),
@@ -52,10 +61,13 @@ def message_json(row: MessageRow, *, is_read: bool) -> dict[str, Any]:
 
 
 def messages_json(rows: list[MessageRow], chat: ChatHeader) -> list[dict[str, Any]]:
-    return [
-        message_json(row, is_read=chat.is_read(seq=row.seq, sender_id=row.sender_id))
-        for row in rows
-    ]
+    return [message_in_chat(row, chat) for row in rows]
+
+
+def message_in_chat(row: MessageRow, chat: ChatHeader) -> dict[str, Any]:
+    """A message with its receipt as the chat's read cursors have it."""
+    reader = chat.read_by(seq=row.seq, sender_clinic=row.sender_role in CLINIC_ROLES)
+    return message_json(row, is_read=reader is not None, read_by=reader)
 
 
 def appointment_json(chat: ChatHeader) -> dict[str, str]:
@@ -93,8 +105,14 @@ def chat_page_json(
         "lastSeq": chat.last_seq,
         "rev": chat.rev,
         "hasMore": page.has_more,
-        "otherLastReadSeq": chat.read_seqs.get(chat.reader_of(user.pk), 0),
+        **other_side_read(chat, user),
     }
+
+
+def other_side_read(chat: ChatHeader, user: User) -> dict[str, Any]:
+    """How far the other side has read this user's messages, and who read that far."""
+    seq, name = chat.last_read_by_other_side(clinic=user.role in CLINIC_ROLES)
+    return {"otherLastReadSeq": seq, "otherReaderName": name or None}
 
 
 def message_url(appointment_id: Any, message_id: Any) -> str:

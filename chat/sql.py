@@ -6,6 +6,7 @@ Identifiers come from the models and are quoted; rows come back as a small datac
 half-loaded model instances. tests/chat/test_sql.py compares each answer with the ORM's.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -14,9 +15,17 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import Model
 
-from accounts.models import User, display_name
-from appointments.models import Appointment, Pet
+from accounts.models import CLINIC_ROLES, User, display_name
+from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
 from chat.models import Chat, ReadState
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Someone with a read cursor in the chat: whose side they are on and what they are called."""
+
+    name: str
+    clinic: bool
 
 
 @dataclass(slots=True)
@@ -24,7 +33,9 @@ class ChatHeader:
     """An appointment's chat as every chat request needs it.
 
     `chat_id` is None until the chat exists; `read_seqs` holds how far each participant has
-    read (0 when they have not yet).
+    read (0 when they have not yet), `readers` who each of them is, `unread_from` where a user
+    marked the chat unread from. The care team and the pet's co-owners are `Participants` for
+    the access module.
     """
 
     appointment_id: UUID
@@ -41,13 +52,44 @@ class ChatHeader:
     rev: int
     reopened_until: datetime | None
     read_seqs: dict[UUID, int] = field(default_factory=dict)
+    readers: dict[UUID, Reader] = field(default_factory=dict)
+    unread_from: dict[UUID, int] = field(default_factory=dict)
+    team_vet_ids: tuple[UUID, ...] = ()
+    technician_ids: tuple[UUID, ...] = ()
+    co_owner_ids: tuple[UUID, ...] = ()
 
-    def reader_of(self, sender_id: UUID) -> UUID:
-        """Whose cursor says a message from this sender has been read."""
-        return self.veterinarian_id if sender_id == self.pet_parent_id else self.pet_parent_id
+    def is_clinic(self, user_id: UUID) -> bool:
+        """Whether this participant is on the clinic's side of the chat."""
+        if user_id in self.readers:
+            return self.readers[user_id].clinic
+        return (
+            user_id == self.veterinarian_id
+            or user_id in self.team_vet_ids
+            or user_id in self.technician_ids
+        )
 
-    def is_read(self, *, seq: int, sender_id: UUID) -> bool:
-        return self.read_seqs.get(self.reader_of(sender_id), 0) >= seq
+    def last_read_by_other_side(self, *, clinic: bool) -> tuple[int, str]:
+        """How far the side facing `clinic` has read, and who read that far first named.
+
+        "Read" means read by someone on the other side: the furthest cursor of any of them.
+        """
+        best, name = 0, ""
+        for user_id, seq in self.read_seqs.items():
+            reader = self.readers.get(user_id)
+            if reader is not None and reader.clinic != clinic and seq > best:
+                best, name = seq, reader.name
+        return best, name
+
+    def read_by(self, *, seq: int, sender_clinic: bool) -> str | None:
+        """The name of someone on the other side who has read a message, or None."""
+        for user_id, read in self.read_seqs.items():
+            reader = self.readers.get(user_id)
+            if reader is not None and reader.clinic != sender_clinic and read >= seq:
+                return reader.name
+        return None
+
+    def is_read(self, *, seq: int, sender_clinic: bool) -> bool:
+        return self.read_by(seq=seq, sender_clinic=sender_clinic) is not None
 
 
 def _table(model: type[Model]) -> str:
@@ -61,12 +103,28 @@ def _column(model: type[Model], name: str) -> str:
 @cache
 def _chat_header_sql() -> str:
     a, p, u, c, r = Appointment, Pet, User, Chat, ReadState
+    m, co = AppointmentMember, CoOwnership
+    readers = f"""(
+        SELECT json_agg(json_build_array(
+                   r.{_column(r, "user")}, r.{_column(r, "last_read_seq")},
+                   r.{_column(r, "unread_from_seq")}, ru.{_column(u, "role")},
+                   ru.{_column(u, "name")}, ru.{_column(u, "email")})
+                   ORDER BY r.{_column(r, "user")})
+        FROM {_table(r)} r JOIN {_table(u)} ru ON ru.{_column(u, "id")} = r.{_column(r, "user")}
+        WHERE r.{_column(r, "chat")} = c.{_column(c, "id")})"""  # noqa: S608  # nosec B608
 
-    def cursor_of(participant: str) -> str:
-        seq, table = _column(r, "last_read_seq"), _table(r)
-        chat, user = _column(r, "chat"), _column(r, "user")
-        mine = f"c.{_column(c, 'id')} AND r.{user} = a.{_column(a, participant)}"
-        return f"COALESCE((SELECT r.{seq} FROM {table} r WHERE r.{chat} = {mine}), 0)"  # noqa: S608  # nosec B608
+    def team(role: str) -> str:
+        return f"""ARRAY(
+            SELECT m.{_column(m, "user")} FROM {_table(m)} m
+            JOIN {_table(u)} mu ON mu.{_column(u, "id")} = m.{_column(m, "user")}
+            WHERE m.{_column(m, "appointment")} = a.{_column(a, "id")}
+              AND mu.{_column(u, "role")} = '{role}' ORDER BY 1)"""  # noqa: S608  # nosec B608
+
+    co_owners = f"""ARRAY(
+        SELECT co.{_column(co, "user")} FROM {_table(co)} co
+        WHERE co.{_column(co, "pet")} = a.{_column(a, "pet")}
+          AND co.{_column(co, "user")} IS NOT NULL AND co.{_column(co, "revoked_at")} IS NULL
+        ORDER BY 1)"""  # noqa: S608  # nosec B608
 
     return f"""
         SELECT a.{_column(a, "id")}, a.{_column(a, "status")}, a.{_column(a, "starts_at")},
@@ -78,7 +136,8 @@ def _chat_header_sql() -> str:
                vet.{_column(u, "email")},
                c.{_column(c, "id")}, c.{_column(c, "last_seq")}, c.{_column(c, "rev")},
                c.{_column(c, "reopened_until")},
-               {cursor_of("pet_parent")}, {cursor_of("veterinarian")}
+               {readers}, {team(User.Role.VETERINARIAN)}, {team(User.Role.TECHNICIAN)},
+               {co_owners}
         FROM {_table(a)} a
         JOIN {_table(p)} pet ON pet.{_column(p, "id")} = a.{_column(a, "pet")}
         JOIN {_table(u)} parent ON parent.{_column(u, "id")} = a.{_column(a, "pet_parent")}
@@ -89,15 +148,28 @@ def _chat_header_sql() -> str:
 
 
 def chat_header(appointment_id: UUID) -> ChatHeader | None:
-    """The appointment, its participants, its chat and both read cursors, in one indexed query."""
+    """The appointment, its participants, its chat and every read cursor, in one indexed query."""
     with connection.cursor() as cursor:
         cursor.execute(_chat_header_sql(), [appointment_id])
         row = cursor.fetchone()
     if row is None:
         return None
     (pk, status, starts_at, ends_at, pet_name, parent_id, parent_name, parent_email, vet_id,
-     vet_name, vet_email, chat_id, last_seq, rev, reopened_until, parent_read,
-     vet_read) = row  # fmt: skip
+     vet_name, vet_email, chat_id, last_seq, rev, reopened_until, read_states, team_vet_ids,
+     technician_ids, co_owner_ids) = row  # fmt: skip
+    parent = display_name(parent_name, parent_email)
+    vet = display_name(vet_name, vet_email)
+    read_seqs = {parent_id: 0, vet_id: 0}
+    readers = {parent_id: Reader(parent, clinic=False), vet_id: Reader(vet, clinic=True)}
+    unread_from = {}
+    if isinstance(read_states, str):  # json, when the driver leaves it as text
+        read_states = json.loads(read_states)
+    for user_id, seq, marked, role, name, email in read_states or ():
+        user_id = UUID(user_id)
+        read_seqs[user_id] = seq
+        readers[user_id] = Reader(display_name(name, email), clinic=role in CLINIC_ROLES)
+        if marked is not None:
+            unread_from[user_id] = marked
     return ChatHeader(
         appointment_id=pk,
         status=status,
@@ -105,12 +177,17 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
         ends_at=ends_at,
         pet_name=pet_name,
         pet_parent_id=parent_id,
-        pet_parent_name=display_name(parent_name, parent_email),
+        pet_parent_name=parent,
         veterinarian_id=vet_id,
-        veterinarian_name=display_name(vet_name, vet_email),
+        veterinarian_name=vet,
         chat_id=chat_id,
         last_seq=last_seq or 0,
         rev=rev or 0,
         reopened_until=reopened_until,
-        read_seqs={parent_id: parent_read, vet_id: vet_read},
+        read_seqs=read_seqs,
+        readers=readers,
+        unread_from=unread_from,
+        team_vet_ids=tuple(team_vet_ids),
+        technician_ids=tuple(technician_ids),
+        co_owner_ids=tuple(co_owner_ids),
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from chat import openapi  # noqa: F401  (describes the request bodies precisely)
-from chat.api import AcknowledgementApi, ChatTestApi, MessageApi, MessagesApi
+from chat.api import AcknowledgementApi, ChatTestApi, MarkUnreadApi, MessageApi, MessagesApi
 from chat.search_api import SearchApi
 
 api_urlpatterns = [
@@ -14,4 +14,5 @@ api_urlpatterns = [
     ),
     path("appointment-chat/search", SearchApi.as_view(), name="chat_search"),
     path("appointment-chat/test", ChatTestApi.as_view(), name="chat_test"),
+    path("appointment-chat/unread", MarkUnreadApi.as_view(), name="chat_unread"),
 ]

@@ -23,7 +23,7 @@ from clinic.redflags import Match, Matcher, Sign
 
 # Who works in the chats on the clinic's side: they see canned answers and urgent marks, and
 # never get an after-hours reply. A new clinical role is one more entry here.
-CLINICIAN_ROLES: tuple[str, ...] = (User.Role.VETERINARIAN,)
+CLINICIAN_ROLES: tuple[str, ...] = (User.Role.VETERINARIAN, User.Role.TECHNICIAN)
 
 
 def is_clinician(user: User) -> bool:

@@ -16,4 +16,4 @@ def unread(request: HttpRequest) -> dict:
     }
 
 
-_PARTICIPANTS = {User.Role.PET_PARENT, User.Role.VETERINARIAN}
+_PARTICIPANTS = {User.Role.PET_PARENT, User.Role.VETERINARIAN, User.Role.TECHNICIAN}

@@ -10,13 +10,15 @@ from django.db.models.functions import Coalesce
 from accounts.models import User, display_name
 from appointments.access import appointments_of_participant
 from chat.models import Chat, Message, ReadState
+from chat.selectors import unread_after
 from clinic.models import UrgentChat
 
 
 def _unread_subquery(user: User) -> Subquery:
-    """Per chat (OuterRef "pk"): messages from others past the user's read cursor."""
+    """Per chat (OuterRef "pk"): messages from others past the user's read cursor, or from
+    where they marked the chat unread."""
     cursor = ReadState.objects.filter(chat_id=OuterRef(OuterRef("pk")), user_id=user.pk).values(
-        "last_read_seq"
+        unread_after=unread_after()
     )[:1]
     return Subquery(
         Message.objects.filter(chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(cursor), 0))
@@ -30,6 +32,11 @@ def _unread_subquery(user: User) -> Subquery:
 
 def _my_chats(user: User) -> QuerySet[Chat]:
     return Chat.objects.filter(appointment__in=appointments_of_participant(user).values("pk"))
+
+
+def takes_part(*, user: User, chat_id: int) -> bool:
+    """Whether the user still takes part in this chat (as the access module scopes lists)."""
+    return _my_chats(user).filter(pk=chat_id).exists()
 
 
 def unread_total(*, user: User) -> int:
@@ -66,17 +73,20 @@ class Waiting:
 
 
 def needs_reply(*, vet: User) -> list[Waiting]:
-    """The vet's chats whose latest message is the pet parent's: those with an unanswered red
-    flag first (latest flag first), then the others, oldest waiting first.
+    """The chats of this vet or care team member whose latest message is from the pet's owners
+    (owner or co-owner): those with an unanswered red flag first (latest flag first), then the
+    others, oldest waiting first.
 
     One query whatever the number of chats: the latest message is found backwards on the
-    (chat, seq) index, past clinic notices (an after-hours reply answers nothing), and the wait
-    starts at the parent's first message after the vet's last one.
+    (chat, seq) index, past clinic notices (a hand-over or an after-hours reply answers
+    nothing), and the wait starts at the owners' first message after the clinic's last one
+    (anyone on the care team answers for the clinic).
     """
     people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
-    latest_sender = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender_id")[:1]
+    latest_role = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
     vets_last = (
-        Message.objects.filter(chat_id=OuterRef(OuterRef("pk")), sender_id=vet.pk)
+        people.filter(chat_id=OuterRef(OuterRef("pk")))
+        .exclude(sender__role=User.Role.PET_PARENT)
         .order_by("-seq")
         .values("seq")[:1]
     )
@@ -91,9 +101,10 @@ def needs_reply(*, vet: User) -> list[Waiting]:
         chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0)
     )
     rows = (
-        Chat.objects.filter(appointment__veterinarian=vet, last_seq__gt=0)
-        .annotate(latest_sender=Subquery(latest_sender))
-        .filter(latest_sender=F("appointment__pet_parent_id"))
+        _my_chats(vet)
+        .filter(last_seq__gt=0)
+        .annotate(latest_role=Subquery(latest_role))
+        .filter(latest_role=User.Role.PET_PARENT)
         .annotate(
             waiting_since=Subquery(unanswered.values("first")),
             unanswered=Subquery(unanswered.values("count")),

@@ -17,8 +17,8 @@ from accounts.models import User
 from chat.models import Message, ReadState
 from clinic.models import UrgentChat
 from notifications.models import ChatNotification, Preference, PushSubscription, UnreadEmail
-from notifications.selectors import chats_with_unread
-from notifications.sql import recipient_of
+from notifications.selectors import chats_with_unread, takes_part
+from notifications.sql import Recipient, recipients_of
 
 
 def preference_of(user: User) -> Preference:
@@ -115,17 +115,22 @@ def unread_job_hurry(*, user_id: UUID, chat_id: int) -> bool:
 
 def unread_notification_schedule(
     *, appointment_id: UUID, chat_id: int, sender_id: UUID, urgent: bool = False
-) -> bool:
-    """A message was sent: make sure one job will tell its recipient if it stays unread.
+) -> int:
+    """A message was sent: make sure one job will tell each recipient if it stays unread.
 
-    Runs inside the send's transaction. Returns whether a job was deferred (False when one is
-    already waiting, which will cover this message too, or when the recipient wants no email).
-    An `urgent` message (a red flag) is told now: a waiting job is brought forward, and neither
-    the delay, the quiet hours nor a digest hold it; only a recipient who wants no
+    The recipients are the other side of the chat as it stands now: after a hand-over, the new
+    vet. Runs inside the send's transaction. Returns how many jobs were deferred (none for a
+    recipient whose job already waits, which will cover this message too, or who wants no
+    email). An `urgent` message (a red flag) is told now: a waiting job is brought forward, and
+    neither the delay, the quiet hours nor a digest hold it; only a recipient who wants no
     notifications at all is not told.
     """
-    recipient = recipient_of(appointment_id=appointment_id, sender_id=sender_id, chat_id=chat_id)
-    if recipient is None or not recipient.is_active:
+    recipients = recipients_of(appointment_id=appointment_id, sender_id=sender_id, chat_id=chat_id)
+    return sum(_schedule_for(recipient, chat_id=chat_id, urgent=urgent) for recipient in recipients)
+
+
+def _schedule_for(recipient: Recipient, *, chat_id: int, urgent: bool) -> bool:
+    if not recipient.is_active:
         return False
     preference = recipient.preference
     now = timezone.now()
@@ -233,6 +238,8 @@ def unread_email_claim(*, user_id: UUID, chat_id: int) -> Claim:
         held = quiet_hours_end(preference, timezone.now())
         if held is not None:
             return Claim(held_until=held)
+    if not takes_part(user=user, chat_id=chat_id):  # handed over, revoked, taken off the team
+        return Claim()
     with transaction.atomic():
         state, window = _claim(user_id=user_id, chat_id=chat_id)
         if window is None:

@@ -15,7 +15,7 @@ from django.db.models import Model
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.models import User
-from appointments.models import Appointment
+from appointments.models import Appointment, AppointmentMember, CoOwnership
 from notifications.models import Preference
 
 
@@ -51,8 +51,25 @@ _PREFERENCE_FIELDS = (
 @cache
 def _recipient_sql() -> str:
     a, u, p, j = Appointment, User, Preference, ProcrastinateJob
+    m, co = AppointmentMember, CoOwnership
     preference = ", ".join(f"p.{_column(p, name)}" for name in _PREFERENCE_FIELDS)
+    family = f"s.{_column(u, 'role')} = '{User.Role.PET_PARENT}'"
     return f"""
+        WITH s AS (SELECT * FROM {_table(u)} WHERE {_column(u, "id")} = %(sender)s),
+             a AS (SELECT * FROM {_table(a)} WHERE {_column(a, "id")} = %(appointment)s),
+             other_side AS (
+                 SELECT CASE WHEN {family} THEN a.{_column(a, "veterinarian")}
+                             ELSE a.{_column(a, "pet_parent")} END AS id
+                 FROM a, s
+                 UNION
+                 SELECT m.{_column(m, "user")} FROM {_table(m)} m, a, s
+                 WHERE m.{_column(m, "appointment")} = a.{_column(a, "id")} AND {family}
+                 UNION
+                 SELECT co.{_column(co, "user")} FROM {_table(co)} co, a, s
+                 WHERE co.{_column(co, "pet")} = a.{_column(a, "pet")} AND NOT {family}
+                   AND co.{_column(co, "user")} IS NOT NULL
+                   AND co.{_column(co, "revoked_at")} IS NULL
+             )
         SELECT u.{_column(u, "id")}, u.{_column(u, "role")}, u.{_column(u, "is_active")},
                EXISTS (
                    SELECT 1 FROM {_table(j)} j
@@ -61,30 +78,31 @@ def _recipient_sql() -> str:
                      AND j.{_column(j, "status")} = 'todo'
                ),
                p.{_column(p, "user")} IS NOT NULL, {preference}
-        FROM {_table(a)} a
-        JOIN {_table(u)} u ON u.{_column(u, "id")} = CASE
-            WHEN a.{_column(a, "pet_parent")} = %(sender)s THEN a.{_column(a, "veterinarian")}
-            ELSE a.{_column(a, "pet_parent")} END
+        FROM other_side
+        JOIN {_table(u)} u ON u.{_column(u, "id")} = other_side.id
         LEFT JOIN {_table(p)} p ON p.{_column(p, "user")} = u.{_column(u, "id")}
-        WHERE a.{_column(a, "id")} = %(appointment)s
+        WHERE u.{_column(u, "id")} <> %(sender)s
+        ORDER BY u.{_column(u, "id")}
     """  # noqa: S608  # nosec B608  # identifiers from our models, quoted; values are parameters
 
 
-def recipient_of(*, appointment_id: UUID, sender_id: UUID, chat_id: int) -> Recipient | None:
-    """The appointment's other participant, in one query along primary keys and the queue's
-    lock index; `job_waiting`: their unread job for this chat is already queued."""
+def recipients_of(*, appointment_id: UUID, sender_id: UUID, chat_id: int) -> list[Recipient]:
+    """Who a message is for: the other side of the chat (a pet parent's message: the
+    appointment's vet and care team; the clinic's: the pet's owner and co-owners), in one query
+    along primary keys and the queue's lock index; `job_waiting`: their unread job for this
+    chat is already queued."""
     with connection.cursor() as cursor:
         cursor.execute(
             _recipient_sql(),
             {"chat": str(chat_id), "sender": sender_id, "appointment": appointment_id},
         )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    user_id, role, is_active, job_waiting, chose, *values = row
-    preference = (
-        Preference(user_id=user_id, **dict(zip(_PREFERENCE_FIELDS, values, strict=True)))
-        if chose
-        else Preference(user_id=user_id)
-    )
-    return Recipient(user_id, role, is_active, job_waiting, preference)
+        rows = cursor.fetchall()
+    recipients = []
+    for user_id, role, is_active, job_waiting, chose, *values in rows:
+        preference = (
+            Preference(user_id=user_id, **dict(zip(_PREFERENCE_FIELDS, values, strict=True)))
+            if chose
+            else Preference(user_id=user_id)
+        )
+        recipients.append(Recipient(user_id, role, is_active, job_waiting, preference))
+    return recipients

@@ -28,4 +28,23 @@ urlpatterns = [
         views.acknowledge_prescription,
         name="chat_acknowledge",
     ),
+    path(
+        "appointments/<uuid:appointment_id>/messages/<uuid:message_id>/unread/",
+        views.mark_unread,
+        name="chat_mark_unread",
+    ),
+    path("appointments/<uuid:appointment_id>/team/", views.team_add, name="team_add"),
+    path(
+        "appointments/<uuid:appointment_id>/team/<uuid:user_id>/remove/",
+        views.team_remove,
+        name="team_remove",
+    ),
+    path("appointments/<uuid:appointment_id>/hand-over/", views.hand_over, name="hand_over"),
+    path("pets/<int:pet_id>/co-owners/", views.co_owner_invite_view, name="co_owner_invite"),
+    path(
+        "co-owners/<int:ownership_id>/revoke/",
+        views.co_owner_revoke_view,
+        name="co_owner_revoke",
+    ),
+    path("co-owners/accept/<str:token>/", views.co_owner_accept_view, name="co_owner_accept"),
 ]

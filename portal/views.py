@@ -15,16 +15,38 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from appointments.access import Action, access_appointment, may
+from appointments.access import Action, access_appointment, co_owned_pets, may
 from appointments.models import Appointment
-from appointments.selectors import AppointmentGroups, appointment_groups
+from appointments.selectors import (
+    AppointmentGroups,
+    appointment_groups,
+    care_team,
+    co_owners_of,
+    hand_over_candidates,
+    pets_with_co_owners,
+)
+from appointments.services import (
+    co_owner_accept,
+    co_owner_invite,
+    co_owner_revoke,
+    invitation_of_token,
+    team_candidates,
+    team_member_add,
+    team_member_remove,
+)
 from chat.limits import send_allowed
 from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
 from chat.search import MAX_QUERY_LENGTH, SEARCHERS, SearchNotPermitted, message_search
 from chat.selectors import prescriptions_awaiting_acknowledgement, unread_counts
-from chat.services import access_chat, message_send, prescription_acknowledge
+from chat.services import (
+    access_chat,
+    appointment_hand_over,
+    chat_mark_unread,
+    message_send,
+    prescription_acknowledge,
+)
 from chat.shapes import message_url
 from clinic.selectors import (
     canned_answers_for_chat,
@@ -38,7 +60,7 @@ from clinic.selectors import (
 from clinic.services import canned_answer_create, canned_answer_delete, canned_answer_update
 from notifications.selectors import needs_reply
 from portal.forms import CannedAnswerForm
-from vetchat.errors import DomainError, InvalidInput, NotPermitted
+from vetchat.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
 
 
@@ -49,7 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("account_login")
     if user.is_staff:
         return redirect("admin:index")
-    if user.role == User.Role.VETERINARIAN:
+    if user.is_clinic:
         return redirect("vet_dashboard")
     return redirect("my_appointments")
 
@@ -58,13 +80,33 @@ def home(request: HttpRequest) -> HttpResponse:
 def my_appointments(request: HttpRequest) -> HttpResponse:
     if request.user.role != User.Role.PET_PARENT:
         return redirect("home")
+    return render_my_appointments(request)
+
+
+def render_my_appointments(
+    request: HttpRequest,
+    *,
+    invite: dict[str, Any] | None = None,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    """The pet parent's list, with the co-owners of their pets; `invite` and `error` hand a
+    refused invitation back with what was typed."""
     groups = with_unread_counts(appointment_groups(user=request.user), request.user)
-    return render(request, "appointments/my_appointments.html", {"groups": groups})
+    context = {
+        "groups": groups,
+        "owned_pets": pets_with_co_owners(owner=request.user),
+        "co_owned": co_owned_pets(request.user).select_related("pet__owner"),
+        "invite": invite or {},
+        "invite_error": error,
+        "failed_pet": invite["pet"] if invite and error else None,
+    }
+    status = status_of(error) if error else 200
+    return render(request, "appointments/my_appointments.html", context, status=status)
 
 
 @login_required
 def vet_dashboard(request: HttpRequest) -> HttpResponse:
-    if request.user.role != User.Role.VETERINARIAN:
+    if not request.user.is_clinic:
         return redirect("home")
     groups = with_unread_counts(appointment_groups(user=request.user), request.user)
     context = {
@@ -246,6 +288,16 @@ def clinic_context(user: User, appointment: Appointment, chat: dict[str, Any]) -
     return context
 
 
+@login_required
+@require_POST
+def mark_unread(request: HttpRequest, appointment_id: UUID, message_id: UUID) -> HttpResponse:
+    """ "Mark unread from here" without JavaScript: back to the list, where the chat shows as
+    unread."""
+    chat = access_chat(user=request.user, appointment_id=appointment_id)
+    chat_mark_unread(chat=chat, user=request.user, from_message_id=message_id)
+    return redirect("home")
+
+
 def form_draft(post: Any) -> dict[str, Any]:
     """The composer's fields as the service takes them; kept to hand back if refused."""
     kind = post.get("messageType", Message.Type.TEXT)
@@ -277,17 +329,131 @@ def render_detail(
     *,
     draft: dict[str, Any] | None = None,
     error: DomainError | None = None,
+    team_error: DomainError | None = None,
+    team_form: dict[str, Any] | None = None,
     focus: UUID | None = None,
 ) -> HttpResponse:
-    """The appointment page; those who take part in its chat get the chat box."""
-    context: dict[str, Any] = {"appointment": appointment}
+    """The appointment page; those who take part in its chat get the chat box, its vet (and
+    staff) the care team's forms."""
+    context: dict[str, Any] = {
+        "appointment": appointment,
+        "team": care_team(appointment),
+        "co_owners": co_owners_of(appointment),
+    }
     if may(request.user, appointment, Action.CHAT):
         context["chat"] = chat = chat_box(
             user=request.user, appointment_id=appointment.pk, draft=draft, error=error, focus=focus
         )
         context.update(clinic_context(request.user, appointment, chat))
+    if may(request.user, appointment, Action.MANAGE_TEAM):
+        context["manage_team"] = {
+            "candidates": team_candidates(appointment),
+            "vets": hand_over_candidates(appointment),
+            "error": team_error,
+            "form": team_form or {},
+        }
+    error = error or team_error
     status = status_of(error) if error else 200
     response = render(request, "appointments/detail.html", context, status=status)
     for name, value in (error_headers(error) if error else {}).items():
         response[name] = value
     return response
+
+
+# Care team ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def team_add(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
+    form = {"user": request.POST.get("user", "")}
+    try:
+        team_member_add(appointment_id=appointment_id, by=request.user, user_id=form["user"])
+    except (InvalidInput, Conflict) as error:
+        appointment = access_appointment(user=request.user, appointment_id=appointment_id)
+        return render_detail(request, appointment, team_error=error, team_form=form)
+    return redirect(reverse("appointment_detail", args=[appointment_id]) + "#care-team")
+
+
+@login_required
+@require_POST
+def team_remove(request: HttpRequest, appointment_id: UUID, user_id: UUID) -> HttpResponse:
+    team_member_remove(appointment_id=appointment_id, by=request.user, user_id=user_id)
+    return redirect(reverse("appointment_detail", args=[appointment_id]) + "#care-team")
+
+
+@login_required
+@require_POST
+def hand_over(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
+    form = {"to": request.POST.get("to", ""), "keep": request.POST.get("keep") == "on"}
+    try:
+        appointment_hand_over(
+            appointment_id=appointment_id,
+            by=request.user,
+            to_id=form["to"],
+            keep_on_team=form["keep"],
+        )
+    except (InvalidInput, Conflict) as error:
+        appointment = access_appointment(user=request.user, appointment_id=appointment_id)
+        return render_detail(request, appointment, team_error=error, team_form=form)
+    if may_view(request.user, appointment_id):
+        return redirect(reverse("appointment_detail", args=[appointment_id]) + "#chat-end")
+    return redirect("home")  # handed over without staying on the team: no longer theirs
+
+
+def may_view(user: User, appointment_id: UUID) -> bool:
+    try:
+        access_appointment(user=user, appointment_id=appointment_id)
+    except DomainError:
+        return False
+    return True
+
+
+# Co-owners ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def co_owner_invite_view(request: HttpRequest, pet_id: int) -> HttpResponse:
+    invite = {"pet": pet_id, "email": request.POST.get("email", "")}
+    try:
+        invitation, _ = co_owner_invite(pet_id=pet_id, by=request.user, email=invite["email"])
+    except (InvalidInput, Conflict) as error:
+        return render_my_appointments(request, invite=invite, error=error)
+    messages.success(
+        request, f"Invitation sent to {invitation.email} to co-own {invitation.pet.name}."
+    )
+    return redirect(reverse("my_appointments") + f"#pet-{pet_id}")
+
+
+@login_required
+@require_POST
+def co_owner_revoke_view(request: HttpRequest, ownership_id: int) -> HttpResponse:
+    ownership = co_owner_revoke(ownership_id=ownership_id, by=request.user)
+    if ownership.user_id:
+        messages.success(request, f"{ownership.email} no longer co-owns {ownership.pet.name}.")
+    else:
+        messages.success(request, f"The invitation to {ownership.email} is withdrawn.")
+    return redirect(reverse("my_appointments") + f"#pet-{ownership.pet_id}")
+
+
+@login_required
+def co_owner_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation's link: shows what accepting means, and accepts on POST."""
+    error: DomainError | None = None
+    invitation = None
+    try:
+        invitation = invitation_of_token(token)
+        if request.method == "POST":
+            accepted = co_owner_accept(token=token, user=request.user)
+            messages.success(request, f"You now co-own {accepted.pet.name}.")
+            return redirect("my_appointments")
+    except DomainError as caught:
+        error = caught
+    status = status_of(error) if error else 200
+    return render(
+        request,
+        "appointments/co_owner_accept.html",
+        {"invitation": invitation, "error": error},
+        status=status,
+    )

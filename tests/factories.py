@@ -55,6 +55,11 @@ class VetFactory(ClinicUserFactory):
     name = factory.Sequence(lambda n: f"Dr. Vet {n}")
 
 
+class TechnicianFactory(ClinicUserFactory):
+    role = User.Role.TECHNICIAN
+    job_title = "Nurse"
+
+
 class StaffFactory(ClinicUserFactory):
     role = User.Role.STAFF
 

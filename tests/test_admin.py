@@ -11,6 +11,9 @@ from tests.factories import PetFactory, send_message
 
 pytestmark = pytest.mark.django_db
 
+# The appointment form's care team inline, empty.
+NO_MEMBERS = {"members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"}
+
 
 @pytest.mark.parametrize(
     "url",
@@ -55,6 +58,7 @@ def test_an_appointment_created_in_the_admin_opens_with_its_chat(client_for, sta
             "duration": "00:30:00",
             "status": "scheduled",
             "reason": "Vaccination",
+            **NO_MEMBERS,
         },
     )
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
@@ -77,6 +81,7 @@ def test_admin_refuses_an_appointment_for_someone_elses_pet(client_for, staff, v
             "starts_at_1": starts.strftime("%H:%M:%S"),
             "duration": "00:30:00",
             "status": "scheduled",
+            **NO_MEMBERS,
         },
     )
     assert response.status_code == HTTPStatus.OK
@@ -118,6 +123,36 @@ def test_staff_reopen_a_closed_chat_from_the_admin(client_for, staff, appointmen
     assert response.status_code == HTTPStatus.FOUND
     chat.refresh_from_db()
     assert chat.reopened_until is not None and chat.reopened_until > timezone.now()
+
+
+def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appointment):
+    from appointments.models import AppointmentMember
+    from tests.factories import TechnicianFactory
+
+    nurse = TechnicianFactory()
+    local = timezone.localtime(appointment.starts_at)
+    form = {
+        "pet_parent": str(appointment.pet_parent_id),
+        "pet": str(appointment.pet_id),
+        "veterinarian": str(appointment.veterinarian_id),
+        "starts_at_0": local.strftime("%Y-%m-%d"),
+        "starts_at_1": local.strftime("%H:%M:%S"),
+        "duration": "00:30:00",
+        "status": "scheduled",
+        "reason": "",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-0-user": str(nurse.pk),
+        "transcripts-TOTAL_FORMS": "0",
+        "transcripts-INITIAL_FORMS": "0",
+    }
+    client = client_for(staff)
+    response = client.post(f"/admin/appointments/appointment/{appointment.pk}/change/", form)
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[-3000:]
+    member = AppointmentMember.objects.get(appointment=appointment)
+    assert (member.user, member.added_by) == (nurse, staff)
+    page = client.get(f"/admin/appointments/appointment/{appointment.pk}/change/")
+    assert "care team member" in page.text.lower()
 
 
 def section_names(html: str) -> list[str]:

@@ -88,6 +88,7 @@ export function connectLive(path, handlers) {
       if (event.code === NOT_FOUND || event.code === NOT_PERMITTED) {
         stopped = true;
         setStatus("off");
+        if (event.code === NOT_FOUND && handlers.onGone) handlers.onGone();
         return;
       }
       setStatus("reconnecting");

@@ -23,7 +23,7 @@ def test_get_messages_matches_the_seed_example_field_by_field(
     # when the parent fetches the chat
     response = parent_client.get(URL, {"appointmentId": str(appointment.pk)})
 
-    # then the body has the seed's shape, plus seq, lastSeq and hasMore
+    # then the body has the seed's shape, plus seq, lastSeq and hasMore, and who read how far
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     assert set(body) == {
@@ -34,6 +34,7 @@ def test_get_messages_matches_the_seed_example_field_by_field(
         "rev",
         "hasMore",
         "otherLastReadSeq",
+        "otherReaderName",
     }
     (message,) = body["messages"]
     assert set(message) == {
@@ -43,9 +44,11 @@ def test_get_messages_matches_the_seed_example_field_by_field(
         "senderName",
         "senderInitials",
         "senderImage",
+        "senderRole",
         "content",
         "messageType",
         "isRead",
+        "readBy",
         "isDelivered",
         "createdAt",
         "updatedAt",

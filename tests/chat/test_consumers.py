@@ -17,6 +17,8 @@ from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
+from appointments.models import AppointmentMember, CoOwnership
+from appointments.services import co_owner_revoke, team_member_remove
 from chat.consumers import (
     CLOSE_NOT_FOUND,
     CLOSE_NOT_PERMITTED,
@@ -27,6 +29,7 @@ from chat.consumers import (
 from chat.models import Chat
 from chat.push import close_sockets_of_session, close_sockets_of_user
 from chat.services import access_chat, message_send
+from tests.care_team import TEAM_ROLES, co_owner, handed_over, make_role, team_member
 from tests.factories import AppointmentFactory
 from tests.signin import signed_in_client
 
@@ -375,11 +378,13 @@ async def test_reading_pushes_the_read_cursor_to_the_sender_once(appointment, pa
         URL, {"appointmentId": str(appointment.pk)}
     )
     assert response.status_code == HTTPStatus.OK
-    # then the parent sees it read up to the last message
+    # then the parent sees it read up to the last message, and by whom
     assert await parent_socket.receive_json_from(timeout=2) == {
         "type": "read",
         "userId": str(vet.pk),
         "lastReadSeq": 2,
+        "name": vet.display_name,
+        "clinic": True,
     }
     # and reading again moves nothing, so nothing is pushed
     await database_sync_to_async(vet_client.get)(URL, {"appointmentId": str(appointment.pk)})
@@ -443,6 +448,10 @@ async def test_cancelling_the_appointment_in_the_admin_tells_open_chats(appointm
             "duration": "00:30:00",
             "status": "cancelled",
             "reason": "",
+            "members-TOTAL_FORMS": "0",
+            "members-INITIAL_FORMS": "0",
+            "transcripts-TOTAL_FORMS": "0",
+            "transcripts-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == HTTPStatus.FOUND, response.content[-3000:]
@@ -484,3 +493,69 @@ async def test_the_inbox_rings_for_a_new_message_and_for_reading_it(appointment,
 
 async def test_the_inbox_refuses_anonymous_sockets(db):
     assert await closed_with(inbox(None)) == CLOSE_UNAUTHENTICATED
+
+
+# The care team and co-owners ------------------------------------------------------------------
+
+WELCOMED = {"technician", "co_owner", "new_vet"}
+
+
+@pytest.mark.parametrize("who", TEAM_ROLES)
+async def test_the_care_team_and_co_owners_at_the_socket(who, appointment):
+    # given someone the care team or the pet's owners made, or unmade
+    user = await database_sync_to_async(make_role)(who, appointment)
+    if who in WELCOMED:
+        # then those in the chat are welcomed
+        communicator = await opened(appointment.pk, user)
+        await communicator.disconnect()
+    else:
+        # and the others are told there is no such chat
+        cookie = await database_sync_to_async(session_cookie)(user)
+        assert await closed_with(socket(appointment.pk, cookie=cookie)) == CLOSE_NOT_FOUND
+
+
+async def closes_with_not_found(communicator) -> None:
+    output = await communicator.receive_output(timeout=3)
+    assert output == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}, output
+
+
+async def test_revoking_a_co_owner_closes_their_open_socket_at_once(appointment, parent):
+    # given a co-owner with the chat open
+    user = await database_sync_to_async(co_owner)(appointment)
+    communicator = await opened(appointment.pk, user)
+    ownership = await CoOwnership.objects.aget(user=user)
+    # when the owner revokes the co-ownership
+    await database_sync_to_async(co_owner_revoke)(ownership_id=ownership.pk, by=parent)
+    # then their socket closes as for a chat they may not see, without waiting for a ping
+    await closes_with_not_found(communicator)
+
+
+async def test_taking_a_nurse_off_the_team_closes_their_socket(appointment, vet, parent):
+    nurse = await database_sync_to_async(team_member)(appointment)
+    nurse_socket = await opened(appointment.pk, nurse)
+    parent_socket = await opened(appointment.pk, parent)
+    await database_sync_to_async(team_member_remove)(
+        appointment_id=appointment.pk, by=vet, user_id=nurse.pk
+    )
+    await closes_with_not_found(nurse_socket)
+    # and nobody else's
+    await parent_socket.send_json_to({"type": "ping"})
+    assert await parent_socket.receive_json_from() == {"type": "pong"}
+    await parent_socket.disconnect()
+
+
+async def test_handing_over_closes_the_previous_vets_socket(appointment, vet):
+    vet_socket = await opened(appointment.pk, vet)
+    await database_sync_to_async(handed_over)(appointment)
+    await closes_with_not_found(vet_socket)
+
+
+async def test_a_vet_kept_on_the_team_keeps_their_socket(appointment, vet):
+    vet_socket = await opened(appointment.pk, vet)
+    await database_sync_to_async(handed_over)(appointment, keep_on_team=True)
+    assert await AppointmentMember.objects.filter(appointment=appointment, user=vet).aexists()
+    # the hand-over's entry arrives, and the socket stays
+    assert (await vet_socket.receive_json_from(timeout=3))["type"] == "message"
+    await vet_socket.send_json_to({"type": "ping"})
+    assert await vet_socket.receive_json_from() == {"type": "pong"}
+    await vet_socket.disconnect()

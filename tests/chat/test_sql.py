@@ -1,13 +1,20 @@
 """The hand-written chat query answers exactly what the ORM would."""
 
 import pytest
+from django.utils import timezone
 
-from accounts.models import display_name
-from appointments.models import Appointment
+from accounts.models import CLINIC_ROLES, User, display_name
+from appointments.models import Appointment, AppointmentMember, CoOwnership
 from chat.models import Chat, ReadState
-from chat.services import access_chat, chat_get_or_create, chat_mark_read
-from chat.sql import ChatHeader, chat_header
-from tests.factories import AppointmentFactory, PetParentFactory, send_message
+from chat.services import access_chat, chat_get_or_create, chat_mark_read, chat_mark_unread
+from chat.sql import ChatHeader, Reader, chat_header
+from tests.factories import (
+    AppointmentFactory,
+    PetParentFactory,
+    TechnicianFactory,
+    VetFactory,
+    send_message,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +24,20 @@ def header_by_orm(appointment_id) -> ChatHeader:
         pk=appointment_id
     )
     chat = Chat.objects.filter(appointment=appointment).first()
-    cursors = dict(ReadState.objects.filter(chat=chat).values_list("user_id", "last_read_seq"))
+    states = ReadState.objects.filter(chat=chat).select_related("user")
     parent, vet = appointment.pet_parent, appointment.veterinarian
+    members = AppointmentMember.objects.filter(appointment=appointment).order_by("user_id")
+    co_owners = CoOwnership.objects.filter(
+        pet=appointment.pet, user__isnull=False, revoked_at__isnull=True
+    ).order_by("user_id")
+    readers = {
+        parent.pk: Reader(parent.display_name, False),
+        vet.pk: Reader(vet.display_name, True),
+    }
+    read_seqs = {parent.pk: 0, vet.pk: 0}
+    for state in states:
+        read_seqs[state.user_id] = state.last_read_seq
+        readers[state.user_id] = Reader(state.user.display_name, state.user.role in CLINIC_ROLES)
     return ChatHeader(
         appointment_id=appointment.pk,
         status=appointment.status,
@@ -33,7 +52,14 @@ def header_by_orm(appointment_id) -> ChatHeader:
         last_seq=chat.last_seq if chat else 0,
         rev=chat.rev if chat else 0,
         reopened_until=chat.reopened_until if chat else None,
-        read_seqs={parent.pk: cursors.get(parent.pk, 0), vet.pk: cursors.get(vet.pk, 0)},
+        read_seqs=read_seqs,
+        readers=readers,
+        unread_from={
+            state.user_id: state.unread_from_seq for state in states if state.unread_from_seq
+        },
+        team_vet_ids=tuple(m.user_id for m in members if m.user.role == User.Role.VETERINARIAN),
+        technician_ids=tuple(m.user_id for m in members if m.user.role == User.Role.TECHNICIAN),
+        co_owner_ids=tuple(c.user_id for c in co_owners),
     )
 
 
@@ -74,3 +100,36 @@ def test_read_state_of_other_chats_does_not_leak_in(appointment, parent, vet):
     chat_get_or_create(appointment_id=appointment.pk)
     assert chat_header(appointment.pk) == header_by_orm(appointment.pk)
     assert chat_header(appointment.pk).read_seqs == {parent.pk: 0, vet.pk: 0}
+
+
+def test_a_care_team_co_owners_their_cursors_and_a_mark(appointment, parent, vet, send):
+    # given a nurse and a second vet on the team, a co-owner and a revoked one
+    nurse, locum = TechnicianFactory(job_title="Nurse"), VetFactory()
+    for member in (nurse, locum):
+        AppointmentMember.objects.create(appointment=appointment, user=member)
+    co_owner, revoked = PetParentFactory(), PetParentFactory()
+    CoOwnership.objects.create(
+        pet=appointment.pet, email=co_owner.email, invited_by=parent, user=co_owner
+    )
+    CoOwnership.objects.create(
+        pet=appointment.pet,
+        email=revoked.email,
+        invited_by=parent,
+        user=revoked,
+        revoked_at=timezone.now(),
+    )
+    first = send(parent, "one")
+    send(vet, "two")
+    chat = access_chat(user=nurse, appointment_id=appointment.pk)
+    chat_mark_read(chat=chat, user=nurse, up_to_seq=2)
+    chat_mark_unread(chat=chat, user=nurse, from_message_id=first.id)
+    # when the header is loaded by hand
+    header = chat_header(appointment.pk)
+    # then it holds what the ORM finds, in one query
+    assert header == header_by_orm(appointment.pk)
+    assert header.technician_ids == (nurse.pk,)
+    assert header.team_vet_ids == (locum.pk,)
+    assert header.co_owner_ids == (co_owner.pk,)
+    assert header.unread_from == {nurse.pk: 1}
+    assert header.read_by(seq=1, sender_clinic=False) == nurse.display_name
+    assert header.read_by(seq=2, sender_clinic=True) is None

@@ -11,14 +11,17 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import Appointment
+from appointments.services import co_owner_invite
 from chat.models import Message
 from chat.shapes import message_url
 from notifications.tokens import unsubscribe_token
+from tests.care_team import co_owner, team_member
 from tests.e2e.a11y import axe_violations, describe
 from tests.factories import (
     PASSWORD,
     AppointmentFactory,
     PetParentFactory,
+    TechnicianFactory,
     VetFactory,
     fill_chat_with_every_kind,
     send_message,
@@ -36,6 +39,10 @@ class Clinic:
     vet: object
     appointment: Appointment
     cancelled: Appointment
+    nurse: object = None
+    co_owner: object = None
+    invitee: object = None
+    invitation_token: str = ""
 
 
 @pytest.fixture
@@ -54,7 +61,28 @@ def clinic(parent, vet, tmp_path) -> Clinic:
         vet, overdue, "", message_type="prescription", payload={"medication": "Meloxicam"}
     )
     Message.objects.filter(pk=rx.id).update(created_at=timezone.now() - timedelta(days=2))
-    return Clinic(parent, PetParentFactory(name="Sam Lee"), vet, appointment, cancelled)
+    # a nurse on the team who wrote, a co-owner who wrote, a pending invitation
+    nurse = team_member(
+        appointment, name="Sam Lee-Montgomery-Fairweather", job_title="Veterinary nurse"
+    )
+    send_message(nurse, appointment, "Keep the cone on overnight, please.")
+    robin = co_owner(appointment, name="Robin Alexandra Morgan-Featherstonehaugh")
+    send_message(robin, appointment, "Will do, thank you.")
+    VetFactory(name="Dr. Ravi Patel")  # someone to hand over to
+    TechnicianFactory(name="Kim Okafor", job_title="Receptionist")  # someone to add
+    invitee = PetParentFactory(email="invitee@example.com")
+    _, token = co_owner_invite(pet_id=appointment.pet.pk, by=parent, email=invitee.email)
+    return Clinic(
+        parent,
+        PetParentFactory(name="Sam Lee"),
+        vet,
+        appointment,
+        cancelled,
+        nurse=nurse,
+        co_owner=robin,
+        invitee=invitee,
+        invitation_token=token,
+    )
 
 
 # (page, who sees it, path): None is a visitor who is not signed in.
@@ -85,6 +113,16 @@ PAGES = [
     ("canned answers", "vet", lambda c: "/canned-answers/"),
     ("appointment page", "vet", lambda c: f"/appointments/{c.appointment.pk}/"),
     ("read-only chat", "vet", lambda c: f"/appointments/{c.cancelled.pk}/"),
+    ("appointment page", "nurse", lambda c: f"/appointments/{c.appointment.pk}/"),
+    ("dashboard", "nurse", lambda c: "/dashboard/"),
+    ("appointment page", "co_owner", lambda c: f"/appointments/{c.appointment.pk}/"),
+    ("my appointments", "co_owner", lambda c: "/appointments/"),
+    (
+        "co-owner invitation",
+        "invitee",
+        lambda c: f"/co-owners/accept/{c.invitation_token}/",
+    ),
+    ("co-owner invitation, bad link", "invitee", lambda c: "/co-owners/accept/nonsense/"),
     ("search", "parent", lambda c: "/search/"),
     ("search results", "parent", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
     ("search results", "vet", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
@@ -152,6 +190,29 @@ def test_refused_prescription_has_no_axe_violations(open_as, clinic, width):
     page.get_by_label("Dose").fill("2 drops")
     page.get_by_label("Your message").press("Enter")
     expect(page.locator(".payload-fields .field-error")).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_refused_invitation_has_no_axe_violations(open_as, clinic, width):
+    page = open_as("parent", "/appointments/", width)
+    card = page.locator(f"#pet-{clinic.appointment.pet.pk}")
+    card.get_by_label(re.compile("Invite a co-owner")).fill("not an address")
+    card.get_by_role("button", name="Send invitation").click()
+    expect(page.locator(".invite-form .field-error")).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_refused_hand_over_has_no_axe_violations(open_as, clinic, width):
+    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", width)
+    page.get_by_role("button", name="Hand over").click()  # no vet chosen
+    # the browser's own check stops it first; without it the server says why
+    page.evaluate("document.getElementById('hand-over-to')?.removeAttribute('required')")
+    page.get_by_role("button", name="Hand over").click()
+    expect(page.locator("#team-error")).to_be_visible()
     violations = axe_violations(page)
     assert violations == [], describe(violations)
 

@@ -29,7 +29,7 @@ def test_seed_demo_twice_gives_the_same_clinic():
     first = snapshot()
     call_command("seed_demo")
     assert snapshot() == first
-    assert len(first["users"]) == 5
+    assert len(first["users"]) == 7
     assert len(first["messages"]) >= 3
 
 
@@ -41,6 +41,8 @@ def test_demo_clinic_has_the_promised_sign_ins_and_appointments(client):
         "parent2@example.com",
         "vet@example.com",
         "vet2@example.com",
+        "nurse@example.com",
+        "coowner@example.com",
         "admin@example.com",
     ]:
         assert client.login(username=email, password="vetchat-demo"), email
@@ -94,3 +96,23 @@ def test_the_demo_clinic_has_hours_emergency_numbers_and_shared_canned_answers()
     assert CannedAnswer.objects.filter(owner=None).count() == 3
     assert clinic_snapshot().phone == "01632 960 001"
     assert not Message.objects.filter(message_type=Message.Type.SYSTEM).exists()
+
+
+def test_demo_clinic_has_a_nurse_on_a_team_and_a_co_owner():
+    from appointments.access import appointments_of_participant
+
+    call_command("seed_demo")
+    nurse = User.objects.get(email="nurse@example.com")
+    assert (nurse.role, nurse.role_label) == (User.Role.TECHNICIAN, "Nurse")
+    robin = User.objects.get(email="coowner@example.com")
+    biscuit_today = appointments_of_participant(nurse).get()
+    assert biscuit_today.pet.name == "Biscuit"
+    assert set(appointments_of_participant(robin)) == set(
+        Appointment.objects.filter(pet__name="Biscuit")
+    )
+    senders = set(
+        Message.objects.filter(chat__appointment=biscuit_today).values_list(
+            "sender__email", flat=True
+        )
+    )
+    assert {"nurse@example.com", "coowner@example.com"} <= senders

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from appointments.models import Appointment, Pet
+from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
 from chat.services import access_chat, message_send
 from clinic.models import CannedAnswer, ClinicSettings, Closure, EmergencyNumber, OpeningSpan
 from clinic.selectors import forget_clinic_snapshot
@@ -22,8 +22,15 @@ DEMO_USERS = [
     ("parent2@example.com", "Sam Rivera", User.Role.PET_PARENT),
     ("vet@example.com", "Dr. Jane Foster", User.Role.VETERINARIAN),
     ("vet2@example.com", "Dr. Omar Haddad", User.Role.VETERINARIAN),
+    ("nurse@example.com", "Sam Lee", User.Role.TECHNICIAN),
+    ("coowner@example.com", "Robin Morgan", User.Role.PET_PARENT),
     ("admin@example.com", "Clinic Admin", User.Role.STAFF),
 ]
+DEMO_JOB_TITLES = {"nurse@example.com": "Nurse"}
+# appointment key: the clinic members on its care team besides its vet
+DEMO_TEAMS = {"biscuit-today": ["nurse@example.com"]}
+# pet: the people who co-own it with its owner
+DEMO_CO_OWNERS = {"Biscuit": ["coowner@example.com"]}
 DEMO_PETS = [
     # owner, name, species, breed, date of birth
     ("parent@example.com", "Biscuit", Pet.Species.DOG, "Beagle", date(2019, 4, 2)),
@@ -80,6 +87,13 @@ DEMO_CONVERSATIONS = {
             None,
         ),
         ("parent@example.com", "text", "A little, but he lifts it after a few steps.", None),
+        (
+            "nurse@example.com",
+            "text",
+            "Hi, I'm Sam, the nurse on Dr. Foster's team. Keep him resting until you come in.",
+            None,
+        ),
+        ("coowner@example.com", "text", "Will do. I'll bring him in at 9:30.", None),
     ],
     "biscuit-past": [
         (
@@ -139,8 +153,8 @@ def demo_appointment_id(key: str) -> uuid.UUID:
 
 class Command(BaseCommand):
     help = (
-        "Create or refresh the demo clinic: five sign-ins, their pets and appointments, opening "
-        "hours, emergency numbers and shared canned answers."
+        "Create or refresh the demo clinic: its sign-ins, their pets and appointments, a care "
+        "team and a co-owner, opening hours, emergency numbers and shared canned answers."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -164,6 +178,18 @@ class Command(BaseCommand):
                 name: self._pet(users[owner], name, species, breed, born)
                 for owner, name, species, breed, born in DEMO_PETS
             }
+            for pet_name, emails in DEMO_CO_OWNERS.items():
+                for email in emails:
+                    CoOwnership.objects.update_or_create(
+                        pet=pets[pet_name],
+                        email=email,
+                        revoked_at=None,
+                        defaults={
+                            "invited_by": pets[pet_name].owner,
+                            "user": users[email],
+                            "accepted_at": timezone.now(),
+                        },
+                    )
             today = timezone.localdate()
             for key, pet_name, vet, days, at, status, reason in DEMO_APPOINTMENTS:
                 pet = pets[pet_name]
@@ -180,6 +206,12 @@ class Command(BaseCommand):
                     },
                 )
                 appointment.full_clean()
+                for member in DEMO_TEAMS.get(key, []):
+                    AppointmentMember.objects.get_or_create(
+                        appointment=appointment,
+                        user=users[member],
+                        defaults={"added_by": users[vet]},
+                    )
                 self._conversation(appointment, DEMO_CONVERSATIONS.get(key, []), users)
         # After the conversations: they were written in opening hours, with no automatic reply.
         self._clinic(today)
@@ -188,7 +220,7 @@ class Command(BaseCommand):
         for email, name, role in DEMO_USERS:
             self.stdout.write(f"  {email:<22} {DEMO_PASSWORD}   ({role.label}: {name})")
         self.stdout.write(
-            "Vets and the admin also need a code: python manage.py demo_totp "
+            "Vets, the nurse and the admin also need a code: python manage.py demo_totp "
             f"(or add the secret {DEMO_TOTP_SECRET} to an authenticator app)."
         )
 
@@ -228,6 +260,7 @@ class Command(BaseCommand):
         user = User.objects.filter(email=email).first() or User(email=email)
         user.name = name
         user.role = role
+        user.job_title = DEMO_JOB_TITLES.get(email, "")
         user.is_active = True
         user.is_superuser = role == User.Role.STAFF
         user.set_password(DEMO_PASSWORD)

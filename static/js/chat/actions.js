@@ -1,5 +1,6 @@
 // What can be done to a message already sent: its sender corrects or removes it for a short
-// while after sending, and the pet parent acknowledges a prescription. Every change goes through
+// while after sending, the pet parent acknowledges a prescription, and anyone marks the chat
+// unread for themselves from someone else's message. Every change goes through
 // the API and comes back as the message now stands; the record keeps every version.
 
 function button(label, action, className = "link-button") {
@@ -24,9 +25,14 @@ export class MessageActions {
     for (const node of this.list.querySelectorAll(".message.mine[data-id]")) this.decorate(node);
   }
 
-  // Edit and Remove on the user's own messages while they may still be changed.
+  // Edit and Remove on the user's own messages while they may still be changed; "Mark unread
+  // from here" on everyone else's.
   decorate(node) {
-    if (!node || !node.classList.contains("mine") || !node.dataset.id) return;
+    if (!node || !node.dataset.id) return;
+    if (!node.classList.contains("mine")) {
+      this.decorateTheirs(node);
+      return;
+    }
     node.querySelector(".message-actions")?.remove();
     if (this.data.readOnly || node.querySelector(".removed")) return;
     const sent = new Date(node.querySelector("time").dateTime).getTime();
@@ -38,6 +44,44 @@ export class MessageActions {
     bar.append(button("Remove", "remove"));
     node.querySelector(".bubble").append(bar);
     setTimeout(() => bar.remove(), left);
+  }
+
+  decorateTheirs(node) {
+    if (node.querySelector(".mark-unread") || node.querySelector(".removed")) return;
+    // The same markup as the server's (chat/_message.html): without JavaScript the button posts
+    // the plain form; with it, `click` takes over.
+    const bar = document.createElement("div");
+    bar.className = "message-actions";
+    const control = document.createElement("button");
+    control.setAttribute("type", "submit");
+    control.setAttribute("form", "acknowledge-form");
+    control.setAttribute(
+      "formaction",
+      this.data.markUnreadFormUrl.replace("00000000-0000-0000-0000-000000000000", node.dataset.id),
+    );
+    control.className = "link-button mark-unread";
+    control.dataset.action = "mark-unread";
+    control.textContent = "Mark unread from here";
+    bar.append(control);
+    node.querySelector(".bubble").append(bar);
+  }
+
+  async markUnread(node, control) {
+    control.disabled = true;
+    const { ok, reply } = await this.transport().markUnread(this.data.unreadUrl, node.dataset.id);
+    control.disabled = false;
+    if (!ok) {
+      this.showError(node, (reply && reply.error && reply.error.message) || "That did not work. Try again.");
+      return;
+    }
+    node.querySelector(".action-error")?.remove();
+    this.list.querySelector(".marked-unread")?.remove();
+    const notice = document.createElement("p");
+    notice.className = "marked-unread muted";
+    notice.setAttribute("role", "status");
+    notice.textContent = "Marked unread from here: your list shows it as unread until you open this chat again.";
+    node.querySelector(".bubble").append(notice);
+    document.dispatchEvent(new CustomEvent("vetchat:unread-changed"));
   }
 
   click(event) {
@@ -53,6 +97,9 @@ export class MessageActions {
       if (window.confirm(question)) {
         this.apply(node, control, () => this.transport().change(node.dataset.id, { retracted: true }));
       }
+    } else if (action === "mark-unread") {
+      event.preventDefault(); // the plain form is for pages without JavaScript
+      this.markUnread(node, control);
     } else if (action === "edit") {
       this.edit(node);
     } else if (action === "cancel-edit") {

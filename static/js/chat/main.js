@@ -63,11 +63,14 @@ transport.onMessages((messages, { read }) => {
 transport.onChanges((messages, rev) => {
   for (const message of store.receiveChanges(messages, rev)) actions.decorate(view.replace(message));
 });
-transport.onReadUpTo((seq) => {
-  if (store.readUpTo(seq)) view.markReadUpTo(seq);
+transport.onReadUpTo((seq, name) => {
+  if (store.readUpTo(seq)) view.markReadUpTo(seq, name);
 });
 transport.onStatus((status) => view.setConnection(status));
 transport.onSignedOut(signedOut);
+// Access ended while the page was open: reloading shows the page as the server now answers it.
+const gone = () => window.location.reload();
+transport.onGone(gone);
 
 // Live: the socket rings, HTTP fetches ---------------------------------------------------
 // While the socket is live, polling stops: every hello is followed by one catch-up fetch (the
@@ -138,9 +141,9 @@ const liveHandlers = {
     if (event.rev > store.rev) catchUp();
   },
   onRead(event) {
-    if (event.userId !== data.me && store.readUpTo(event.lastReadSeq)) {
-      view.markReadUpTo(event.lastReadSeq);
-    }
+    // Only the other side's reading makes this user's messages "Read".
+    if (event.userId === data.me || Boolean(event.clinic) === Boolean(data.isClinic)) return;
+    if (store.readUpTo(event.lastReadSeq)) view.markReadUpTo(event.lastReadSeq, event.name);
   },
   onTyping(event) {
     view.showTyping(event.userId, event.name);
@@ -151,6 +154,7 @@ const liveHandlers = {
   // Alerts belong to whoever painted them into the page (e.g. the clinic's red-flag banner).
   onAlert: (event) => document.dispatchEvent(new CustomEvent("vetchat:chat-alert", { detail: event })),
   onSignedOut: signedOut,
+  onGone: gone,
 };
 
 if (form) {

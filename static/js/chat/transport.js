@@ -3,7 +3,8 @@
 // A transport is anything with this shape (a WebSocket one can stand beside this one):
 //   onMessages(fn)   fn(messages, { read }): newer messages, oldest first, some maybe seen
 //                    before; `read` when the server marked them read as it answered
-//   onReadUpTo(fn)   fn(seq): the other participant has read this user's messages up to seq
+//   onReadUpTo(fn)   fn(seq, name): the other side has read this user's messages up to seq
+//                    (name: who, when known)
 //   onChanges(fn)    fn(messages, rev): messages already held that changed since the cursor's
 //                    rev (edited, removed, acknowledged), as they now stand
 //   onStatus(fn)     fn({ connected, retryInMs }) whenever the connection is lost or back
@@ -12,7 +13,8 @@
 //   fetchAfter(after, { markRead }) -> page | null (nothing changed)
 //   fetchBefore(before, { limit })  -> page
 //   send(body) -> { ok, status, reply, retryAfter }, status 0 when no answer came back
-//   change(messageId, body), acknowledge(messageId) -> { ok, status, reply }
+//   change(messageId, body), acknowledge(messageId), markUnread(url, messageId)
+//                    -> { ok, status, reply }
 // Where to resume from is asked of `cursor()` -> { after, markRead, rev } before each catch-up, so
 // the cursors stay in the store and a transport keeps none of its own.
 
@@ -28,7 +30,9 @@ export class HttpTransport {
     this.csrfToken = csrfToken;
     this.cursor = cursor;
     this.pollMs = pollMs;
-    this.handlers = { messages: [], readUpTo: [], changes: [], status: [], signedOut: [] };
+    this.handlers = {
+      messages: [], readUpTo: [], changes: [], status: [], signedOut: [], gone: [],
+    };
     // The last answer's ETag, only ever offered again for the very same query.
     this.etag = null;
     this.etagUrl = null;
@@ -41,6 +45,7 @@ export class HttpTransport {
 
   onMessages(fn) { this.handlers.messages.push(fn); }
   onReadUpTo(fn) { this.handlers.readUpTo.push(fn); }
+  onGone(fn) { this.handlers.gone.push(fn); }
   onChanges(fn) { this.handlers.changes.push(fn); }
   onStatus(fn) { this.handlers.status.push(fn); }
   onSignedOut(fn) { this.handlers.signedOut.push(fn); }
@@ -90,7 +95,7 @@ export class HttpTransport {
         this.emit("changes", page.changed, page.rev);
         rev = page.rev;
         this.emit("messages", page.messages, { read: markRead });
-        this.emit("readUpTo", page.otherLastReadSeq);
+        this.emit("readUpTo", page.otherLastReadSeq, page.otherReaderName);
         if (!page.messages.length) break;
         after = page.messages[page.messages.length - 1].seq;
       } while (page.hasMore);
@@ -119,6 +124,11 @@ export class HttpTransport {
     const response = await fetch(url, { headers, credentials: "same-origin" });
     if (response.status === 401) {
       this.emit("signedOut");
+      throw new SignedOut();
+    }
+    if (response.status === 404) {
+      // The chat is no longer this user's (a co-ownership revoked, taken off the care team).
+      this.emit("gone");
       throw new SignedOut();
     }
     if (response.status === 304) return null;
@@ -150,6 +160,13 @@ export class HttpTransport {
 
   acknowledge(messageId) {
     return this.write("POST", `${this.apiUrl}/${messageId}/acknowledgement`, null);
+  }
+
+  markUnread(unreadUrl, messageId) {
+    return this.write("POST", unreadUrl, {
+      appointmentId: this.appointmentId,
+      fromMessageId: messageId,
+    });
   }
 
   async write(method, url, body) {

@@ -157,6 +157,11 @@ function swap(node, fresh) {
   if (focused) fresh.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
 }
 
+function receiptText(read, name) {
+  if (!read) return "Sent";
+  return name ? `Read by ${name}` : "Read";
+}
+
 function setReceipt(node, text, read) {
   const receipt = node.querySelector(".receipt");
   receipt.textContent = text;
@@ -217,6 +222,9 @@ export class ChatView {
       avatar.textContent = message.senderInitials;
     }
     node.querySelector(".sender").textContent = message.senderName;
+    const role = node.querySelector(".sender-role");
+    if (message.senderRole) role.textContent = `· ${message.senderRole}`;
+    else role.remove();
     const time = node.querySelector("time");
     time.dateTime = message.createdAt;
     time.textContent = this.clock.time(new Date(message.createdAt));
@@ -294,7 +302,7 @@ export class ChatView {
   }
 
   finish(node, message, { mine }) {
-    if (mine) setReceipt(node, message.isRead ? "Read" : "Sent", message.isRead);
+    if (mine) setReceipt(node, receiptText(message.isRead, message.readBy), message.isRead);
     else node.querySelector(".receipt").remove();
   }
 
@@ -411,9 +419,14 @@ export class ChatView {
     this.log.scrollTop = topBefore + (this.log.scrollHeight - heightBefore);
   }
 
-  markReadUpTo(seq) {
+  // The other side read up to `seq`; `name` is who, when known. A receipt already "Read"
+  // keeps the reader it names.
+  markReadUpTo(seq, name = "") {
     for (const node of this.list.querySelectorAll(".message.mine[data-seq]")) {
-      if (Number(node.dataset.seq) <= seq) setReceipt(node, "Read", true);
+      if (Number(node.dataset.seq) > seq) continue;
+      const receipt = node.querySelector(".receipt");
+      if (receipt && receipt.classList.contains("read")) continue;
+      setReceipt(node, receiptText(true, name), true);
     }
   }
 
