@@ -70,16 +70,25 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         named = container.get("appointmentId")
         if isinstance(named, str) and UUID.fullmatch(named) and next(calls) % 10:
             container["appointmentId"] = APPOINTMENT
+        # Marking unread starts from a real message of that chat.
+        first = container.get("fromMessageId")
+        if isinstance(first, str) and UUID.fullmatch(first) and next(calls) % 10:
+            container["fromMessageId"] = next(OWN_MESSAGES)
     if case.operation.path.endswith("/push-subscriptions/"):
         for container in (case.body, case.query):
             if isinstance(container, dict):
                 real_push_subscription(container)
-    # Only a request meant to be valid gets the real photo: an invalid one must stay invalid.
-    uploading = case.operation.path.endswith("/attachments") and isinstance(case.body, dict)
     positive = case.meta is not None and all(
         info.mode.name == "POSITIVE"
         for info in [case.meta.generation, *case.meta.components.values()]
     )
+    # Paging goes one way at a time: `after` with `before` is refused (400), which the schema
+    # cannot say; a request meant to be valid keeps `after` alone.
+    query = case.query if isinstance(case.query, dict) else {}
+    if positive and case.method == "GET" and "after" in query and "before" in query:
+        del query["before"]
+    # Only a request meant to be valid gets the real photo: an invalid one must stay invalid.
+    uploading = case.operation.path.endswith("/attachments") and isinstance(case.body, dict)
     if uploading and positive and isinstance(case.body.get("file"), bytes) and next(calls) % 10:
         case.body["file"] = PNG
     attachment = (case.path_parameters or {}).get("attachment_id")
