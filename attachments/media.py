@@ -19,7 +19,7 @@ from pathlib import Path
 import magic
 import pillow_heif
 from django.conf import settings
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from attachments.models import Attachment
 from vetchat.errors import InvalidInput, TooLarge, UnsupportedType
@@ -159,6 +159,9 @@ def _too_many_pixels(width: int, height: int, frames: int = 1) -> TooManyPixels:
 
 
 def process_image(path: Path, workdir: Path, found: Format) -> Processed:
+    # A truncated picture is refused, not padded with grey: WeasyPrint (transcripts) turns
+    # Pillow's process-wide switch on when it is imported, so it is set back before each decode.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(path, formats=[found.pillow]) as image:
             width, height = image.size

@@ -4,9 +4,9 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from accounts.models import User
-from appointments.access import Action, may
+from appointments.access import Action, access_appointment
 from attachments.models import Attachment
-from vetchat.errors import NotFound
+from vetchat.errors import NotFound, NotPermitted
 
 
 class AttachmentNotFound(NotFound):
@@ -18,9 +18,13 @@ def attachment_for_download(*, user: User, attachment_id: UUID) -> Attachment:
     """The attachment, if this user may see it: a sent one by whoever may view its appointment
     (its participants, staff), one not yet sent by its uploader alone. Anyone else is told it
     does not exist."""
-    attachment = Attachment.objects.select_related("appointment").filter(pk=attachment_id).first()
-    if attachment is None or not may(user, attachment.appointment, Action.VIEW):
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
         raise AttachmentNotFound
+    try:
+        access_appointment(user=user, appointment_id=attachment.appointment_id, action=Action.VIEW)
+    except (NotFound, NotPermitted):
+        raise AttachmentNotFound from None
     if attachment.message_id is None and attachment.uploader_id != user.pk:
         raise AttachmentNotFound
     return attachment

@@ -4,12 +4,19 @@ from uuid import UUID
 
 from django.http import HttpRequest
 
-from appointments.access import Standing, standing
+from appointments.access import Standing, standing, with_participants
 from appointments.models import Appointment
 from audit.models import USER_AGENT_LENGTH, AuditEvent
 from vetchat.ratelimit import client_ip
 
-PARTICIPANTS = {Standing.PET_PARENT, Standing.VETERINARIAN}
+# Whose readings are the chat itself, not an access to the record from outside it.
+PARTICIPANTS = {
+    Standing.PET_PARENT,
+    Standing.CO_OWNER,
+    Standing.VETERINARIAN,
+    Standing.TEAM_VETERINARIAN,
+    Standing.TECHNICIAN,
+}
 
 
 def record_access(
@@ -33,10 +40,8 @@ def record_access(
     user = request.user
     appointment_id = appointment.pk if isinstance(appointment, Appointment) else appointment
     if outsiders_only:
-        if not isinstance(appointment, Appointment):
-            appointment = Appointment.objects.only("pet_parent_id", "veterinarian_id").get(
-                pk=appointment_id
-            )
+        if not hasattr(appointment, "co_owner_ids"):  # an id, or a model without its members
+            appointment = with_participants(Appointment.objects.filter(pk=appointment_id)).get()
         if standing(user, appointment) in PARTICIPANTS:
             return None
     return AuditEvent.objects.create(

@@ -336,3 +336,13 @@ def test_the_upload_door_takes_only_multipart(parent_client, appointment):
 
     assert response.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_a_truncated_photo_is_refused_even_after_the_transcripts_load_weasyprint(
+    parent_client, appointment
+):
+    import weasyprint  # noqa: F401 - importing it switches Pillow to pad truncated images
+
+    response = upload(parent_client, appointment.pk, files.truncated_jpeg(), "photo.jpg")
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    assert response.json()["error"]["code"] == "unreadable_file"
