@@ -17,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("People", ("accounts", "account", "mfa", "auth")),
     ("Clinic", ("appointments", "clinic")),
-    ("Conversations", ("chat",)),
+    ("Conversations", ("chat", "attachments")),
     ("Record", ("audit", "records")),
     ("Notifications", ("notifications",)),
     ("Background jobs", ("procrastinate",)),

@@ -71,7 +71,7 @@ def test_reading_publishes_only_when_the_cursor_moves(
         assert chat_mark_read(chat=chat, user=parent, up_to_seq=1) is False
         fresh = access_chat(user=parent, appointment_id=appointment.pk)
         assert chat_mark_read(chat=fresh, user=parent, up_to_seq=2) is False
-    assert heard == [ChatRead(appointment.pk, chat.chat_id, parent.pk, 2)]
+    assert heard == [ChatRead(appointment.pk, chat.chat_id, parent.pk, 2, parent.display_name)]
 
 
 def test_an_in_transaction_subscriber_shares_the_send_transaction(appointment, parent):
