@@ -9,7 +9,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from chat.models import Chat
 from chat.services import access_chat, message_edit, message_retract, prescription_acknowledge
-from tests.factories import AppointmentFactory, send_message
+from tests.attachments import files
+from tests.factories import AppointmentFactory, send_message, upload_attachment
 from tests.transcripts.conftest import one_line, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +49,7 @@ def chat(appointment, parent, vet, settings):
         appointment,
         "",
         message_type="image",
-        attachments=[
-            {
-                "url": "https://evil.example/ear.jpg",
-                "name": "ear.jpg",
-                "contentType": "image/jpeg",
-                "size": 204800,
-            }
-        ],
+        attachments=[upload_attachment(parent, appointment, files.image_bytes("JPEG"), "ear.jpg")],
     )
     sent["typo"] = send_message(parent, appointment, "Thnaks doctor")
     message_edit(chat=as_parent, user=parent, message_id=sent["typo"].id, content="Thanks doctor")
@@ -94,7 +88,7 @@ def test_the_pdf_holds_the_appointment_every_message_and_the_chain_head(
         "amended by #4",
         "Read and understood by Alex Morgan",
         "ear.jpg",
-        "image/jpeg, 200.0 KB",
+        "image/jpeg, ",
         "Thanks doctor",
         "Edited",
         "Message removed",
@@ -189,14 +183,9 @@ def test_json_has_the_documented_shape(client_for, appointment, parent, chat):
     ]
     assert messages[2]["amendedBy"] == [4] and messages[3]["amends"] == 3
     assert messages[3]["acknowledgement"]["by"] == "Alex Morgan"
-    assert messages[4]["attachments"] == [
-        {
-            "name": "ear.jpg",
-            "contentType": "image/jpeg",
-            "size": 204800,
-            "url": "https://evil.example/ear.jpg",
-        }
-    ]
+    (photo,) = messages[4]["attachments"]
+    assert (photo["name"], photo["contentType"]) == ("ear.jpg", "image/jpeg")
+    assert photo["size"] > 0 and photo["url"].startswith("/api/appointment-chat/attachments/")
     assert messages[5]["content"] == "Thanks doctor" and messages[5]["editedAt"]
     assert messages[5]["history"] == []
     removed = messages[6]
