@@ -24,6 +24,8 @@ from attachments.selectors import attachment_for_download
 from attachments.services import attachment_upload, upload_allowed
 from attachments.serving import serve_file
 from attachments.shapes import attachment_json
+from audit.models import AuditEvent
+from audit.services import record_access
 from vetchat.errors import InvalidInput, NotFound
 from vetchat.schema import error_responses
 
@@ -144,6 +146,14 @@ class AttachmentFileApi(APIView):
     )
     def get(self, request: Request, attachment_id: UUID) -> HttpResponse:
         attachment = attachment_for_download(user=request.user, attachment_id=attachment_id)
+        # Staff reading the record is accountable; the chat's own members reading it is the chat.
+        record_access(
+            request=request,
+            action=AuditEvent.Action.ATTACHMENT_DOWNLOAD,
+            appointment=attachment.appointment,
+            obj_id=attachment.pk,
+            outsiders_only=True,
+        )
         return serve_file(
             request,
             key=attachment.storage_key,

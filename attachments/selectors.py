@@ -22,7 +22,10 @@ def attachment_for_download(*, user: User, attachment_id: UUID) -> Attachment:
     if attachment is None:
         raise AttachmentNotFound
     try:
-        access_appointment(user=user, appointment_id=attachment.appointment_id, action=Action.VIEW)
+        # Kept on the attachment with its members: the download's audit asks who is reading.
+        attachment.appointment = access_appointment(
+            user=user, appointment_id=attachment.appointment_id, action=Action.VIEW
+        )
     except (NotFound, NotPermitted):
         raise AttachmentNotFound from None
     if attachment.message_id is None and attachment.uploader_id != user.pk:

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.middleware import session_mark_mfa_checked, session_stamp
+from audit.models import AuditEvent
 from tests.attachments import files
 from tests.attachments.conftest import upload
 from tests.factories import send_message
@@ -126,6 +127,18 @@ def test_an_unknown_attachment_is_404(parent_client):
 
 
 def test_a_download_asks_few_queries(vet_client, sent, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):  # session, user, authenticator, attachment
+    # session, user, authenticator, attachment, its appointment with the chat's members
+    with django_assert_max_num_queries(5):
         response = vet_client.get(sent["url"])
     assert response.status_code == HTTPStatus.OK
+
+
+def test_staff_downloads_are_audited_and_the_chats_own_are_not(
+    client_for, user_of, sent, vet_client
+):
+    assert vet_client.get(sent["url"]).status_code == HTTPStatus.OK
+    assert not AuditEvent.objects.exists()
+    assert client_for(user_of("staff")).get(sent["url"]).status_code == HTTPStatus.OK
+    (event,) = AuditEvent.objects.all()
+    assert (event.action, event.object_id) == ("attachment.download", sent["id"])
+    assert event.user == user_of("staff")
