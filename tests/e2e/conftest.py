@@ -73,11 +73,33 @@ def page_for(browser, live_server):
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.js_errors = errors
+        track_requests(page)
         return page
 
     yield make
     for context in contexts:
+        for page in context.pages:
+            settle(page)
         context.close()
+
+
+def track_requests(page: Page) -> None:
+    in_flight: set = set()
+    page.in_flight = in_flight
+    # Playwright takes Python functions as handlers, not a set's bound methods.
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
+
+
+def settle(page: Page) -> None:
+    """Close a page only once no request of its is in flight: a poll or a thumbnail still
+    being answered when the test database is flushed deadlocks the flush against its read."""
+    page.route("**/*", lambda route: route.abort())  # nothing new from here on
+    for _ in range(100):
+        if not getattr(page, "in_flight", None):
+            break
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture

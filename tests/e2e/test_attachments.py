@@ -63,33 +63,6 @@ def file_payload(name: str, mime: str, data: bytes) -> dict:
 # Pages ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def page_for(page_for):
-    """The signed-in pages of tests/e2e/conftest.py, closed only once no request of theirs is
-    in flight: a thumbnail still loading when the test database is flushed can deadlock the
-    flush against its read."""
-    pages: list[Page] = []
-
-    def make(*args, **options) -> Page:
-        page = page_for(*args, **options)
-        in_flight: set = set()
-        page.in_flight = in_flight
-        page.on("request", lambda request: in_flight.add(request))
-        page.on("requestfinished", lambda request: in_flight.discard(request))
-        page.on("requestfailed", lambda request: in_flight.discard(request))
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        page.route("**/*", lambda route: route.abort())  # nothing new from here on
-        for _ in range(100):
-            if not page.in_flight:
-                break
-            page.wait_for_timeout(50)
-        page.close()
-
-
 def chat_url(base: str, appointment) -> str:
     return f"{base}/appointments/{appointment.pk}/"
 

@@ -98,6 +98,7 @@ def test_the_demo_clinic_has_hours_emergency_numbers_and_shared_canned_answers()
     assert not Message.objects.filter(message_type=Message.Type.SYSTEM).exists()
 
 
+@pytest.mark.django_db
 def test_demo_clinic_has_a_nurse_on_a_team_and_a_co_owner():
     from appointments.access import appointments_of_participant
 
