@@ -1,5 +1,6 @@
 import pytest
 
+from chat import events
 from chat.services import chat_get_or_create
 from tests.factories import send_message
 
@@ -24,3 +25,12 @@ def send(chat, appointment):
 
 def post(client, body: dict):
     return client.post(URL, body, content_type="application/json")
+
+
+@pytest.fixture
+def heard():
+    """Every event published after commit, in order."""
+    received: list = []
+    events.subscribe(received.append)
+    yield received
+    events.unsubscribe(received.append)

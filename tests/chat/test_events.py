@@ -14,15 +14,6 @@ from tests.chat.conftest import post
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def heard():
-    """Every event published after commit, in order."""
-    received: list = []
-    events.subscribe(received.append)
-    yield received
-    events.unsubscribe(received.append)
-
-
 def test_a_send_is_published_only_after_commit(
     client_for, appointment, parent, heard, django_capture_on_commit_callbacks
 ):

@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.services import CLINIC_ACCOUNT_EMAIL, clinic_account
-from chat import events
 from chat.events import MessageCreated
 from chat.models import Message
 from chat.services import system_entry_post
@@ -17,14 +16,6 @@ from tests.chat.conftest import URL, post
 from tests.factories import send_message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def heard():
-    received: list = []
-    events.subscribe(received.append)
-    yield received
-    events.unsubscribe(received.append)
 
 
 def test_a_notice_takes_the_next_seq_and_is_published(
