@@ -87,12 +87,15 @@ class AttachmentsApi(APIView):
                 415,
                 422,
                 429,
+                507,
                 s400="No file, an empty or unreadable one, or an image with too many pixels.",
                 s413="Over the limit of its kind (photos and documents 20 MB, videos 200 MB "
                 "unless the clinic says otherwise).",
                 s415="A type that is not accepted; the message names the type found.",
                 s422="The malware scanner found something (`infected`); nothing is kept.",
                 s429="Too many uploads: the daily quota, or a burst.",
+                s507="The clinic's file storage is full or read-only; nothing was kept, and "
+                "the same upload may be sent again later.",
             ),
         },
     )

@@ -1,5 +1,6 @@
 """Every change to attachments: an upload kept, uploads taken by a message, stale ones removed."""
 
+import errno
 import logging
 import shutil
 import tempfile
@@ -21,11 +22,14 @@ from attachments.models import Attachment
 from attachments.names import display_name, with_extension
 from attachments.storage import attachment_storage, new_key
 from vetchat import ratelimit
+from vetchat.errors import OutOfStorage
 
 logger = logging.getLogger(__name__)
 
 # An upload no message took within this long is removed (`purge_unsent_attachments`).
 UNSENT_LIFETIME = timedelta(hours=24)
+# What a storage that cannot take a file answers: full, over quota, read-only, not writable.
+OUT_OF_STORAGE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 # Extensions a kept file's name may end with, by the content type kept.
 EXTENSIONS = {
     "image/jpeg": {".jpg", ".jpeg"},
@@ -81,9 +85,14 @@ def attachment_upload(
             thumbnail_key=thumbnails.get(320, ""),
             preview_key=thumbnails.get(1280, ""),
         )
-    except BaseException:
+    except BaseException as error:
         for key in stored:
-            attachment_storage().delete(key)
+            _forget(key)
+        if isinstance(error, OSError) and error.errno in OUT_OF_STORAGE:
+            logger.error("The attachments' storage refused an upload: %s", error.strerror)
+            raise OutOfStorage(
+                "The clinic cannot store files right now. Nothing was kept; try again later."
+            ) from error
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -102,10 +111,21 @@ def _on_disk(upload: UploadedFile, workdir: Path) -> Path:
 
 
 def _store(storage: object, key: str, path: Path, stored: list[str]) -> str:
-    with path.open("rb") as content:
-        saved = storage.save(key, File(content, name=key))
+    try:
+        with path.open("rb") as content:
+            saved = storage.save(key, File(content, name=key))
+    except OSError:
+        _forget(key)  # a disk that filled up mid-write leaves the part it took
+        raise
     stored.append(saved)
     return saved
+
+
+def _forget(key: str) -> None:
+    try:
+        attachment_storage().delete(key)
+    except OSError:
+        logger.warning("Could not delete the stored file %s", key, exc_info=True)
 
 
 def _kept_name(raw: str, content_type: str, extension: str) -> str:
@@ -151,9 +171,6 @@ def attachments_purge_unsent(*, older_than: timedelta = UNSENT_LIFETIME) -> int:
             keys = [attachment.storage_key, attachment.thumbnail_key, attachment.preview_key]
             attachment.delete()
         for key in filter(None, keys):
-            try:
-                attachment_storage().delete(key)
-            except OSError:
-                logger.warning("Could not delete the stored file %s", key, exc_info=True)
+            _forget(key)
         removed += 1
     return removed

@@ -54,6 +54,13 @@ class Unprocessable(DomainError):
     code = "unprocessable"
 
 
+class OutOfStorage(DomainError):
+    """The server has nowhere to keep what was sent (its storage is full or read-only); nothing
+    was kept, and the same request may succeed later."""
+
+    code = "insufficient_storage"
+
+
 class RateLimited(DomainError):
     """Too many of these too fast: wait `retry_after` seconds and try again."""
 

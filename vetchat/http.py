@@ -21,6 +21,7 @@ from vetchat.errors import (
     InvalidInput,
     NotFound,
     NotPermitted,
+    OutOfStorage,
     RateLimited,
     TooLarge,
     Unprocessable,
@@ -36,6 +37,7 @@ STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
     UnsupportedType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
     RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
+    OutOfStorage: HTTPStatus.INSUFFICIENT_STORAGE,
 }
 # The largest request body the API reads: a message with ten attachments and a full payload is
 # under 30 KB, so 1 MB leaves room and still stops a client from tying up a worker with more.

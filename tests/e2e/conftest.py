@@ -3,13 +3,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
 
 # Playwright's sync API runs an event loop in this thread; the database calls of the tests
 # themselves are still plain synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.signin import signed_in_client
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -51,36 +52,49 @@ def unhashed_static_files(settings) -> None:
 
 
 @pytest.fixture
-def page_for(browser, live_server):
-    """A page in a browser context of its own, signed in as the user."""
+def new_context(browser):
+    """Browser contexts for one test, signed in as the user when one is given. They are closed
+    at the test's end, each page only once none of its requests is in flight: a poll or a
+    thumbnail still being answered when the test database is flushed deadlocks the flush."""
     contexts: list[BrowserContext] = []
 
-    def make(user, width: int = 1280, height: int = 800) -> Page:
-        client = Client()
-        client.force_login(user)
-        context = browser.new_context(viewport={"width": width, "height": height})
-        context.add_cookies(
-            [
-                {
-                    "name": django_settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
+    def make(
+        user=None, url: str = "", width: int = 1280, height: int = 800, **options
+    ) -> BrowserContext:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        context.on("page", track_requests)
+        if user is not None:
+            session = signed_in_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
+            context.add_cookies(
+                [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": url}]
+            )
         contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors
-        track_requests(page)
-        return page
+        return context
 
     yield make
     for context in contexts:
         for page in context.pages:
             settle(page)
         context.close()
+
+
+def new_page(context: BrowserContext) -> Page:
+    """A page of the context that keeps the script errors it meets, as `page.js_errors`."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def page_for(new_context, live_server):
+    """A page in a browser context of its own, signed in as the user."""
+
+    def make(user, width: int = 1280, height: int = 800) -> Page:
+        return new_page(new_context(user, live_server.url, width=width, height=height))
+
+    return make
 
 
 def track_requests(page: Page) -> None:

@@ -17,7 +17,6 @@ from chat.shapes import message_url
 from notifications.tokens import unsubscribe_token
 from tests.care_team import co_owner, team_member
 from tests.e2e.a11y import axe_violations, describe
-from tests.e2e.conftest import settle, track_requests
 from tests.factories import (
     PASSWORD,
     AppointmentFactory,
@@ -141,25 +140,16 @@ def found_url(clinic: Clinic, seq: int) -> str:
 
 
 @pytest.fixture
-def open_as(browser, live_server, page_for, clinic):
-    contexts = []
-
+def open_as(new_context, live_server, page_for, clinic):
     def open_page(role: str | None, path: str, width: int):
         if role is None:
-            context = browser.new_context(viewport={"width": width, "height": 800})
-            contexts.append(context)
-            page = context.new_page()
-            track_requests(page)
+            page = new_context(width=width).new_page()
         else:
             page = page_for(getattr(clinic, role), width=width)
         page.goto(f"{live_server.url}{path}")
         return page
 
-    yield open_page
-    for context in contexts:
-        for page in context.pages:
-            settle(page)
-        context.close()
+    return open_page
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -326,10 +316,9 @@ def sign_in_with_password(page, live_server, user) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_second_factor_step_and_its_error_have_no_axe_violations(
-    browser, live_server, clinic, width
+    new_context, live_server, clinic, width
 ):
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
+    page = new_context(width=width).new_page()
     sign_in_with_password(page, live_server, clinic.vet)
     page.wait_for_url("**/accounts/2fa/authenticate/")
     assert axe_violations(page) == [], describe(axe_violations(page))
@@ -337,7 +326,6 @@ def test_the_second_factor_step_and_its_error_have_no_axe_violations(
     page.get_by_role("button", name=re.compile("sign in|authenticate|confirm", re.I)).click()
     expect(page.locator(".errorlist").first).to_be_visible()
     violations = axe_violations(page)
-    context.close()
     assert violations == [], describe(violations)
 
 

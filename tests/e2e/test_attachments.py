@@ -10,7 +10,6 @@ import re
 from http import HTTPStatus
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -19,6 +18,7 @@ from playwright.sync_api import Page, expect
 from chat.models import Message
 from tests.attachments import files
 from tests.e2e.a11y import axe_violations, describe
+from tests.e2e.conftest import new_page
 from tests.e2e.test_accessibility import SIDEWAYS, add_text_spacing
 from tests.e2e.test_keyboard import FOCUS_SHOWN
 from tests.servers import AsgiServer
@@ -422,27 +422,15 @@ def test_without_javascript_the_page_says_files_need_it(
 
 
 @pytest.fixture
-def open_page(browser):
+def open_page(new_context):
     """A signed-in page in a context of its own, with the context's options."""
-    contexts = []
 
     def make(base_url: str, user, path: str, **options) -> Page:
-        context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
-        session = signed_in_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}]
-        )
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors
+        page = new_page(new_context(user, base_url, **options))
         page.goto(base_url + path)
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 @pytest.fixture

@@ -5,16 +5,15 @@ picker used by keyboard alone, and axe over every state these add to the pages."
 import re
 
 import pytest
-from django.conf import settings as django_settings
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from chat.models import Message
 from clinic.models import CannedAnswer
 from tests.clinic.conftest import closed_now, furnish_clinic, open_now
 from tests.e2e.a11y import axe_violations, describe
+from tests.e2e.conftest import new_page
 from tests.factories import AppointmentFactory, PetParentFactory, send_message
 from tests.servers import AsgiServer
-from tests.signin import signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,28 +36,15 @@ def clinic(transactional_db):
 
 
 @pytest.fixture
-def open_page(browser, clinic):
-    contexts: list[BrowserContext] = []
-
+def open_page(new_context, clinic):
     def make(server: AsgiServer, user, path: str, width: int = 1280) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": 800})
-        cookie = signed_in_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}]
-        )
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors
+        page = new_page(new_context(user, server.url, width=width))
         page.goto(f"{server.url}{path}")
         if path.startswith("/appointments/"):
             expect(page.locator(".live-status")).to_have_text("Live")
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def chat_path(appointment) -> str:

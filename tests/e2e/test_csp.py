@@ -36,10 +36,8 @@ def open_and_collect(page: Page, url: str) -> list[str]:
 
 
 @pytest.fixture
-def anonymous_page(browser, live_server):
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
+def anonymous_page(new_context):
+    return new_context().new_page()
 
 
 @pytest.mark.parametrize(

@@ -69,10 +69,9 @@ def chat_url(live_server, appointment) -> str:
 
 
 def test_sign_in_open_an_appointment_and_write_with_the_keyboard(
-    browser, live_server, appointment, parent
+    new_context, live_server, appointment, parent
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
+    page = new_context().new_page()
     page.goto(f"{live_server.url}/accounts/login/")
 
     tab_to(page, "id_login")
@@ -111,7 +110,6 @@ def test_sign_in_open_an_appointment_and_write_with_the_keyboard(
     page.keyboard.press("Enter")
     expect(page.locator(".message.mine .content").last).to_have_text("It started yesterday")
     expect(page.locator("#composer-text")).to_be_focused()
-    context.close()
 
 
 def test_load_earlier_messages_with_the_keyboard_keeps_focus(
@@ -240,9 +238,8 @@ def test_own_messages_say_sent_or_read_in_text(page_for, live_server, appointmen
     expect(page.locator(".message.mine .receipt")).to_have_text(READ, timeout=SEEN_WITHIN_MS)
 
 
-def test_sign_up_errors_are_tied_to_their_fields_and_focused(browser, live_server):
-    context = browser.new_context()
-    page = context.new_page()
+def test_sign_up_errors_are_tied_to_their_fields_and_focused(new_context, live_server):
+    page = new_context().new_page()
     page.goto(f"{live_server.url}/accounts/signup/")
     tab_to(page, "id_name")
     page.keyboard.type("Alex Morgan")
@@ -261,12 +258,10 @@ def test_sign_up_errors_are_tied_to_their_fields_and_focused(browser, live_serve
     expect(password).to_have_attribute("aria-invalid", "true")
     described = password.get_attribute("aria-describedby").split()
     assert any(page.locator(f"#{i}").inner_text().startswith("This password") for i in described)
-    context.close()
 
 
-def test_a_wrong_password_is_focused_for_a_screen_reader(browser, live_server, parent):
-    context = browser.new_context()
-    page = context.new_page()
+def test_a_wrong_password_is_focused_for_a_screen_reader(new_context, live_server, parent):
+    page = new_context().new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     tab_to(page, "id_login")
     page.keyboard.type(parent.email)
@@ -275,4 +270,3 @@ def test_a_wrong_password_is_focused_for_a_screen_reader(browser, live_server, p
     page.keyboard.press("Enter")
     expect(page.locator(".errorlist.nonfield")).to_be_focused()
     assert Client().login(email=parent.email, password=PASSWORD)  # the account is fine
-    context.close()

@@ -5,8 +5,9 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import new_page
 from tests.servers import AsgiServer, RedisServer, SignedIn
 from tests.signin import signed_in_client
 
@@ -38,32 +39,14 @@ def session_key(user) -> str:
 
 
 @pytest.fixture
-def open_chat(browser):
-    contexts: list[BrowserContext] = []
-
+def open_chat(new_context):
     def make(server: AsgiServer, user, appointment) -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        context.add_cookies(
-            [
-                {
-                    "name": django_settings.SESSION_COOKIE_NAME,
-                    "value": session_key(user),
-                    "url": server.url,
-                }
-            ]
-        )
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors
+        page = new_page(new_context(user, server.url))
         page.goto(f"{server.url}/appointments/{appointment.pk}/")
         expect(page.locator(".live-status")).to_have_text("Live")
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def test_messages_typing_and_read_marks_arrive_by_push(
@@ -152,13 +135,9 @@ def test_after_its_server_restarts_the_page_shows_every_missed_message_once_in_o
     assert page.js_errors == []
 
 
-def test_the_appointment_list_badge_rings_at_once(servers, browser, appointment, parent, vet):
+def test_the_appointment_list_badge_rings_at_once(servers, new_context, appointment, parent, vet):
     a, b = servers(), servers()
-    context = browser.new_context()
-    context.add_cookies(
-        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_key(parent), "url": a.url}]
-    )
-    page = context.new_page()
+    page = new_context(parent, a.url).new_page()
     # the socket's hello makes the list refresh once: then it is registered
     with page.expect_response(lambda response: "/api/appointments/" in response.url):
         page.goto(f"{a.url}/appointments/")
@@ -167,7 +146,6 @@ def test_the_appointment_list_badge_rings_at_once(servers, browser, appointment,
     # the list refreshes by itself only every 20 s: within 2 s it can only be the push
     SignedIn(session_key(vet)).send(b, appointment.pk, "Results are in")
     expect(badge.locator(".unread-count")).to_have_text("1", timeout=PUSHED_WITHIN_MS)
-    context.close()
 
 
 def test_without_redis_the_page_polls_says_so_and_goes_live_again(

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
 from django.test.testcases import LiveServerThread
 from playwright.sync_api import expect
+
+from tests.e2e.conftest import new_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,23 +41,9 @@ def production_server(settings, tmp_path) -> Iterator[str]:
 
 
 def test_the_chat_loads_its_modules_by_their_hashed_names(
-    browser, production_server, appointment, parent
+    new_context, production_server, appointment, parent
 ):
-    client = Client()
-    client.force_login(parent)
-    context = browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": production_server,
-            }
-        ]
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page = new_page(new_context(parent, production_server))
     scripts: dict[str, int] = {}
     page.on(
         "response",
@@ -72,7 +59,7 @@ def test_the_chat_loads_its_modules_by_their_hashed_names(
     page.get_by_label("Your message").press("Enter")
 
     expect(page.locator(".message.mine .receipt")).to_have_text(re.compile("Sent|Read"))
-    assert errors == []
+    assert page.js_errors == []
     for url, status in scripts.items():
         assert HASHED_SCRIPT.search(url), url
         assert status == 200, url
@@ -82,4 +69,3 @@ def test_the_chat_loads_its_modules_by_their_hashed_names(
         if "/static/js/chat/" in url
     }
     assert chat_modules == {path.name for path in CHAT_MODULES.glob("*.js")}
-    context.close()
