@@ -463,7 +463,8 @@ def test_a_phone_offers_its_camera(open_page, live_server, appointment, parent):
         live_server.url,
         parent,
         f"/appointments/{appointment.pk}/",
-        viewport={"width": 360, "height": 740},
+        width=360,
+        height=740,
         has_touch=True,
         is_mobile=True,
     )
