@@ -85,6 +85,7 @@ class AttachmentsApi(APIView):
                 404,
                 413,
                 415,
+                409,
                 422,
                 429,
                 507,
@@ -92,6 +93,8 @@ class AttachmentsApi(APIView):
                 s413="Over the limit of its kind (photos and documents 20 MB, videos 200 MB "
                 "unless the clinic says otherwise).",
                 s415="A type that is not accepted; the message names the type found.",
+                s409="The chat is read-only (`chat_read_only`): cancelled, or its follow-up "
+                "window has closed.",
                 s422="The malware scanner found something (`infected`); nothing is kept.",
                 s429="Too many uploads: the daily quota, or a burst.",
                 s507="The clinic's file storage is full or read-only; nothing was kept, and "
@@ -107,7 +110,7 @@ class AttachmentsApi(APIView):
         upload = request.data.get("file")
         if upload is None or isinstance(upload, str):
             raise InvalidInput("Choose a file to upload.", fields={"file": "No file was sent."})
-        upload_allowed(user=request.user)
+        upload_allowed(user=request.user, appointment=appointment)
         attachment = attachment_upload(
             appointment=appointment, uploader=request.user, upload=upload
         )

@@ -4,7 +4,7 @@ import errno
 import logging
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -43,8 +43,16 @@ EXTENSIONS = {
 }
 
 
-def upload_allowed(*, user: User) -> None:
-    """The per-user burst limit and daily quota of uploads (`VETCHAT_UPLOAD_DAILY_QUOTA`)."""
+# Checks the layers above add, each raising a DomainError: the chat refuses files once it is
+# read-only. Attachments sit below the chat, so they learn its rules this way.
+upload_guards: list[Callable[[User, Appointment], None]] = []
+
+
+def upload_allowed(*, user: User, appointment: Appointment) -> None:
+    """The guards above, then the per-user burst limit and daily quota of uploads
+    (`VETCHAT_UPLOAD_DAILY_QUOTA`); a refused upload does not count against the quota."""
+    for guard in upload_guards:
+        guard(user, appointment)
     ratelimit.hit(
         scope="attachment_upload",
         key=f"user:{user.pk}",

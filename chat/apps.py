@@ -12,10 +12,14 @@ class ChatConfig(AppConfig):
 
         from accounts.signals import user_deactivated
         from appointments.signals import access_revoked, appointment_status_changed
+        from attachments.services import upload_guards
         from chat.events import subscribe
         from chat.push import push_chat_event
+        from chat.rules import refuse_files_when_read_only
 
         subscribe(push_chat_event)
+        if refuse_files_when_read_only not in upload_guards:
+            upload_guards.append(refuse_files_when_read_only)
         user_logged_out.connect(close_sockets_on_sign_out, dispatch_uid="chat.push.sign_out")
         user_deactivated.connect(close_sockets_on_deactivation, dispatch_uid="chat.push.inactive")
         appointment_status_changed.connect(push_status, dispatch_uid="chat.push.status")

@@ -7,6 +7,7 @@ to the page for the composer and the renderer.
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from django.utils import dateformat, timezone
 from accounts.models import User
 from appointments.access import Action, Participants, may
 from appointments.models import Appointment
-from chat.models import MAX_CONTENT_LENGTH, Message
+from chat.models import MAX_CONTENT_LENGTH, Chat, Message
 from vetchat.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 MAX_ATTACHMENTS = 10
@@ -134,6 +135,21 @@ def read_only_reason(chat: ChatSubject, now: datetime | None = None) -> str:
             f"The follow-up window of this appointment closed on {day}, so its chat is read-only."
         )
     return ""
+
+
+def refuse_files_when_read_only(user: User, appointment: Appointment) -> None:
+    """An upload into a chat nobody may write in any more is refused before it is kept."""
+    reopened_until = (
+        Chat.objects.filter(appointment=appointment)
+        .values_list("reopened_until", flat=True)
+        .first()
+    )
+    chat = SimpleNamespace(
+        status=appointment.status, ends_at=appointment.ends_at, reopened_until=reopened_until
+    )
+    reason = read_only_reason(chat)
+    if reason:
+        raise ChatReadOnly(reason)
 
 
 def check_message(

@@ -1,13 +1,18 @@
 """Who may upload into a chat and who may download what was sent, role by role (as the
 permission table of tests/test_permissions.py does for the other doors)."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.middleware import session_mark_mfa_checked, session_stamp
+from appointments.models import Appointment
+from attachments.models import Attachment
 from audit.models import AuditEvent
+from chat.models import Chat
 from tests.attachments import files
 from tests.attachments.conftest import upload
 from tests.factories import send_message
@@ -40,6 +45,38 @@ def test_who_may_upload(client_for, user_of, appointment, role, status):
     assert response.status_code == status
     if status != HTTPStatus.CREATED:
         assert response.json()["error"]["code"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"status": "cancelled"}, "cancelled"),
+        ({"status": "completed", "starts_at_days_ago": 30}, "follow-up window"),
+    ],
+)
+def test_a_read_only_chat_takes_no_files(parent_client, appointment, changes, reason):
+    days_ago = changes.pop("starts_at_days_ago", 0)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        starts_at=timezone.now() - timedelta(days=days_ago), **changes
+    )
+
+    response = upload(parent_client, appointment.pk, files.image_bytes())
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.json()["error"]["code"] == "chat_read_only"
+    assert reason in response.json()["error"]["message"]
+    assert not Attachment.objects.exists()
+
+
+def test_a_chat_staff_reopened_takes_files_again(parent_client, appointment):
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status="completed", starts_at=timezone.now() - timedelta(days=30)
+    )
+    Chat.objects.create(appointment=appointment, reopened_until=timezone.now() + timedelta(days=2))
+
+    response = upload(parent_client, appointment.pk, files.image_bytes())
+
+    assert response.status_code == HTTPStatus.CREATED
 
 
 def test_an_unknown_appointment_is_404_like_someone_elses(parent_client):

@@ -15,6 +15,7 @@ from django.test import Client
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from appointments.models import Appointment
 from chat.models import Message
 from tests.attachments import files
 from tests.e2e.a11y import axe_violations, describe
@@ -553,3 +554,32 @@ def test_a_file_over_its_limit_is_refused_in_plain_words(
         "Photos can be at most 1 MB."
     )
     expect(page.locator(".upload-chip.is-failed")).to_have_count(2)
+
+
+def test_a_file_dropped_on_a_read_only_chat_is_refused_there_not_opened(
+    page_for, live_server, appointment, parent
+):
+    Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")
+    page = page_for(parent)
+    page.goto(chat_url(live_server.url, appointment))
+    notice = page.locator(".read-only-notice")
+    expect(notice).to_contain_text("cancelled")
+
+    # a drop the page does not take would make the browser open the file in its place
+    taken = page.evaluate(
+        """() => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File(["x"], "rash.jpg", { type: "image/jpeg" }));
+          const target = document.getElementById("conversation");
+          return ["dragover", "drop"].map((type) => {
+            const init = { dataTransfer: transfer, bubbles: true, cancelable: true };
+            const event = new DragEvent(type, init);
+            target.dispatchEvent(event);
+            return event.defaultPrevented;
+          });
+        }"""
+    )
+
+    assert taken == [True, True]
+    expect(notice).to_have_class(re.compile(r"\bis-refusing\b"))
+    assert page.js_errors == []

@@ -7,7 +7,7 @@ import { Composer } from "./composer.js";
 import { notifyWhileHidden } from "./notify.js";
 import { ChatStore } from "./store.js";
 import { HttpTransport } from "./transport.js";
-import { Uploads } from "./uploads.js";
+import { Uploads, refuseDrops } from "./uploads.js";
 import { ChatView } from "./view.js";
 import { ImageViewer } from "./viewer.js";
 import { connectLive } from "../live.js";
@@ -233,6 +233,8 @@ if (form) {
   // Clinicians only: the server ships canned answers to nobody else.
   const canned = document.getElementById("canned-answers");
   if (canned) new CannedPicker({ form, answers: JSON.parse(canned.textContent) });
+} else {
+  refuseDrops(root.querySelector(".read-only-notice"));
 }
 
 actions.decorateAll();

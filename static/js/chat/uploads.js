@@ -20,6 +20,18 @@ function hasFiles(event) {
   return Boolean(event.dataTransfer && Array.from(event.dataTransfer.types).includes("Files"));
 }
 
+// A read-only chat takes no files. One dropped on its page is not opened in the page's place;
+// the notice that says why the chat is closed is brought to the eye instead.
+export function refuseDrops(notice) {
+  for (const name of ["dragover", "drop"]) {
+    document.addEventListener(name, (event) => {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      if (name === "drop" && notice) notice.classList.add("is-refusing");
+    });
+  }
+}
+
 export class Uploads {
   constructor({ root, form, data, view, csrfToken, onSignedOut }) {
     this.root = root;
