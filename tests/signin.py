@@ -2,10 +2,9 @@
 
 from http import HTTPStatus
 
+from allauth.mfa.models import Authenticator
 from django.http import HttpResponse
 from django.test import Client
-
-from allauth.mfa.models import Authenticator
 
 from accounts.middleware import session_mark_mfa_checked, session_stamp
 from accounts.models import User

@@ -34,8 +34,9 @@ def reset_transcript_storage(*, setting: str, **kwargs: object) -> None:
 class Transcript(models.Model):
     """A rendered PDF of an appointment's chat, filed on the appointment.
 
-    `filed` marks the one kept for the record when the follow-up window closed (full history);
-    the others were prepared in the background for someone who asked for a long chat's PDF.
+    `filed` marks those kept for the record when the follow-up window closed (full history): one,
+    or one more each time staff reopened the chat and it was written in again. The others were
+    prepared in the background for someone who asked for a long chat's PDF.
     """
 
     class Audience(models.TextChoices):
@@ -75,9 +76,9 @@ class Transcript(models.Model):
         ordering = ["appointment", "-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["appointment"],
+                fields=["appointment", "chat_rev"],
                 condition=models.Q(filed=True),
-                name="transcript_filed_once",
+                name="transcript_filed_once_per_rev",
             ),
         ]
         indexes = [

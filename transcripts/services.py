@@ -9,7 +9,8 @@ from uuid import UUID
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -91,8 +92,9 @@ class _WindowOf:
 
 
 def appointments_due_for_filing(now: datetime | None = None) -> list[Appointment]:
-    """Completed appointments whose follow-up window has closed and that have no filed
-    transcript yet, oldest first."""
+    """Completed appointments whose follow-up window has closed and whose chat has changed
+    since it was last filed (never filed, or written in again after staff reopened it), oldest
+    first."""
     now = now or timezone.now()
     ends = ExpressionWrapper(F("starts_at") + F("duration"), output_field=DateTimeField())
     due = (
@@ -101,7 +103,15 @@ def appointments_due_for_filing(now: datetime | None = None) -> list[Appointment
         .filter(ends__lte=now - settings.VETCHAT_FOLLOW_UP)
         # no chat, never reopened, or reopened until a moment now past
         .filter(Q(chat__reopened_until__isnull=True) | Q(chat__reopened_until__lte=now))
-        .exclude(transcripts__filed=True)
+        .exclude(
+            Exists(
+                Transcript.objects.filter(
+                    appointment=OuterRef("pk"),
+                    filed=True,
+                    chat_rev__gte=Coalesce(OuterRef("chat__rev"), 0),
+                )
+            )
+        )
         .select_related("chat")
         .order_by("starts_at")
     )
@@ -123,8 +133,9 @@ def appointments_due_for_filing(now: datetime | None = None) -> list[Appointment
 
 def transcripts_file_closed(*, now: datetime | None = None, render: bool = False) -> int:
     """File the full transcript of every appointment whose follow-up window has closed and
-    that has none: rendered by the worker, or here with `render=True`. Safe to run again and
-    from several places at once: an appointment is filed once (a unique constraint)."""
+    whose chat it does not hold yet: rendered by the worker, or here with `render=True`. Safe
+    to run again and from several places at once: a chat's state is filed once (a unique
+    constraint); a chat reopened and written in is filed again, the earlier filing kept."""
     from transcripts.tasks import render_transcript
 
     filed = 0

@@ -1,5 +1,5 @@
 """Long chats are rendered by the job worker, and when an appointment's follow-up window closes
-its full transcript is filed on it, once."""
+its full transcript is filed on it, once per state of the chat."""
 
 from datetime import timedelta
 from http import HTTPStatus
@@ -114,6 +114,35 @@ def test_filing_is_idempotent(clinic_days):
     filed = Transcript.objects.filter(filed=True)
     assert filed.count() == 3
     assert {t.audience for t in filed} == {Transcript.Audience.STAFF}
+    assert appointments_due_for_filing() == []
+
+
+@pytest.mark.django_db
+def test_a_chat_reopened_and_written_in_is_filed_again_beside_the_first_filing(clinic_days, parent):
+    closed = clinic_days["closed"]
+    assert transcripts_file_closed(render=True) == 3
+    first = Transcript.objects.get(appointment=closed, filed=True)
+
+    # staff reopen the chat; while it is open nothing is due
+    chat = Chat.objects.get(appointment=closed)
+    Chat.objects.filter(pk=chat.pk).update(reopened_until=timezone.now() + timedelta(days=1))
+    send_message(parent, closed, "One more question after all")
+    assert closed.pk not in {a.pk for a in appointments_due_for_filing()}
+
+    # once it has closed again, the chat as it now is gets filed, and the first filing stays
+    Chat.objects.filter(pk=chat.pk).update(reopened_until=timezone.now() - timedelta(minutes=1))
+    assert [a.pk for a in appointments_due_for_filing()] == [closed.pk]
+    assert transcripts_file_closed(render=True) == 1
+    filings = Transcript.objects.filter(appointment=closed, filed=True).order_by("chat_rev")
+    assert filings[0].pk == first.pk
+    assert [t.message_count for t in filings] == [2, 3]
+    assert "One more question after all" in one_line(pdf_text(filings[1].file.read()))
+
+    # a chat reopened in which nobody wrote is not filed twice
+    reopened_past = clinic_days["reopened_past"]
+    Chat.objects.filter(appointment=reopened_past).update(
+        reopened_until=timezone.now() - timedelta(seconds=1)
+    )
     assert appointments_due_for_filing() == []
 
 
