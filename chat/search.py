@@ -41,7 +41,7 @@ START, STOP = "\ue000", "\ue001"
 # tag from a headline, which would cut "<3" or a pasted tag out of the snippet.
 HTML_ESCAPES = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")]
 MARKERS = re.compile(f"([{START}{STOP}])")
-SEARCHERS = {User.Role.PET_PARENT, User.Role.VETERINARIAN}
+SEARCHERS = {User.Role.PET_PARENT, User.Role.VETERINARIAN, User.Role.TECHNICIAN}
 
 
 class SearchNotPermitted(NotPermitted):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from chat.models import Message
 from chat.search import MAX_QUERY_LENGTH
 from chat.services import access_chat, chat_get_or_create, message_edit, message_retract
+from tests.care_team import team_member
 from tests.factories import AppointmentFactory, PetParentFactory, send_message
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +149,21 @@ def test_retracted_messages_are_not_found_and_edited_ones_by_their_new_text(
     [hit] = search(client, "raisin").json()["results"]
     assert hit["editedAt"] is not None
     assert plain(hit["snippet"]) == "she ate a raisin"
+
+
+def test_a_nurse_finds_the_chats_of_the_teams_they_are_on_and_no_others(
+    client_for, parent, appointment
+):
+    nurse = team_member(appointment)
+    elsewhere = AppointmentFactory(pet__owner=parent)
+    send_message(parent, appointment, "The stitches look red")
+    send_message(parent, elsewhere, "Her stitches came out")
+
+    assert [plain(s) for s in found(client_for(nurse), "stitches")] == ["The stitches look red"]
+    page = client_for(nurse).get("/search/", {"q": "stitches"})
+    assert page.status_code == HTTPStatus.OK
+    assert "The <mark>stitches</mark> look red" in page.text
+    assert "came out" not in page.text
 
 
 def test_staff_may_not_search_chats_here(client_for, staff, parent, appointment):

@@ -126,6 +126,7 @@ PAGES = [
     ("search", "parent", lambda c: "/search/"),
     ("search results", "parent", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
     ("search results", "vet", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
+    ("search results", "nurse", lambda c: "/search/?q=ear+OR+prescription+OR+thanks"),
     ("search, nothing found", "vet", lambda c: "/search/?q=%22blue+tongue%22+-cat"),
     ("search, refused query", "parent", lambda c: "/search/?q=" + "x" * 201),
     ("appointment page, at a search result", "parent", lambda c: found_url(c, 2)),
