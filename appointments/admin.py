@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
+from accounts.models import User
 from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
-from appointments.signals import access_revoked, appointment_status_changed
+from appointments.signals import access_revoked, appointment_status_changed, veterinarian_changed
 
 
 class AppointmentMemberInline(admin.TabularInline):
@@ -81,6 +82,12 @@ class AppointmentAdmin(admin.ModelAdmin):
             # The vet swapped out here loses the chat (keep them by adding them to the team).
             previous = form.initial.get("veterinarian")
             if previous:
+                veterinarian_changed.send(
+                    sender=Appointment,
+                    appointment=obj,
+                    previous=User.objects.get(pk=previous),
+                    by=request.user,
+                )
                 transaction.on_commit(
                     lambda: access_revoked.send(
                         sender=Appointment, appointment_ids=[obj.pk], user_ids=[previous]

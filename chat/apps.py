@@ -11,7 +11,11 @@ class ChatConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_out
 
         from accounts.signals import user_deactivated
-        from appointments.signals import access_revoked, appointment_status_changed
+        from appointments.signals import (
+            access_revoked,
+            appointment_status_changed,
+            veterinarian_changed,
+        )
         from attachments.services import upload_guards
         from chat.events import subscribe
         from chat.push import push_chat_event
@@ -24,6 +28,7 @@ class ChatConfig(AppConfig):
         user_deactivated.connect(close_sockets_on_deactivation, dispatch_uid="chat.push.inactive")
         appointment_status_changed.connect(push_status, dispatch_uid="chat.push.status")
         access_revoked.connect(recheck_access, dispatch_uid="chat.push.access")
+        veterinarian_changed.connect(record_hand_over, dispatch_uid="chat.hand_over")
 
 
 def close_sockets_on_sign_out(sender: Any, request: Any, **kwargs: Any) -> None:
@@ -53,3 +58,9 @@ def recheck_access(sender: Any, user_ids: list[Any], **kwargs: Any) -> None:
 
     for user_id in user_ids:
         recheck_access_of_user(user_id)
+
+
+def record_hand_over(sender: Any, appointment: Any, previous: Any, by: Any, **kwargs: Any) -> None:
+    from chat.services import hand_over_notice_post
+
+    hand_over_notice_post(appointment=appointment, by=by, previous=previous)

@@ -322,11 +322,12 @@ def appointment_hand_over(
         appointment, previous = team_hand_over(
             appointment_id=appointment_id, by=by, to_id=to_id, keep_on_team=keep_on_team
         )
-        _record_hand_over(appointment=appointment, by=by, previous=previous)
+        hand_over_notice_post(appointment=appointment, by=by, previous=previous)
     return appointment
 
 
-def _record_hand_over(*, appointment: Appointment, by: User, previous: User) -> None:
+def hand_over_notice_post(*, appointment: Appointment, by: User, previous: User) -> None:
+    """The chat's entry for a hand-over, made here or by staff in the admin."""
     at = timezone.localtime(timezone.now())
     to = appointment.veterinarian.display_name
     if by.pk == previous.pk:

@@ -155,6 +155,44 @@ def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appo
     assert "care team member" in page.text.lower()
 
 
+def test_staff_giving_an_appointment_to_another_vet_is_recorded_in_its_chat(
+    client_for, staff, appointment, vet
+):
+    from tests.factories import VetFactory
+
+    on_call = VetFactory(name="Priya Patel")
+    local = timezone.localtime(appointment.starts_at)
+    form = {
+        "pet_parent": str(appointment.pet_parent_id),
+        "pet": str(appointment.pet_id),
+        "veterinarian": str(on_call.pk),
+        "starts_at_0": local.strftime("%Y-%m-%d"),
+        "starts_at_1": local.strftime("%H:%M:%S"),
+        "duration": "00:30:00",
+        "status": "scheduled",
+        "reason": "",
+        "members-TOTAL_FORMS": "0",
+        "members-INITIAL_FORMS": "0",
+        "transcripts-TOTAL_FORMS": "0",
+        "transcripts-INITIAL_FORMS": "0",
+    }
+    response = client_for(staff).post(
+        f"/admin/appointments/appointment/{appointment.pk}/change/", form
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[-3000:]
+
+    entry = Message.objects.get(chat__appointment=appointment)
+    assert entry.message_type == Message.Type.SYSTEM
+    assert entry.content.startswith(
+        f"{staff.display_name} handed this conversation from {vet.display_name} to "
+        f"{on_call.display_name}, "
+    )
+    # saving again without a change of vet records nothing more
+    form["veterinarian"] = str(on_call.pk)
+    client_for(staff).post(f"/admin/appointments/appointment/{appointment.pk}/change/", form)
+    assert Message.objects.filter(chat__appointment=appointment).count() == 1
+
+
 def section_names(html: str) -> list[str]:
     return re.findall(r'class="section"[^>]*>([^<]+)</a>', html)
 
