@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from attachments.storage import attachment_storage, is_local
 from transcripts.selectors import TranscriptDocument
 from transcripts.shapes import verification_text
 
@@ -27,8 +28,12 @@ class URLRefused(ValueError):
 
 
 def readable_roots() -> list[Path]:
-    """The folders the PDF may read from: collected and source static files, and media."""
+    """The folders the PDF may read from: collected and source static files, media, and the
+    attachments' folder when they are kept on disk (for their thumbnails)."""
     roots = [settings.STATIC_ROOT, *settings.STATICFILES_DIRS, settings.MEDIA_ROOT]
+    storage = attachment_storage()
+    if is_local(storage):
+        roots.append(storage.location)
     return [Path(root).resolve() for root in roots if root]
 
 

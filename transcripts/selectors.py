@@ -4,7 +4,7 @@ queries, that the JSON and the PDF both render."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
@@ -13,6 +13,8 @@ from django.utils import timezone
 from accounts.models import User, display_name
 from appointments.access import Standing, standing
 from appointments.models import Appointment
+from attachments.models import Attachment
+from attachments.storage import attachment_storage, is_local
 from chat.models import Chat, Message, MessageRevision
 from chat.rules import PAYLOAD_FIELDS
 from chat.selectors import MessageRow, message_page
@@ -113,24 +115,30 @@ def audience_of(user: User, appointment: Appointment) -> str:
     return Transcript.Audience.PARTICIPANTS
 
 
-def thumbnail_of(attachment: dict[str, Any], message_type: str) -> str | None:
-    """The one place that decides which picture of an attachment the PDF embeds.
+def thumbnails_of(rows: list[MessageRow]) -> dict[str, str]:
+    """The file:// URL of each attachment's stored thumbnail, by attachment id, in one query:
+    the one place that decides which picture of an attachment the PDF embeds. Only a thumbnail
+    on this machine's disk is embedded; the PDF never fetches a URL, so with object storage a
+    transcript lists the files without their pictures."""
+    ids = {str(a["id"]) for row in rows for a in row.attachments or [] if a.get("thumbnailUrl")}
+    storage = attachment_storage()
+    if not ids or not is_local(storage):
+        return {}
+    keys = Attachment.objects.filter(pk__in=ids).exclude(thumbnail_key="")
+    return {
+        str(pk): Path(storage.path(key)).as_uri()
+        for pk, key in keys.values_list("pk", "thumbnail_key")
+    }
 
-    Attachments are still URLs the sender gave, and the PDF never fetches a URL a user wrote,
-    so nothing is embedded yet. Once uploads keep their own thumbnails, return the file:// URL
-    of the stored thumbnail here (inside MEDIA_ROOT or another folder `transcripts.pdf` reads).
-    """
-    return None
 
-
-def _attachments(row: MessageRow) -> tuple[AttachmentEntry, ...]:
+def _attachments(row: MessageRow, thumbnails: dict[str, str]) -> tuple[AttachmentEntry, ...]:
     return tuple(
         AttachmentEntry(
             name=str(a.get("name", "")),
             content_type=str(a.get("contentType", "")),
             size=int(a.get("size") or 0),
             url=str(a.get("url", "")),
-            thumbnail=thumbnail_of(a, row.message_type),
+            thumbnail=thumbnails.get(str(a.get("id"))),
         )
         for a in row.attachments or []
     )
@@ -163,7 +171,7 @@ def _histories(chat_id: int) -> dict[UUID, list[Version]]:
 
 
 def transcript_document(*, appointment: Appointment, audience: str) -> TranscriptDocument:
-    """The whole chat as `audience` may read it: three queries at most, whatever its length.
+    """The whole chat as `audience` may read it: four queries at most, whatever its length.
 
     `appointment` comes from `access_appointment` (pet and participants loaded).
     """
@@ -185,6 +193,7 @@ def transcript_document(*, appointment: Appointment, audience: str) -> Transcrip
         if row.amends_id:
             amended_by[row.amends_id].append(row.seq)
     labels = dict(Message.Type.choices)
+    thumbnails = thumbnails_of(rows)
 
     entries = []
     for row in rows:
@@ -200,7 +209,7 @@ def transcript_document(*, appointment: Appointment, audience: str) -> Transcrip
                 type_label=labels.get(row.message_type, row.message_type),
                 content="" if hidden else row.content,
                 fields=() if hidden else _fields(row),
-                attachments=() if hidden else _attachments(row),
+                attachments=() if hidden else _attachments(row, thumbnails),
                 created_at=row.created_at,
                 edited_at=row.edited_at,
                 retracted_at=row.retracted_at,

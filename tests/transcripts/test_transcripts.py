@@ -1,8 +1,10 @@
 """The transcript of an appointment's chat, as PDF and JSON: what it holds, who may have it, and
 what each reader sees of edits and removals."""
 
+import io
 from http import HTTPStatus
 
+import pypdf
 import pytest
 from django.utils import timezone
 
@@ -202,6 +204,29 @@ def test_json_for_staff_carries_the_history(client_for, appointment, staff, chat
     ]
     assert removed["removed"] is False and removed["content"] == "Our door code is 4512"
     assert removed["removedAt"] and removed["history"][0]["change"] == "retracted"
+
+
+def test_the_pdf_embeds_the_thumbnail_of_each_photo_it_lists(client_for, appointment, parent, vet):
+    big = files.image_bytes("JPEG", size=(1600, 1200), color="green")
+    photo = upload_attachment(parent, appointment, big, "wound.jpg")
+    send_message(parent, appointment, "", message_type="image", attachments=[photo])
+    send_message(
+        parent,
+        appointment,
+        "",
+        message_type="file",
+        attachments=[upload_attachment(parent, appointment, files.pdf_document(), "bloods.pdf")],
+    )
+    response = client_for(vet).get(f"/appointments/{appointment.pk}/transcript.pdf")
+    assert response.status_code == HTTPStatus.OK
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+
+    pictures = [image.image for page in reader.pages for image in page.images]
+
+    # the photo's stored 320 px thumbnail, not the photo itself; the document has none
+    assert [picture.size for picture in pictures] == [(320, 240)]
+    red, green, blue = pictures[0].convert("RGB").getpixel((160, 120))
+    assert green > 100 and red < 60 and blue < 60
 
 
 def test_an_appointment_without_a_chat_has_an_empty_transcript(client_for, appointment, parent):
