@@ -7,7 +7,8 @@ its contractions spelt out ("can't" → "can not") and cut into clauses at punct
 
 A match is dropped when the clause says it is not happening: a negation or a hypothetical
 ("no", "not", "never", "hasn't", "if") among the few words before the phrase (up to the clause's
-start or a joining word such as "and"), or "anymore" / "stopped" right after it. A phrase may
+start or a joining word such as "and"), "anymore" / "stopped" right after it, or a word that
+makes it a question about treatment ("seizure medication"). A phrase may
 hold the negation itself ("not breath*", "bleed* ... not stop*"): only words outside the phrase
 can negate it.
 """
@@ -19,8 +20,12 @@ from dataclasses import dataclass
 NEGATIONS = frozenset(
     {"no", "not", "never", "without", "none", "nothing", "stopped", "if", "whether", "unless"}
 )
-# Words after a phrase that say it is over: "not bleeding anymore", "the fits have stopped".
-ENDED = frozenset({"anymore", "stopped", "ended"})
+# Words after a phrase that say it is over: "not bleeding anymore", "the fits have stopped",
+# "seizures are well controlled".
+ENDED = frozenset({"anymore", "stopped", "ended", "controlled"})
+# A word right after a phrase that makes it a question about treatment, not an event:
+# "his seizure medication", "the seizure meds".
+ABOUT = frozenset({"medication", "medicine", "meds", "dose", "treatment"})
 # Where the words before a phrase stop belonging to it: "no vomiting and she collapsed".
 JOINS = frozenset({"and", "or", "then", "so", "because", "now", "but", "although", "though"})
 BEFORE, AFTER, GAP = 5, 3, 5
@@ -214,7 +219,10 @@ def _negated(clause: str, start: int, end: int) -> bool:
             break
         if word in NEGATIONS:
             return True
-    for word in clause[end:].split()[:AFTER]:
+    after = clause[end:].split()[:AFTER]
+    if after and after[0] in ABOUT:
+        return True
+    for word in after:
         if word in JOINS:
             break
         if word in ENDED:

@@ -42,8 +42,8 @@ def open_now() -> ClinicSettings:
 def ensure_clinic_defaults() -> None:
     """The settings row and default signs as the data migration makes them: a transactional
     test's flush empties every table, migrations' rows included."""
-    seeding = import_module("clinic.migrations.0002_default_settings_and_red_flag_signs")
-    seeding.seed(apps, None)
+    import_module("clinic.migrations.0002_default_settings_and_red_flag_signs").seed(apps, None)
+    import_module("clinic.migrations.0003_red_flag_phrases_widened").widen(apps, None)
 
 
 def furnish_clinic() -> ClinicSettings:

@@ -1,7 +1,8 @@
 """The red-flag matcher against the clinic's default signs (seeded by clinic's data migration):
 a table of pet parents' sentences, each marked with the sign it should raise or None.
 
-Run with `pytest -s` to see the precision and recall; both must stay at or above THRESHOLD.
+Run with `pytest -s` to see the precision and recall; both must stay at or above THRESHOLD over
+the table the phrases were tuned on, and at or above UNSEEN_FLOOR over sentences they were not.
 """
 
 import time
@@ -90,7 +91,112 @@ TABLE = [
     ("She's eating well and her breathing is fine", "dog", None),
     ("Thanks, he is much better today", "dog", None),
     ("What time do you open tomorrow?", "cat", None),
+    # Written apart from the phrases, then used to widen them (clinic migration 0003). Before:
+    # precision 0.86 and recall 0.57 over the first 36, 0.78 and 0.39 over the next 30.
+    ("Luna is shaking uncontrollably and foaming at the mouth", "dog", SEIZURE),
+    ("He's twitching and paddling his legs on the floor, eyes rolled back", "dog", SEIZURE),
+    ("my puppy is gasping for air", "dog", BREATHING),
+    ("She's panting heavily and her tongue is purple", "dog", BREATHING),
+    ("Our cat is breathing with her mouth open", "cat", BREATHING),
+    ("He fell over and can't get up", "dog", COLLAPSE),
+    ("She suddenly went limp and unresponsive", "dog", COLLAPSE),
+    ("Max fainted twice today", "dog", COLLAPSE),
+    ("Blood is pouring from his ear and we can't stop it", "dog", BLEEDING),
+    ("the wound keeps bleeding through the bandage", "dog", BLEEDING),
+    ("He's retching but nothing comes out and his stomach is huge", "dog", BLOAT),
+    ("her belly is tight like a drum and she's drooling", "dog", BLOAT),
+    ("Oscar keeps going in and out of the litter tray and only a few drops come out", "cat", URINE),
+    ("my tomcat is crying in the litter box and can't pass urine", "cat", URINE),
+    ("She swallowed ibuprofen tablets", "dog", POISON),
+    ("He ate a chocolate cake while we were out", "dog", POISON),
+    ("the dog got into the slug pellets", "dog", POISON),
+    ("She ate onions from the bin", "dog", POISON),
+    ("Kitty knocked over the lilies and was licking her paws", "cat", LILIES),
+    ("a car struck him on the road", "dog", CAR),
+    ("He was run over by a truck", "dog", CAR),
+    ("He's on seizure medication, when should I give the next dose?", "dog", None),
+    ("Her breathing sounds a bit snuffly when she sleeps but she's fine", "dog", None),
+    ("The bleeding stopped after I held pressure on it", "dog", None),
+    ("He doesn't like riding in the car", "dog", None),
+    ("We have a peace lily in the office, is it safe?", "cat", None),
+    ("She peed fine this morning", "cat", None),
+    ("He sometimes pants after his walk", "dog", None),
+    ("Is it normal for a puppy to fall asleep suddenly?", "dog", None),
+    ("Should I worry that she ate grass?", "dog", None),
+    ("The chocolate lab next door is his best friend", "dog", None),
+    ("No blood in his stool today", "dog", None),
+    ("She's not vomiting anymore and her belly feels soft", "dog", None),
+    ("He chased a car but didn't get near it", "dog", None),
+    ("The stitches bled a little yesterday but are dry now", "dog", None),
+    ("Her seizures are well controlled on phenobarbital", "dog", None),
+    ("She's having a fit right now, what do I do", "dog", SEIZURE),
+    ("He had another epileptic episode an hour ago", "dog", SEIZURE),
+    ("my cat is wheezing and breathing through her mouth", "cat", BREATHING),
+    ("he can barely breathe", "dog", BREATHING),
+    ("her gums are pale and she won't get up", "dog", COLLAPSE),
+    ("He just dropped to the floor and isn't moving", "dog", COLLAPSE),
+    ("She's bleeding a lot from her paw", "dog", BLEEDING),
+    ("The cut won't stop bleeding even with a towel on it", "dog", BLEEDING),
+    ("His tummy has blown up like a balloon", "dog", BLOAT),
+    ("He's trying to throw up but can't", "dog", BLOAT),
+    ("Simba has been in the litter box straining for hours", "cat", URINE),
+    ("My boy cat hasn't been able to wee all day", "cat", URINE),
+    ("He ate a whole box of raisins", "dog", POISON),
+    ("she drank some antifreeze from a puddle", "dog", POISON),
+    ("The dog found my xylitol gum and ate it", "dog", POISON),
+    ("My cat was chewing on the lily bouquet", "cat", LILIES),
+    ("She got hit by a bike", "dog", CAR),
+    ("A car knocked him over", "dog", CAR),
+    ("The seizure he had last year hasn't come back", "dog", None),
+    ("How much does the seizure medication cost?", "dog", None),
+    ("He's breathing fine now after the walk", "dog", None),
+    ("She's bleeding a little from a small scratch, it's stopped now", "dog", None),
+    ("We are driving to you by car", "dog", None),
+    ("Can my cat have lilies in the house?", "cat", None),
+    ("He's peeing a lot more than usual", "cat", None),
+    ("Her belly is round because she's pregnant", "dog", None),
+    ("She gobbled her chicken dinner", "dog", None),
+    ("Do grapes really hurt dogs?", "dog", None),
+    ("He never collapses, just gets tired", "dog", None),
+    ("Thank you for seeing us yesterday", "dog", None),
 ]
+
+# Written after the phrases were last widened and never used to change them: what the matcher
+# does with wording it has not seen, the figure to quote. Whoever widens the phrases with these
+# moves them into TABLE and writes a new set first.
+UNSEEN = [
+    ("Nala is having convulsions", "dog", SEIZURE),
+    ("He keeps shaking and falling over, is it a seizure?", "dog", SEIZURE),
+    ("she's breathing really fast and her sides are heaving", "dog", BREATHING),
+    ("My kitten is panting like a dog", "cat", BREATHING),
+    ("He's choking on something", "dog", BREATHING),
+    ("She can't stand up and her legs are wobbly", "dog", COLLAPSE),
+    ("He just fell down and won't respond", "dog", COLLAPSE),
+    ("Bleeding everywhere from his nose", "dog", BLEEDING),
+    ("The bleeding won't stop", "dog", BLEEDING),
+    ("His belly is massive and he's trying to be sick", "dog", BLOAT),
+    ("Max keeps trying to pee and nothing comes out", "cat", URINE),
+    ("He's been straining in the tray all morning", "cat", URINE),
+    ("She ate a bag of grapes off the counter", "dog", POISON),
+    ("He chewed up a packet of paracetamol", "dog", POISON),
+    ("I think she swallowed rat bait", "dog", POISON),
+    ("Our cat has lily pollen on her nose", "cat", LILIES),
+    ("He was hit by a bus", "dog", CAR),
+    ("A motorbike ran into her", "dog", CAR),
+    ("When should he have his next seizure check-up?", "dog", None),
+    ("She's breathing normally now, thank you", "dog", None),
+    ("He didn't collapse, he just lay down", "dog", None),
+    ("The vet said the bleeding was nothing to worry about", "dog", None),
+    ("Is it ok to take him in the car after surgery?", "dog", None),
+    ("She's been peeing normally", "cat", None),
+    ("He had his dinner and some treats", "dog", None),
+    ("Can I give her grapes?", "dog", None),
+    ("Our neighbour's cat was hit by a car last year", "cat", None),
+    ("He has a small lump on his belly", "dog", None),
+    ("Please can we move the appointment to Friday?", "dog", None),
+    ("She stopped limping yesterday", "dog", None),
+]
+UNSEEN_FLOOR = 0.85
 
 
 @pytest.fixture
@@ -98,10 +204,10 @@ def matcher(db) -> Matcher:
     return clinic_snapshot().matcher
 
 
-def score(matcher: Matcher) -> tuple[float, float, list[str]]:
+def score(matcher: Matcher, table: list = TABLE) -> tuple[float, float, list[str]]:
     true_pos = false_pos = false_neg = 0
     wrong = []
-    for sentence, species, expected in TABLE:
+    for sentence, species, expected in table:
         found = matcher.find(sentence, species=species)
         names = [m.sign.name for m in found]
         if expected is None:
@@ -135,7 +241,35 @@ def test_precision_and_recall_over_the_table(matcher):
     assert recall >= THRESHOLD, wrong
 
 
-@pytest.mark.parametrize(("sentence", "species", "expected"), TABLE, ids=[r[0] for r in TABLE])
+def test_precision_and_recall_over_sentences_it_was_not_tuned_on(matcher):
+    precision, recall, wrong = score(matcher, UNSEEN)
+    print(
+        f"\nred flags, unseen: {len(UNSEEN)} sentences, precision {precision:.2f}, "
+        f"recall {recall:.2f}" + "".join(f"\n  {line}" for line in wrong)
+    )
+    assert precision >= UNSEEN_FLOOR, wrong
+    assert recall >= UNSEEN_FLOOR, wrong
+
+
+# Rows the matcher gets wrong, and why: the aggregate above counts them.
+KNOWN_MISSES = {
+    "The seizure he had last year hasn't come back": "a negation six words after the phrase",
+}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "species", "expected"),
+    [
+        pytest.param(
+            *row,
+            id=row[0],
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[row[0]])]
+            if row[0] in KNOWN_MISSES
+            else [],
+        )
+        for row in TABLE
+    ],
+)
 def test_each_sentence(matcher, sentence, species, expected):
     """Each row alone: what a failure of the aggregate points at."""
     names = [m.sign.name for m in matcher.find(sentence, species=species)]
