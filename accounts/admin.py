@@ -24,14 +24,6 @@ class UserCreationForm(forms.ModelForm):
 
 
 class UserEditForm(UserChangeForm):
-    image_url = forms.URLField(
-        label="Profile image URL",
-        assume_scheme="https",
-        max_length=500,
-        required=False,
-        help_text="Initials are shown when empty.",
-    )
-
     class Meta:
         model = User
         fields = "__all__"
@@ -54,7 +46,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_active", "is_superuser")
     search_fields = ("email", "name")
     ordering = ("name", "email")
-    readonly_fields = ("last_login", "date_joined")
+    # The photo is the user's own, set on their profile page.
+    readonly_fields = ("image_url", "last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("name", "role", "job_title", "image_url")}),

@@ -69,8 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     job_title = models.CharField(
         "job title", max_length=60, blank=True, help_text="e.g. Nurse, Receptionist."
     )
-    image_url = models.URLField(
-        "profile image URL", max_length=500, blank=True, help_text="Initials are shown when empty."
+    # The path of the user's own profile photo (attachments.ProfilePhoto), never a URL anyone
+    # typed: a picture from another host would tell it who reads the chat, and when.
+    image_url = models.CharField(
+        "profile photo", max_length=200, blank=True, help_text="Initials are shown when empty."
     )
     is_active = models.BooleanField(
         default=True, help_text="Unset this instead of deleting the account."

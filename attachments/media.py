@@ -189,6 +189,17 @@ def process_image(path: Path, workdir: Path, found: Format) -> Processed:
         raise _unreadable() from error
 
 
+def square(path: Path, workdir: Path, size: int) -> Path:
+    """A JPEG of `size` x `size` pixels cut from the middle of an image this module kept."""
+    out = workdir / f"square-{size}.jpg"
+    with Image.open(path) as image:
+        image.seek(0)  # an animation's first frame
+        ImageOps.fit(_flatten(image), (size, size), Image.Resampling.LANCZOS).save(
+            out, "JPEG", quality=85
+        )
+    return out
+
+
 def _save_still(image: Image.Image, out: Path, found: Format, icc: bytes | None) -> None:
     """A new file from the pixels alone: no EXIF (GPS), XMP, comments or text chunks. The
     colour profile stays, so colours look as on the sender's phone."""

@@ -55,3 +55,18 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.content_type}, {self.size} bytes)"
+
+
+class ProfilePhoto(models.Model):
+    """The picture beside a person's messages (a message's `senderImage`): a photo through the
+    same pipeline as attachments (sniffed, upright, without metadata), cut to a small square,
+    under a random key. Not part of the record: replacing or removing it deletes the bytes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile_photo"
+    )
+    storage_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Profile photo of {self.user_id}"

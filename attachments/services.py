@@ -2,9 +2,11 @@
 
 import errno
 import logging
+import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -13,12 +15,13 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment
 from attachments import media, scanning
-from attachments.models import Attachment
+from attachments.models import Attachment, ProfilePhoto
 from attachments.names import display_name, with_extension
 from attachments.storage import attachment_storage, new_key
 from vetchat import ratelimit
@@ -26,6 +29,9 @@ from vetchat.errors import OutOfStorage
 
 logger = logging.getLogger(__name__)
 
+# The side of the square picture beside a person's messages, in pixels (twice the largest
+# avatar shown, for sharp screens).
+PROFILE_PHOTO_SIZE = 160
 # An upload no message took within this long is removed (`purge_unsent_attachments`).
 UNSENT_LIFETIME = timedelta(hours=24)
 # What a storage that cannot take a file answers: full, over quota, read-only, not writable.
@@ -48,11 +54,12 @@ EXTENSIONS = {
 upload_guards: list[Callable[[User, Appointment], None]] = []
 
 
-def upload_allowed(*, user: User, appointment: Appointment) -> None:
-    """The guards above, then the per-user burst limit and daily quota of uploads
-    (`VETCHAT_UPLOAD_DAILY_QUOTA`); a refused upload does not count against the quota."""
-    for guard in upload_guards:
-        guard(user, appointment)
+def upload_allowed(*, user: User, appointment: Appointment | None = None) -> None:
+    """The guards above for an appointment's upload, then the per-user burst limit and daily
+    quota of uploads (`VETCHAT_UPLOAD_DAILY_QUOTA`); a refused upload does not count."""
+    if appointment is not None:
+        for guard in upload_guards:
+            guard(user, appointment)
     ratelimit.hit(
         scope="attachment_upload",
         key=f"user:{user.pk}",
@@ -66,9 +73,7 @@ def attachment_upload(
     """Keep a participant's upload: identified by its content, re-encoded or stripped of its
     metadata, scanned when a scanner is configured, stored under random keys. The caller has
     checked that the uploader may chat in the appointment."""
-    workdir = Path(tempfile.mkdtemp(prefix="vetchat-upload-", dir=settings.FILE_UPLOAD_TEMP_DIR))
-    stored: list[str] = []
-    try:
+    with _working() as (workdir, stored):
         source = _on_disk(upload, workdir)
         processed = media.process(source, workdir)
         scanning.scan(processed.path)
@@ -93,6 +98,52 @@ def attachment_upload(
             thumbnail_key=thumbnails.get(320, ""),
             preview_key=thumbnails.get(1280, ""),
         )
+
+
+def profile_photo_set(*, user: User, upload: UploadedFile) -> str:
+    """Make a photo the user's picture beside their messages; returns its URL. Only a photo is
+    taken; the one it replaces is deleted once the change is committed."""
+    upload_allowed(user=user)
+    with _working() as (workdir, stored):
+        source = _on_disk(upload, workdir)
+        if media.identify(source).kind != Attachment.Kind.IMAGE:
+            message = "Choose a photo: JPEG, PNG, WebP, GIF or HEIC."
+            raise media.TypeNotAllowed(message, fields={"file": message})
+        square = media.square(media.process(source, workdir).path, workdir, PROFILE_PHOTO_SIZE)
+        key = _store(attachment_storage(), f"profile/{secrets.token_hex(16)}.jpg", square, stored)
+        with transaction.atomic():
+            previous = ProfilePhoto.objects.filter(user=user).first()
+            if previous is not None:
+                previous.delete()
+                transaction.on_commit(lambda: _forget(previous.storage_key))
+            ProfilePhoto.objects.create(user=user, storage_key=key)
+            user.image_url = profile_photo_url(key)
+            user.save(update_fields=["image_url"])
+        return user.image_url
+
+
+def profile_photo_remove(*, user: User) -> None:
+    with transaction.atomic():
+        photo = ProfilePhoto.objects.filter(user=user).first()
+        if photo is not None:
+            photo.delete()
+            transaction.on_commit(lambda: _forget(photo.storage_key))
+        user.image_url = ""
+        user.save(update_fields=["image_url"])
+
+
+def profile_photo_url(key: str) -> str:
+    return reverse("profile_photo", args=[Path(key).stem])
+
+
+@contextmanager
+def _working() -> Iterator[tuple[Path, list[str]]]:
+    """A working folder, removed afterwards, and the list of keys stored so far: on any failure
+    they are deleted, and a storage that cannot take a file is told as such."""
+    workdir = Path(tempfile.mkdtemp(prefix="vetchat-upload-", dir=settings.FILE_UPLOAD_TEMP_DIR))
+    stored: list[str] = []
+    try:
+        yield workdir, stored
     except BaseException as error:
         for key in stored:
             _forget(key)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from attachments.api import AttachmentFileApi, AttachmentsApi, AttachmentThumbnailApi
+from attachments.views import profile_photo
 
 api_urlpatterns = [
     path("appointment-chat/attachments", AttachmentsApi.as_view(), name="attachments"),
@@ -14,4 +15,8 @@ api_urlpatterns = [
         AttachmentThumbnailApi.as_view(),
         name="attachment_thumbnail",
     ),
+]
+
+urlpatterns = [
+    path("profile-photos/<slug:token>.jpg", profile_photo, name="profile_photo"),
 ]

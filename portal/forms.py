@@ -4,7 +4,42 @@ from clinic.selectors import PLACEHOLDERS
 from clinic.services import BODY_MAX, TITLE_MAX
 
 
-class CannedAnswerForm(forms.Form):
+class DescribedForm(forms.Form):
+    """Each field is described by its help text and, once refused, its error (as
+    `clinic/_field.html` shows them), so a screen reader reads both with the field."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._describe()
+
+    def add_error(self, field: str | None, error: object) -> None:
+        super().add_error(field, error)
+        self._describe()  # an error a service adds after validation is described too
+
+    def _describe(self) -> None:
+        for name, field in self.fields.items():
+            described = [f"id_{name}_helptext"] if field.help_text else []
+            if self.is_bound and self.errors.get(name):
+                described.append(f"id_{name}_error")
+                field.widget.attrs["aria-invalid"] = "true"
+            field.widget.attrs["aria-describedby"] = " ".join(described)
+
+
+class ProfilePhotoForm(DescribedForm):
+    photo = forms.FileField(
+        label="Your photo",
+        help_text="A photo of you (JPEG, PNG, WebP, GIF or HEIC), shown small and round beside "
+        "your messages. Its location and camera details are removed.",
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        error_messages={
+            "required": "Choose a photo to upload.",
+            "empty": "The file is empty.",
+            "invalid": "No file was sent; choose a photo again.",
+        },
+    )
+
+
+class CannedAnswerForm(DescribedForm):
     title = forms.CharField(
         label="Title", max_length=TITLE_MAX, help_text="What you type after / to find it."
     )
@@ -16,14 +51,3 @@ class CannedAnswerForm(forms.Form):
         + ", ".join("{" + name + "}" for name in PLACEHOLDERS)
         + ".",
     )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["aria-describedby"] = ""
-        for name, field in self.fields.items():
-            described = [f"id_{name}_helptext"] if field.help_text else []
-            if self.is_bound and self.errors.get(name):
-                described.append(f"id_{name}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            field.widget.attrs["aria-describedby"] = " ".join(described)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("appointments/", views.my_appointments, name="my_appointments"),
     path("dashboard/", views.vet_dashboard, name="vet_dashboard"),
     path("search/", views.search, name="search"),
+    path("profile/", views.profile, name="profile"),
     path("canned-answers/", views.canned_answers, name="canned_answers"),
     path("canned-answers/<int:answer_id>/", views.canned_answer_edit, name="canned_answer_edit"),
     path(

@@ -34,6 +34,7 @@ from appointments.services import (
     team_member_add,
     team_member_remove,
 )
+from attachments.services import profile_photo_remove, profile_photo_set
 from chat.limits import send_allowed
 from chat.models import Message
 from chat.page import chat_box
@@ -59,7 +60,7 @@ from clinic.selectors import (
 )
 from clinic.services import canned_answer_create, canned_answer_delete, canned_answer_update
 from notifications.selectors import needs_reply
-from portal.forms import CannedAnswerForm
+from portal.forms import CannedAnswerForm, ProfilePhotoForm
 from vetchat.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
 
@@ -194,6 +195,30 @@ def _saved(form: CannedAnswerForm, save: Any) -> bool:
             form.add_error(None, error.message)
         return False
     return True
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's photo beside their messages: upload one, replace it or remove it. A refused
+    file is named beside the field."""
+    form = ProfilePhotoForm()
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if "remove" in request.POST:
+            profile_photo_remove(user=request.user)
+            messages.success(request, "Your photo was removed; your initials are shown instead.")
+            return redirect("profile")
+        form = ProfilePhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                profile_photo_set(user=request.user, upload=form.cleaned_data["photo"])
+            except DomainError as error:
+                form.add_error("photo", error.fields.get("file") or error.message)
+            else:
+                messages.success(request, "Your photo is saved; it shows beside your messages.")
+                return redirect("profile")
+        status = HTTPStatus.BAD_REQUEST
+    return render(request, "account/profile.html", {"form": form}, status=status)
 
 
 @login_required

@@ -75,6 +75,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_urlpatterns, "api"))),
+    path("", include("attachments.urls")),
     path("", include("transcripts.urls")),
     path("", include("notifications.urls")),
     path("", include("portal.urls")),

@@ -37,7 +37,9 @@ def test_with_redis_stopped_the_app_signs_in_serves_pages_and_stores_sends():
             poll = f"/api/appointment-chat/messages?appointmentId={appointment_id}&limit=5"
             status, _, answer, _ = earlier.request("GET", poll)
             assert status == HTTPStatus.OK
-            assert json.loads(answer)["messages"][-1]["content"] == "Redis is away"
+            # (outside the demo clinic's hours its after-hours reply follows it)
+            contents = [m["content"] for m in json.loads(answer)["messages"]]
+            assert "Redis is away" in contents, contents
             # and readiness says what is missing, for the load balancer
             status, _, answer, _ = earlier.request("GET", "/readyz")
             assert status == HTTPStatus.SERVICE_UNAVAILABLE, answer
