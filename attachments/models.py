@@ -42,6 +42,8 @@ class Attachment(models.Model):
     # Set once, when a message of the same appointment and sender takes it.
     message_id = models.UUIDField(null=True, blank=True, db_index=True)
     attached_at = models.DateTimeField(null=True, blank=True)
+    # Set when its message was taken back: from then on only staff, reading the record, see it.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from accounts.models import User
-from appointments.access import Action, access_appointment
+from appointments.access import Action, Standing, access_appointment, standing
 from attachments.models import Attachment
 from vetchat.errors import NotFound, NotPermitted
 
@@ -16,8 +16,8 @@ class AttachmentNotFound(NotFound):
 
 def attachment_for_download(*, user: User, attachment_id: UUID) -> Attachment:
     """The attachment, if this user may see it: a sent one by whoever may view its appointment
-    (its participants, staff), one not yet sent by its uploader alone. Anyone else is told it
-    does not exist."""
+    (its participants, staff), one not yet sent by its uploader alone, one whose message was
+    taken back by staff alone. Anyone else is told it does not exist."""
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
         raise AttachmentNotFound
@@ -29,6 +29,10 @@ def attachment_for_download(*, user: User, attachment_id: UUID) -> Attachment:
     except (NotFound, NotPermitted):
         raise AttachmentNotFound from None
     if attachment.message_id is None and attachment.uploader_id != user.pk:
+        raise AttachmentNotFound
+    if attachment.withdrawn_at is not None and standing(user, attachment.appointment) != (
+        Standing.STAFF
+    ):
         raise AttachmentNotFound
     return attachment
 

@@ -209,6 +209,12 @@ def attachments_attach(
     )
 
 
+def attachments_withdraw(*, message_id: UUID, at: datetime) -> None:
+    """The attachments of a message taken back, inside the sender's transaction: kept for the
+    record, no longer shown to the chat."""
+    Attachment.objects.filter(message_id=message_id).update(withdrawn_at=at)
+
+
 def attachments_purge_unsent(*, older_than: timedelta = UNSENT_LIFETIME) -> int:
     """Remove uploads no message took within `older_than`, bytes and row; returns how many.
 

@@ -68,11 +68,11 @@ class SearchApi(APIView):
     @extend_schema(
         operation_id="chat_search",
         summary="Search the messages of your appointments' chats, newest first",
-        description="Full-text search over the chats the signed-in pet parent or veterinarian "
-        'takes part in, in web search syntax: words, "a quoted phrase", -excluded, or. Words '
-        "match their English forms (vomiting finds vomited). Removed messages are never found; "
-        "edited ones are found by their current text. Clinic staff read chats in the admin "
-        "(403 here).",
+        description="Full-text search over the chats the signed-in pet parent, veterinarian or "
+        'technician takes part in, in web search syntax: words, "a quoted phrase", -excluded, '
+        "or. Words match their English forms (vomiting finds vomited). Removed messages are "
+        "never found; edited ones are found by their current text. Clinic staff read chats in "
+        "the admin (403 here).",
         parameters=[
             OpenApiParameter(
                 "q",

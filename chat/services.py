@@ -17,7 +17,7 @@ from appointments.access import Action
 from appointments.models import Appointment
 from appointments.services import appointment_hand_over as team_hand_over
 from attachments.selectors import attachments_unsent
-from attachments.services import attachments_attach
+from attachments.services import attachments_attach, attachments_withdraw
 from attachments.shapes import attachment_json
 from chat.events import ChatMarkedUnread, ChatRead, MessageChanged, MessageCreated, publish
 from chat.integrity import link
@@ -185,6 +185,7 @@ def message_retract(*, chat: ChatHeader, user: User, message_id: UUID) -> Messag
             changed_at=now,
         )
         message.retracted_at = now
+        attachments_withdraw(message_id=message.pk, at=now)
         return _changed(chat, locked, message, "retracted", ["retracted_at"])
 
 

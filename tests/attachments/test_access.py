@@ -13,6 +13,7 @@ from appointments.models import Appointment
 from attachments.models import Attachment
 from audit.models import AuditEvent
 from chat.models import Chat
+from chat.services import access_chat, message_retract
 from tests.attachments import files
 from tests.attachments.conftest import upload
 from tests.factories import send_message
@@ -179,3 +180,25 @@ def test_staff_downloads_are_audited_and_the_chats_own_are_not(
     (event,) = AuditEvent.objects.all()
     assert (event.action, event.object_id) == ("attachment.download", sent["id"])
     assert event.user == user_of("staff")
+
+
+def test_a_thumbnail_seen_by_staff_is_audited_too(client_for, staff, sent, vet_client):
+    assert vet_client.get(sent["thumbnailUrl"]).status_code == HTTPStatus.OK
+    assert not AuditEvent.objects.exists()
+    assert client_for(staff).get(sent["thumbnailUrl"] + "?size=1280").status_code == HTTPStatus.OK
+    (event,) = AuditEvent.objects.all()
+    assert (event.action, event.object_id, event.user) == ("attachment.download", sent["id"], staff)
+
+
+def test_a_file_whose_message_was_taken_back_is_the_records_alone(
+    client_for, parent, vet, staff, appointment, sent
+):
+    chat = access_chat(user=parent, appointment_id=appointment.pk)
+    message_id = Attachment.objects.get(pk=sent["id"]).message_id
+    message_retract(chat=chat, user=parent, message_id=message_id)
+
+    for who in (parent, vet):
+        assert client_for(who).get(sent["url"]).status_code == HTTPStatus.NOT_FOUND
+        assert client_for(who).get(sent["thumbnailUrl"]).status_code == HTTPStatus.NOT_FOUND
+    assert client_for(staff).get(sent["url"]).status_code == HTTPStatus.OK
+    assert AuditEvent.objects.filter(user=staff, object_id=sent["id"]).count() == 1
