@@ -6,23 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-# WeasyPrint's libraries and a font, for the transcript's PDF.
-ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || missing+=(libpango-1.0-0)
-ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
-ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
-command -v redis-server >/dev/null || missing+=(redis-server)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "Missing ${missing[*]}: install Debian's packages (apt-get install ${missing[*]})." >&2
-    exit 1
-  fi
-fi
-
+# Its own PostgreSQL and Redis, whatever DATABASE_URL and REDIS_URL say.
+env -u DATABASE_URL -u REDIS_URL scripts/packages.sh bench
 scripts/venv.sh dev
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-bench.XXXXXX")

@@ -5,25 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-# WeasyPrint's libraries and a font, for the transcript's PDF.
-ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || missing+=(libpango-1.0-0)
-ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
-ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
-# Attachments need ffmpeg (videos) and libmagic (every upload is typed by its content).
-command -v ffmpeg >/dev/null || missing+=(ffmpeg)
-ls /usr/lib/*/libmagic.so.1 /usr/lib/libmagic.so.1 >/dev/null 2>&1 || missing+=(libmagic1)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing ${missing[*]}..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "Missing ${missing[*]}: install Debian's packages (apt-get install ${missing[*]})." >&2
-    exit 1
-  fi
-fi
-
+scripts/packages.sh run
 scripts/venv.sh
 
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}

@@ -6,32 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Chromium for the browser tests, wrk for the benchmark's smoke run, Redis for the live chat,
-# ffmpeg and libmagic for attachments (videos remuxed, every upload typed by its content).
-missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v wrk >/dev/null || missing+=(wrk)
-command -v redis-server >/dev/null || missing+=(redis-server)
-# WeasyPrint's libraries and a font, for the transcript's PDF.
-ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || missing+=(libpango-1.0-0)
-ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
-ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
-command -v ffmpeg >/dev/null || missing+=(ffmpeg)
-ls /usr/lib/*/libmagic.so.1 /usr/lib/libmagic.so.1 >/dev/null 2>&1 || missing+=(libmagic1)
-# clamd and sigtool: the malware-scan tests start their own clamd on a database they build.
-command -v clamd >/dev/null || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
-command -v sigtool >/dev/null || missing+=(clamav)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing ${missing[*]}..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "Missing ${missing[*]}: install Debian's packages (apt-get install ${missing[*]})." >&2
-    exit 1
-  fi
-fi
-
+scripts/packages.sh test
 scripts/venv.sh dev
 
 .venv/bin/ruff check .
