@@ -17,6 +17,7 @@ from chat.shapes import message_url
 from notifications.tokens import unsubscribe_token
 from tests.care_team import co_owner, team_member
 from tests.e2e.a11y import axe_violations, describe
+from tests.e2e.test_csp import RECORD_VIOLATIONS
 from tests.factories import (
     PASSWORD,
     AppointmentFactory,
@@ -147,6 +148,7 @@ def open_as(new_context, live_server, page_for, clinic):
             page = new_context(width=width).new_page()
         else:
             page = page_for(getattr(clinic, role), width=width)
+        page.add_init_script(RECORD_VIOLATIONS)
         page.goto(f"{live_server.url}{path}")
         return page
 
@@ -289,10 +291,15 @@ def test_reduced_motion_turns_off_smooth_scrolling_and_animations(open_as, clini
     assert moving == ["1e-05s", "1e-05s", "1", "auto"]
 
 
-def test_every_page_has_a_language_landmarks_a_unique_title_and_ordered_headings(open_as, clinic):
+def test_every_page_has_a_language_landmarks_a_title_ordered_headings_and_no_csp_refusals(
+    open_as, clinic
+):
     titles = {}
     for name, role, path in PAGES:
         page = open_as(role, path(clinic), 1280)
+        page.wait_for_load_state("networkidle")
+        # and the Content-Security-Policy refused nothing it does
+        assert page.evaluate("window.__cspViolations") == [], name
         assert page.get_attribute("html", "lang") == "en"
         for landmark in ("banner", "navigation", "main"):
             expect(page.get_by_role(landmark)).to_have_count(1)
