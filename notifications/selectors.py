@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
@@ -72,15 +72,27 @@ class Waiting:
     urgent_sign: str | None = None  # a red flag the vet has not answered yet
 
 
-def needs_reply(*, vet: User) -> list[Waiting]:
+@dataclass(frozen=True)
+class Inbox:
+    """The most pressing of the chats waiting for an answer, and how many wait in all."""
+
+    waiting: list[Waiting]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.waiting)
+
+
+def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
     """The chats of this vet or care team member whose latest message is from the pet's owners
     (owner or co-owner): those with an unanswered red flag first (latest flag first), then the
-    others, oldest waiting first.
+    others, oldest waiting first; the first `limit` of them, and the count of all.
 
-    One query whatever the number of chats: the latest message is found backwards on the
-    (chat, seq) index, past clinic notices (a hand-over or an after-hours reply answers
-    nothing), and the wait starts at the owners' first message after the clinic's last one
-    (anyone on the care team answers for the clinic).
+    One query whatever the number of chats (the count is a window over the same rows): the
+    latest message is found backwards on the (chat, seq) index, past clinic notices (a
+    hand-over or an after-hours reply answers nothing), and the wait starts at the owners'
+    first message after the clinic's last one (anyone on the care team answers for the clinic).
     """
     people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
     latest_role = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
@@ -110,6 +122,7 @@ def needs_reply(*, vet: User) -> list[Waiting]:
             unanswered=Subquery(unanswered.values("count")),
             urgent_sign=Subquery(urgent.values("sign")),
             urgent_at=Subquery(urgent.values("flagged_at")),
+            total=Window(Count("*")),
         )
         .order_by(F("urgent_at").desc(nulls_last=True), "waiting_since")
         .values_list(
@@ -121,9 +134,12 @@ def needs_reply(*, vet: User) -> list[Waiting]:
             "waiting_since",
             "unanswered",
             "urgent_sign",
+            "total",
         )
     )
-    return [
+    rows = list(rows if limit is None else rows[:limit])
+    waiting = [
         Waiting(pk, pet, display_name(name, email), starts_at, since, count, sign)
-        for pk, pet, name, email, starts_at, since, count, sign in rows
+        for pk, pet, name, email, starts_at, since, count, sign, _ in rows
     ]
+    return Inbox(waiting, rows[0][-1] if rows else 0)

@@ -105,14 +105,20 @@ def render_my_appointments(
     return render(request, "appointments/my_appointments.html", context, status=status)
 
 
+# Chats listed under "Needs reply" before a link to the rest: the most pressing ones, and a page
+# that stays light when a clinic has hundreds waiting.
+WAITING_SHOWN = 25
+
+
 @login_required
 def vet_dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_clinic:
         return redirect("home")
     groups = with_unread_counts(appointment_groups(user=request.user), request.user)
+    show_all = request.GET.get("waiting") == "all"
     context = {
         "groups": groups,
-        "needs_reply": needs_reply(vet=request.user),
+        "needs_reply": needs_reply(vet=request.user, limit=None if show_all else WAITING_SHOWN),
         "unacknowledged": prescriptions_awaiting_acknowledgement(vet=request.user),
         "now": timezone.now(),
     }

@@ -154,8 +154,8 @@ def test_after_a_hand_over_the_new_vet_is_the_one_notified(appointment, parent, 
     locks = set(ProcrastinateJob.objects.values_list("queueing_lock", flat=True))
     assert locks == {f"unread:{new.pk}:{chat.pk}"}
     # the new vet's "Needs reply" holds it, the previous vet's does not
-    assert [w.appointment_id for w in needs_reply(vet=new)] == [appointment.pk]
-    assert needs_reply(vet=previous) == []
+    assert [w.appointment_id for w in needs_reply(vet=new).waiting] == [appointment.pk]
+    assert needs_reply(vet=previous).waiting == []
     assert unread_total(user=previous) == 0
     # and a job queued for the previous vet before the hand-over sends nothing now
     assert unread_email_claim(user_id=previous.pk, chat_id=chat.pk).email is None
@@ -206,10 +206,10 @@ def test_needs_reply_counts_a_co_owner_and_a_nurse_answers_for_the_clinic(appoin
     robin = co_owner(appointment)
     nurse = team_member(appointment)
     send_message(robin, appointment, "Rex is limping")
-    assert [w.appointment_id for w in needs_reply(vet=vet)] == [appointment.pk]
-    assert [w.appointment_id for w in needs_reply(vet=nurse)] == [appointment.pk]
+    assert [w.appointment_id for w in needs_reply(vet=vet).waiting] == [appointment.pk]
+    assert [w.appointment_id for w in needs_reply(vet=nurse).waiting] == [appointment.pk]
     send_message(nurse, appointment, "Bring him in at four")
-    assert needs_reply(vet=vet) == []
+    assert needs_reply(vet=vet).waiting == []
     assert Message.objects.filter(sender=nurse).count() == 1
 
 

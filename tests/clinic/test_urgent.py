@@ -98,14 +98,18 @@ def test_an_urgent_chat_leads_needs_reply_until_the_vet_answers(vet):
     send_message(second.pet_parent, second, "Pepper is off her food")
     send_message(third.pet_parent, third, "Pepper's brother ate a bag of raisins")
 
-    waiting = needs_reply(vet=vet)
+    waiting = needs_reply(vet=vet).waiting
     assert [w.appointment_id for w in waiting] == [third.pk, first.pk, second.pk]
     assert waiting[0].urgent_sign == "Ate something poisonous"
     assert [w.urgent_sign for w in waiting[1:]] == [None, None]
 
     send_message(vet, third, "Come straight in.")
     send_message(third.pet_parent, third, "On our way")
-    assert [w.appointment_id for w in needs_reply(vet=vet)] == [first.pk, second.pk, third.pk]
+    assert [w.appointment_id for w in needs_reply(vet=vet).waiting] == [
+        first.pk,
+        second.pk,
+        third.pk,
+    ]
 
 
 def test_needs_reply_costs_one_query_however_many_chats_are_urgent(vet, django_assert_num_queries):
@@ -118,11 +122,11 @@ def test_needs_reply_costs_one_query_however_many_chats_are_urgent(vet, django_a
     waiting_chats(2, urgent=True)
     waiting_chats(2, urgent=False)
     with django_assert_num_queries(1):
-        assert len(needs_reply(vet=vet)) == 4
+        assert len(needs_reply(vet=vet).waiting) == 4
     waiting_chats(10, urgent=True)
     waiting_chats(10, urgent=False)
     with django_assert_num_queries(1):
-        assert len(needs_reply(vet=vet)) == 24
+        assert len(needs_reply(vet=vet).waiting) == 24
 
 
 def test_the_dashboard_marks_the_urgent_chat(client_for, vet, appointment, parent):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from chat.models import Chat, Message
 from chat.services import system_entry_post
 from notifications.selectors import needs_reply, unread_total
+from portal.views import WAITING_SHOWN
 from tests.factories import AppointmentFactory, PetParentFactory, send_message
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_chats_waiting_for_the_vet_come_oldest_first(vet, other_vet):
     chat_with(other_vets, (other_vets.pet_parent, 100))
     AppointmentFactory(veterinarian=vet)  # no chat yet
 
-    waiting = needs_reply(vet=vet)
+    waiting = needs_reply(vet=vet).waiting
 
     assert [w.appointment_id for w in waiting] == [old.pk, recent.pk]
     assert waiting[0].unanswered == 2
@@ -58,9 +59,9 @@ def test_chats_waiting_for_the_vet_come_oldest_first(vet, other_vet):
 
 def test_a_chat_leaves_the_list_once_the_vet_answers(vet, appointment, parent):
     send_message(parent, appointment, "Is this normal?")
-    assert [w.appointment_id for w in needs_reply(vet=vet)] == [appointment.pk]
+    assert [w.appointment_id for w in needs_reply(vet=vet).waiting] == [appointment.pk]
     send_message(vet, appointment, "Yes, nothing to worry about.")
-    assert needs_reply(vet=vet) == []
+    assert needs_reply(vet=vet).waiting == []
 
 
 def test_the_dashboard_shows_needs_reply_first_and_an_empty_state(client_for, vet, appointment):
@@ -96,7 +97,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_chats(client_for, vet)
     few = dashboard_queries(client)
     add_waiting_chats(30)
     many = dashboard_queries(client)
-    assert len(needs_reply(vet=vet)) == 33
+    assert len(needs_reply(vet=vet).waiting) == 33
     assert few == many
     # the user (the session comes from the cache), two for the appointments, their unread
     # counts, needs reply, overdue prescriptions, and the navigation's unread total
@@ -108,8 +109,28 @@ def test_needs_reply_is_one_query(vet):
         appointment = AppointmentFactory(veterinarian=vet)
         chat_with(appointment, (appointment.pet_parent, 3))
     with CaptureQueriesContext(connection) as captured:
-        needs_reply(vet=vet)
+        inbox = needs_reply(vet=vet, limit=2)
     assert len(captured) == 1
+    assert (len(inbox.waiting), inbox.total, inbox.more) == (2, 5, 3)
+
+
+def test_the_dashboard_lists_the_most_pressing_and_links_to_all(client_for, vet):
+    for n in range(WAITING_SHOWN + 2):
+        appointment = AppointmentFactory(veterinarian=vet, pet__name=f"Pet {n:02}")
+        chat_with(appointment, (appointment.pet_parent, 100 - n))  # Pet 00 has waited longest
+    client = client_for(vet)
+
+    page = client.get("/dashboard/").text
+    assert page.count("data-waiting-for=") == WAITING_SHOWN
+    assert f"The {WAITING_SHOWN} most pressing of {WAITING_SHOWN + 2} waiting." in page
+    assert 'href="?waiting=all#needs-reply-heading"' in page
+    # the oldest waiting are the ones shown
+    listed = page.split('id="needs-reply-heading"')[1].split("</section>")[0]
+    assert "Pet 00" in listed and f"Pet {WAITING_SHOWN + 1:02}" not in listed
+
+    everyone = client.get("/dashboard/", {"waiting": "all"}).text
+    assert everyone.count("data-waiting-for=") == WAITING_SHOWN + 2
+    assert "most pressing" not in everyone
 
 
 def test_the_navigation_counts_every_unread_message(client_for, parent, vet, appointment):
@@ -130,6 +151,6 @@ def test_the_navigation_counts_every_unread_message(client_for, parent, vet, app
 def test_a_clinic_notice_after_the_parent_keeps_the_chat_waiting(vet, appointment, parent):
     send_message(parent, appointment, "Is this normal?")
     system_entry_post(appointment_id=appointment.pk, content="The clinic is closed.")
-    (waiting,) = needs_reply(vet=vet)
+    (waiting,) = needs_reply(vet=vet).waiting
     assert waiting.appointment_id == appointment.pk
     assert waiting.unanswered == 1  # the parent's message, not the notice
