@@ -16,14 +16,28 @@ from chat.models import Chat
 from chat.services import access_chat, message_retract
 from tests.attachments import files
 from tests.attachments.conftest import upload
+from tests.care_team import make_role
 from tests.factories import send_message
 
 ROLES = ["parent", "vet", "other_parent", "other_vet", "staff", None]
 
 
+# The care team's and the household's roles (tests/care_team.py): who is in the chat now.
+TEAM_MAY = {
+    "technician": True,
+    "outside_technician": False,
+    "co_owner": True,
+    "revoked_co_owner": False,
+    "new_vet": True,
+    "previous_vet": False,
+}
+
+
 @pytest.fixture
-def user_of(request):
+def user_of(request, appointment):
     def get(role):
+        if role in TEAM_MAY:
+            return make_role(role, appointment)
         return None if role is None else request.getfixturevalue(role)
 
     return get
@@ -38,6 +52,7 @@ def user_of(request):
         ("other_vet", HTTPStatus.NOT_FOUND),
         ("staff", HTTPStatus.FORBIDDEN),  # staff read chats; they do not write in them
         (None, HTTPStatus.UNAUTHORIZED),
+        *[(r, HTTPStatus.CREATED if may else HTTPStatus.NOT_FOUND) for r, may in TEAM_MAY.items()],
     ],
 )
 def test_who_may_upload(client_for, user_of, appointment, role, status):
@@ -124,6 +139,7 @@ def unsent(parent_client, appointment):
         ("other_vet", HTTPStatus.NOT_FOUND),
         ("staff", HTTPStatus.OK),
         (None, HTTPStatus.UNAUTHORIZED),
+        *[(r, HTTPStatus.OK if may else HTTPStatus.NOT_FOUND) for r, may in TEAM_MAY.items()],
     ],
 )
 @pytest.mark.parametrize("which", ["url", "thumbnailUrl"])
