@@ -80,6 +80,8 @@ class AppointmentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "veterinarian" in form.changed_data:
             # The vet swapped out here loses the chat (keep them by adding them to the team).
+            # as for a hand-over on the page: the new vet is no longer also a team member
+            AppointmentMember.objects.filter(appointment=obj, user=obj.veterinarian).delete()
             previous = form.initial.get("veterinarian")
             if previous:
                 veterinarian_changed.send(

@@ -158,9 +158,11 @@ def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appo
 def test_staff_giving_an_appointment_to_another_vet_is_recorded_in_its_chat(
     client_for, staff, appointment, vet
 ):
+    from appointments.models import AppointmentMember
     from tests.factories import VetFactory
 
     on_call = VetFactory(name="Priya Patel")
+    AppointmentMember.objects.create(appointment=appointment, user=on_call)
     local = timezone.localtime(appointment.starts_at)
     form = {
         "pet_parent": str(appointment.pet_parent_id),
@@ -171,7 +173,7 @@ def test_staff_giving_an_appointment_to_another_vet_is_recorded_in_its_chat(
         "duration": "00:30:00",
         "status": "scheduled",
         "reason": "",
-        "members-TOTAL_FORMS": "0",
+        "members-TOTAL_FORMS": "0",  # the team's rows are left as they are
         "members-INITIAL_FORMS": "0",
         "transcripts-TOTAL_FORMS": "0",
         "transcripts-INITIAL_FORMS": "0",
@@ -187,8 +189,9 @@ def test_staff_giving_an_appointment_to_another_vet_is_recorded_in_its_chat(
         f"{staff.display_name} handed this conversation from {vet.display_name} to "
         f"{on_call.display_name}, "
     )
+    # the vet it now is is no longer also on its care team
+    assert not AppointmentMember.objects.filter(appointment=appointment).exists()
     # saving again without a change of vet records nothing more
-    form["veterinarian"] = str(on_call.pk)
     client_for(staff).post(f"/admin/appointments/appointment/{appointment.pk}/change/", form)
     assert Message.objects.filter(chat__appointment=appointment).count() == 1
 
