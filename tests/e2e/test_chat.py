@@ -110,6 +110,26 @@ def test_a_failed_send_keeps_the_text_and_a_retry_sends_it_once(
     assert Message.objects.filter(content="Is the clinic open on Sunday?").count() == 1
 
 
+def test_sending_too_fast_says_slow_down_and_keeps_the_text_for_later(
+    page_for, live_server, appointment, parent, settings
+):
+    settings.VETCHAT_RATE_LIMITS = {**settings.VETCHAT_RATE_LIMITS, "message_send": ["2/m"]}
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+    for text in ("One", "Two"):
+        send_text(page, text)
+        expect(page.locator(".message.mine .receipt")).to_have_count(["One", "Two"].index(text) + 1)
+
+    send_text(page, "And a third, too fast")
+
+    expect(page.get_by_role("alert")).to_contain_text("Slow down, then send again.")
+    expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Try again in \d+ s\."))
+    failed = page.locator(".message.failed")
+    expect(failed.locator(".content")).to_have_text("And a third, too fast")
+    expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+    assert not Message.objects.filter(content="And a third, too fast").exists()
+
+
 def test_a_refused_send_puts_the_text_back(page_for, live_server, parent, vet):
     from tests.factories import AppointmentFactory
 
