@@ -86,6 +86,26 @@ def clinic(parent, vet, tmp_path) -> Clinic:
     )
 
 
+def password_reset_path(user) -> str:
+    """The link of the password-reset email (and of the set-your-password one)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    key = default_token_generator.make_token(user)
+    return f"/accounts/password/reset/key/{user_pk_to_url_str(user)}-{key}/"
+
+
+def confirm_email_path() -> str:
+    """The link of the email that confirms a new pet parent's address, not yet confirmed."""
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    user = PetParentFactory(name="Jo Newcomer")
+    address, _ = EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": False, "primary": True}
+    )
+    return f"/accounts/confirm-email/{EmailConfirmationHMAC(address).key}/"
+
+
 # (page, who sees it, path): None is a visitor who is not signed in.
 PAGES = [
     ("sign-in", None, lambda c: "/accounts/login/"),
@@ -100,6 +120,9 @@ PAGES = [
         lambda c: f"/notifications/unsubscribe/{unsubscribe_token(c.parent.pk)}/",
     ),
     ("unsubscribe, bad link", None, lambda c: "/notifications/unsubscribe/nonsense/"),
+    ("set a new password", None, lambda c: password_reset_path(c.parent)),
+    ("set a new password, bad link", None, lambda c: "/accounts/password/reset/key/0-x/"),
+    ("confirm an address", None, lambda c: confirm_email_path()),
     ("my appointments", "parent", lambda c: "/appointments/"),
     ("my appointments, empty", "lonely_parent", lambda c: "/appointments/"),
     ("appointment page", "parent", lambda c: f"/appointments/{c.appointment.pk}/"),
