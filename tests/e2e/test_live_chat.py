@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
+from tests.e2e.a11y import axe_violations, describe
 from tests.e2e.conftest import new_page
 from tests.servers import AsgiServer, RedisServer, SignedIn
 from tests.signin import signed_in_client
@@ -62,6 +63,8 @@ def test_messages_typing_and_read_marks_arrive_by_push(
     expect(vet_page.locator(".typing-notice")).to_have_text(
         f"{parent.name} is typing…", timeout=PUSHED_WITHIN_MS
     )
+    violations = axe_violations(vet_page)  # the notice while it shows
+    assert violations == [], describe(violations)
     # when the parent sends, then the vet has the message and the typing notice is gone
     parent_page.get_by_label("Your message").press_sequentially(" a sock")
     parent_page.get_by_label("Your message").press("Enter")
