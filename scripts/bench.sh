@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the polling, sending and history paths under gunicorn, driven by wrk, then the
-# live chat's delivery and the search over a million messages.
+# live chat's delivery, the search over a million messages, transcripts, the red-flag matcher
+# and what each part of a send costs.
 # Always on a throwaway PostgreSQL (normal durability) and Redis of its own, removed afterwards.
 #   scripts/bench.sh [--smoke]     BENCH_SECONDS, BENCH_ROUNDS, BENCH_PORT tune a run
 set -euo pipefail
@@ -28,3 +29,4 @@ export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$w
 .venv/bin/python -m bench.search "$@"
 .venv/bin/python -m bench.transcripts "$@"
 .venv/bin/python -m bench.clinic "$@"
+.venv/bin/python -m bench.send_path "$@"
