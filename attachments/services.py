@@ -112,6 +112,7 @@ def profile_photo_set(*, user: User, upload: UploadedFile) -> str:
         square = media.square(media.process(source, workdir).path, workdir, PROFILE_PHOTO_SIZE)
         key = _store(attachment_storage(), f"profile/{secrets.token_hex(16)}.jpg", square, stored)
         with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()  # one change at a time
             previous = ProfilePhoto.objects.filter(user=user).first()
             if previous is not None:
                 previous.delete()
@@ -124,6 +125,7 @@ def profile_photo_set(*, user: User, upload: UploadedFile) -> str:
 
 def profile_photo_remove(*, user: User) -> None:
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
         photo = ProfilePhoto.objects.filter(user=user).first()
         if photo is not None:
             photo.delete()
