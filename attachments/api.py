@@ -142,6 +142,18 @@ FILE_RESPONSES = {
 }
 
 
+def _audit(request: Request, attachment: Attachment) -> None:
+    """Staff reading the record is accountable (a thumbnail too: it shows the patient); the
+    chat's own members reading it is the chat."""
+    record_access(
+        request=request,
+        action=AuditEvent.Action.ATTACHMENT_DOWNLOAD,
+        appointment=attachment.appointment,
+        obj_id=attachment.pk,
+        outsiders_only=True,
+    )
+
+
 class AttachmentFileApi(APIView):
     @extend_schema(
         operation_id="chat_attachment_file",
@@ -152,15 +164,7 @@ class AttachmentFileApi(APIView):
     )
     def get(self, request: Request, attachment_id: UUID) -> HttpResponse:
         attachment = attachment_for_download(user=request.user, attachment_id=attachment_id)
-        # Staff reading the record is accountable (a thumbnail too: it shows the patient); the
-        # chat's own members reading it is the chat.
-        record_access(
-            request=request,
-            action=AuditEvent.Action.ATTACHMENT_DOWNLOAD,
-            appointment=attachment.appointment,
-            obj_id=attachment.pk,
-            outsiders_only=True,
-        )
+        _audit(request, attachment)
         return serve_file(
             request,
             key=attachment.storage_key,
@@ -190,13 +194,7 @@ class AttachmentThumbnailApi(APIView):
         key = attachment.thumbnail_key if size == "320" else attachment.preview_key
         if not key:
             raise NotFound("This attachment has no thumbnail.")
-        record_access(
-            request=request,
-            action=AuditEvent.Action.ATTACHMENT_DOWNLOAD,
-            appointment=attachment.appointment,
-            obj_id=attachment.pk,
-            outsiders_only=True,
-        )
+        _audit(request, attachment)
         stem = attachment.name.rsplit(".", 1)[0]
         return serve_file(
             request,

@@ -125,13 +125,10 @@ def test_staff_reopen_a_closed_chat_from_the_admin(client_for, staff, appointmen
     assert chat.reopened_until is not None and chat.reopened_until > timezone.now()
 
 
-def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appointment):
-    from appointments.models import AppointmentMember
-    from tests.factories import TechnicianFactory
-
-    nurse = TechnicianFactory()
+def appointment_form(appointment, **changes) -> dict:
+    """The appointment's admin change form as it stands, with these fields changed."""
     local = timezone.localtime(appointment.starts_at)
-    form = {
+    return {
         "pet_parent": str(appointment.pet_parent_id),
         "pet": str(appointment.pet_id),
         "veterinarian": str(appointment.veterinarian_id),
@@ -140,12 +137,23 @@ def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appo
         "duration": "00:30:00",
         "status": "scheduled",
         "reason": "",
-        "members-TOTAL_FORMS": "1",
+        "members-TOTAL_FORMS": "0",
         "members-INITIAL_FORMS": "0",
-        "members-0-user": str(nurse.pk),
         "transcripts-TOTAL_FORMS": "0",
         "transcripts-INITIAL_FORMS": "0",
+        **changes,
     }
+
+
+def test_staff_put_a_nurse_on_the_care_team_in_the_admin(client_for, staff, appointment):
+    from appointments.models import AppointmentMember
+    from tests.factories import TechnicianFactory
+
+    nurse = TechnicianFactory()
+    form = appointment_form(
+        appointment,
+        **{"members-TOTAL_FORMS": "1", "members-0-user": str(nurse.pk)},
+    )
     client = client_for(staff)
     response = client.post(f"/admin/appointments/appointment/{appointment.pk}/change/", form)
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[-3000:]
@@ -163,21 +171,8 @@ def test_staff_giving_an_appointment_to_another_vet_is_recorded_in_its_chat(
 
     on_call = VetFactory(name="Priya Patel")
     AppointmentMember.objects.create(appointment=appointment, user=on_call)
-    local = timezone.localtime(appointment.starts_at)
-    form = {
-        "pet_parent": str(appointment.pet_parent_id),
-        "pet": str(appointment.pet_id),
-        "veterinarian": str(on_call.pk),
-        "starts_at_0": local.strftime("%Y-%m-%d"),
-        "starts_at_1": local.strftime("%H:%M:%S"),
-        "duration": "00:30:00",
-        "status": "scheduled",
-        "reason": "",
-        "members-TOTAL_FORMS": "0",  # the team's rows are left as they are
-        "members-INITIAL_FORMS": "0",
-        "transcripts-TOTAL_FORMS": "0",
-        "transcripts-INITIAL_FORMS": "0",
-    }
+    # the team's rows are left as they are
+    form = appointment_form(appointment, veterinarian=str(on_call.pk))
     response = client_for(staff).post(
         f"/admin/appointments/appointment/{appointment.pk}/change/", form
     )
