@@ -14,7 +14,7 @@ from accounts.models import User
 from appointments.access import Action, may
 from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import MAX_ATTACHMENTS, PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
-from chat.selectors import chat_messages, message_window
+from chat.selectors import amendable, amendments_of, chat_messages, message_window
 from chat.services import access_chat, chat_mark_read
 from chat.shapes import messages_json, other_side_read, payload_fields_json
 from vetchat.errors import DomainError
@@ -53,9 +53,14 @@ def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
 
 
 def message_items(
-    messages: list[dict[str, Any]], user: User, *, is_parent: bool
+    messages: list[dict[str, Any]],
+    user: User,
+    *,
+    is_parent: bool,
+    amended_by: dict[str, list[int]],
 ) -> list[dict[str, Any]]:
-    """Messages ready for the template, with a day separator wherever the clinic's date changes."""
+    """Messages ready for the template, with a day separator wherever the clinic's date changes
+    and on each assessment or prescription the later messages that amend it."""
     items: list[dict[str, Any]] = []
     day = None
     for message in messages:
@@ -82,6 +87,8 @@ def message_items(
                 and not acknowledged
                 and is_parent,
                 "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
+                "amends_id": message["amends"]["_id"] if "amends" in message else "",
+                "amended_by": amended_by.get(message["_id"], []),
                 "details": [
                     (field.label, payload[field.name])
                     for field in PAYLOAD_FIELDS.get(kind, ())
@@ -116,6 +123,7 @@ def chat_box(
     draft: dict[str, Any] | None = None,
     error: DomainError | None = None,
     focus: UUID | None = None,
+    amend: UUID | None = None,
 ) -> dict[str, Any]:
     """What the appointment page shows of its chat to someone who takes part in it.
 
@@ -123,6 +131,7 @@ def chat_box(
     message of the chat (`focus`), it reads the messages around that one instead, and the page
     loads the later ones on request. `draft` and `error` hand a refused plain-form post back to
     its author: the error's message above the composer, each field's own error beside that field.
+    `amend` (an assessment or prescription) opens a vet's composer on a copy of it to amend.
     """
     chat = access_chat(user=user, appointment_id=appointment_id)
     window = message_window(chat, message_id=focus, before=AROUND, after=AROUND) if focus else None
@@ -135,14 +144,23 @@ def chat_box(
     if rows:
         chat_mark_read(chat=chat, user=user, up_to_seq=rows[-1].seq)
     messages = messages_json(rows, chat)
+    cards = [m["_id"] for m in messages if m["messageType"] in PAYLOAD_FIELDS]
     is_vet = may(user, chat, Action.PRESCRIBE)  # the appointment's vet or a vet on its team
     is_parent = user.pk == chat.pet_parent_id or user.pk in chat.co_owner_ids
     read_only_notice = read_only_reason(chat)
     read_only = bool(read_only_notice)
-    draft = draft or {}
+    amending = None
+    if is_vet and not read_only and (amend or (draft and draft.get("amends"))):
+        amending = amendable(chat.chat_id, (draft or {}).get("amends") or amend)
+    draft = draft or amending or {}
     return {
         "chat_id": chat.chat_id,
-        "items": message_items(messages, user, is_parent=is_parent),
+        "items": message_items(
+            messages,
+            user,
+            is_parent=is_parent,
+            amended_by=amendments_of(chat.chat_id, cards),
+        ),
         "has_more": has_more,
         "has_later": has_later,
         "focus_id": str(focus) if focus else "",
@@ -151,6 +169,7 @@ def chat_box(
         "open_until": None if read_only else follow_up_closes_at(chat),
         "is_vet": is_vet,
         "is_parent": is_parent,
+        "amending": amending,
         "other_name": chat.veterinarian_name if is_parent else chat.pet_parent_name,
         "draft": draft,
         "error": error.message if error else "",
@@ -170,6 +189,10 @@ def chat_box(
             "readOnly": read_only,
             "rev": chat.rev,
             "isParent": is_parent,
+            "isVet": is_vet,
+            # A message's Amend link: this, its id in place of the zeros.
+            "amendUrl": reverse("appointment_detail", args=[appointment_id])
+            + "?amend=00000000-0000-0000-0000-000000000000#composer-text",
             "petName": chat.pet_name,
             "editWindowSeconds": int(settings.VETCHAT_EDIT_WINDOW.total_seconds()),
             "acknowledgeUrl": reverse(

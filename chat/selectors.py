@@ -246,6 +246,47 @@ def unread_counts(*, user: User, appointment_ids: Iterable[UUID]) -> dict[UUID, 
     return dict(rows)
 
 
+def amendments_of(chat_id: int | None, message_ids: list[str]) -> dict[str, list[int]]:
+    """The seqs of the standing (not removed) messages that amend each of these, in order."""
+    found: dict[str, list[int]] = {}
+    if not message_ids:
+        return found
+    rows = (
+        Message.objects.filter(
+            chat_id=chat_id, amends_id__in=message_ids, retracted_at__isnull=True
+        )
+        .order_by("seq")
+        .values_list("amends_id", "seq")
+    )
+    for amended_id, seq in rows:
+        found.setdefault(str(amended_id), []).append(seq)
+    return found
+
+
+def amendable(chat_id: int | None, message_id: UUID) -> dict[str, Any] | None:
+    """An assessment or prescription of this chat that may still be amended, as the composer
+    takes it: its type, text, structured fields and id; None for any other message."""
+    message = (
+        Message.objects.filter(
+            pk=message_id,
+            chat_id=chat_id,
+            message_type__in=[Message.Type.ASSESSMENT, Message.Type.PRESCRIPTION],
+            retracted_at__isnull=True,
+        )
+        .values("id", "seq", "message_type", "content", "payload")
+        .first()
+    )
+    if message is None:
+        return None
+    return {
+        "messageType": message["message_type"],
+        "content": message["content"],
+        "payload": message["payload"] or {},
+        "amends": str(message["id"]),
+        "amends_seq": message["seq"],
+    }
+
+
 def record_messages(*, appointment_id: UUID) -> list[Message]:
     """Every message of an appointment's chat in seq order, with senders, what each amends,
     who acknowledged it and every earlier version: three queries however long the chat."""

@@ -230,14 +230,20 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def appointment_detail(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     appointment = access_appointment(user=request.user, appointment_id=appointment_id)
-    return render_detail(request, appointment, focus=message_param(request))
+    return render_detail(
+        request,
+        appointment,
+        focus=id_param(request, "message"),
+        amend=id_param(request, "amend"),
+    )
 
 
-def message_param(request: HttpRequest) -> UUID | None:
-    """`?message=<id>`: open the chat at that message (a search result); anything else is
-    ignored, and the chat opens at its latest messages."""
+def id_param(request: HttpRequest, name: str) -> UUID | None:
+    """A message id in the query: `?message=<id>` opens the chat at that message (a search
+    result), `?amend=<id>` opens a vet's composer on an assessment or prescription to amend.
+    Anything else is ignored, and the chat opens at its latest messages."""
     try:
-        return UUID(request.GET.get("message", ""))
+        return UUID(request.GET.get(name, ""))
     except ValueError:
         return None
 
@@ -286,6 +292,7 @@ def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
             message_type=draft["messageType"],
             payload=draft["payload"],
             attachments=draft["attachments"],
+            amends=draft["amends"],
         )
     except DomainError as error:
         appointment = access_appointment(user=request.user, appointment_id=appointment_id)
@@ -339,19 +346,18 @@ def form_draft(post: Any) -> dict[str, Any]:
         "messageType": kind,
         "payload": payload if any(payload.values()) or any(f.required for f in fields) else None,
         # Ids of uploads made beforehand (`POST /api/appointment-chat/attachments`).
-        "attachments": attachment_ids(post.getlist("attachment")),
+        "attachments": [form_id(value) for value in post.getlist("attachment")],
+        # The assessment or prescription this one amends (`?amend=` put it in the form).
+        "amends": form_id(post["amends"]) if post.get("amends") else None,
     }
 
 
-def attachment_ids(values: list[str]) -> list[UUID]:
-    """The form's attachment ids; one that is not an id names no upload, which the rules say."""
-    ids = []
-    for value in values:
-        try:
-            ids.append(UUID(value))
-        except ValueError:
-            ids.append(UUID(int=0))
-    return ids
+def form_id(value: str) -> UUID:
+    """An id the form sent; one that is not an id names nothing, which the rules then say."""
+    try:
+        return UUID(value)
+    except ValueError:
+        return UUID(int=0)
 
 
 def render_detail(
@@ -363,6 +369,7 @@ def render_detail(
     team_error: DomainError | None = None,
     team_form: dict[str, Any] | None = None,
     focus: UUID | None = None,
+    amend: UUID | None = None,
 ) -> HttpResponse:
     """The appointment page; those who take part in its chat get the chat box, its vet (and
     staff) the care team's forms."""
@@ -373,7 +380,12 @@ def render_detail(
     }
     if may(request.user, appointment, Action.CHAT):
         context["chat"] = chat = chat_box(
-            user=request.user, appointment_id=appointment.pk, draft=draft, error=error, focus=focus
+            user=request.user,
+            appointment_id=appointment.pk,
+            draft=draft,
+            error=error,
+            focus=focus,
+            amend=amend,
         )
         context.update(clinic_context(request.user, appointment, chat))
     if may(request.user, appointment, Action.MANAGE_TEAM):

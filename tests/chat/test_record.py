@@ -164,6 +164,84 @@ def test_prescriptions_are_amended_not_edited(client_for, appointment, parent, v
     assert elsewhere.status_code == HTTPStatus.NOT_FOUND
 
 
+def test_a_vet_amends_a_prescription_from_the_page_without_scripts(
+    client_for, appointment, parent, vet, send
+):
+    first = send(
+        vet, "Twice a day", message_type="prescription", payload={"medication": "Meloxicam 1 mg"}
+    )
+    vet_client = client_for(vet)
+    page = vet_client.get(f"/appointments/{appointment.pk}/").text
+    amend_url = f"/appointments/{appointment.pk}/?amend={first.id}#composer-text"
+    assert f'href="{amend_url}"' in page
+    parent_page = client_for(parent).get(f"/appointments/{appointment.pk}/").text
+    assert f"?amend={first.id}" not in parent_page
+
+    # The link opens the composer on a copy of the prescription, saying what it amends.
+    opened = vet_client.get(f"/appointments/{appointment.pk}/?amend={first.id}").text
+    assert f'<input type="hidden" name="amends" value="{first.id}">' in opened
+    assert f'Amending prescription <a href="#m-{first.id}">#{first.seq}</a>' in opened
+    assert 'value="Meloxicam 1 mg"' in opened
+    assert ">Twice a day</textarea>" in opened
+
+    posted = vet_client.post(
+        f"/appointments/{appointment.pk}/messages/",
+        {
+            "content": "Once a day",
+            "messageType": "prescription",
+            "prescription-medication": "Meloxicam 0.5 mg",
+            "amends": str(first.id),
+        },
+    )
+    assert posted.status_code == HTTPStatus.FOUND
+    amendment = Message.objects.get(amends_id=first.id)
+    assert amendment.content == "Once a day"
+    assert amendment.payload["medication"] == "Meloxicam 0.5 mg"
+
+    # Both sides see which amends which, on both messages.
+    for user in (parent, vet):
+        shown = client_for(user).get(f"/appointments/{appointment.pk}/").text
+        assert f"amends #{first.seq}" in shown
+        assert f"amended by #{amendment.seq}" in shown
+
+
+def test_an_amendment_refused_from_the_page_keeps_what_was_typed(
+    client_for, appointment, vet, send
+):
+    first = send(vet, "", message_type="prescription", payload={"medication": "Meloxicam 1 mg"})
+    vet_client = client_for(vet)
+    refused = vet_client.post(
+        f"/appointments/{appointment.pk}/messages/",
+        {
+            "content": "Half the dose",
+            "messageType": "assessment",
+            "assessment-diagnosis": "Better",
+            "amends": str(first.id),
+        },
+    )
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    page = refused.text
+    assert "Only a prescription can amend a prescription." in page
+    assert f'name="amends" value="{first.id}"' in page
+    assert ">Half the dose</textarea>" in page
+    assert not Message.objects.filter(amends_id=first.id).exists()
+
+
+def test_only_a_standing_assessment_or_prescription_opens_to_be_amended(
+    client_for, appointment, parent, vet, send
+):
+    text = send(vet, "just text")
+    rx = send(vet, "", message_type="prescription", payload={"medication": "Otomax"})
+    Message.objects.filter(pk=rx.id).update(retracted_at=timezone.now())
+    for message_id in (text.id, rx.id, "not-an-id"):
+        page = client_for(vet).get(f"/appointments/{appointment.pk}/?amend={message_id}").text
+        assert 'name="amends"' not in page
+    # A pet parent is never offered to amend, even by the link.
+    live = send(vet, "", message_type="prescription", payload={"medication": "Otomax"})
+    page = client_for(parent).get(f"/appointments/{appointment.pk}/?amend={live.id}").text
+    assert 'name="amends"' not in page
+
+
 def test_the_pet_parent_acknowledges_a_prescription_once(
     client_for, appointment, parent, vet, send
 ):

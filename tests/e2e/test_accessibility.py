@@ -155,6 +155,7 @@ PAGES = [
     ("search, refused query", "parent", lambda c: "/search/?q=" + "x" * 201),
     ("appointment page, at a search result", "parent", lambda c: found_url(c, 2)),
     ("appointment page, at a search result", "vet", lambda c: found_url(c, 2)),
+    ("appointment page, amending a prescription", "vet", lambda c: amend_url(c)),
 ]
 
 
@@ -162,6 +163,12 @@ def found_url(clinic: Clinic, seq: int) -> str:
     """The appointment page opened at one of its messages, as a search result links it."""
     message = Message.objects.get(chat__appointment=clinic.appointment, seq=seq)
     return message_url(clinic.appointment.pk, message.pk)
+
+
+def amend_url(clinic: Clinic) -> str:
+    """The appointment page opened to amend its first prescription, as its Amend link does."""
+    rx = Message.objects.filter(chat__appointment=clinic.appointment, message_type="prescription")
+    return f"/appointments/{clinic.appointment.pk}/?amend={rx.earliest('seq').pk}"
 
 
 @pytest.fixture

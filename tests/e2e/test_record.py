@@ -98,6 +98,56 @@ def test_the_parent_acknowledges_a_prescription_and_the_vet_sees_it(
     assert parent_page.js_errors == [] and vet_page.js_errors == []
 
 
+def test_the_vet_amends_a_prescription_and_both_sides_see_which_amends_which(
+    page_for, live_server, appointment, parent, vet
+):
+    rx = {"message_type": "prescription", "payload": {"medication": "Otomax"}}
+    send_message(vet, appointment, "Twice a day", **rx)
+    parent_page, vet_page = page_for(parent), page_for(vet)
+    parent_page.goto(chat_url(live_server, appointment))
+    vet_page.goto(chat_url(live_server, appointment))
+    expect(parent_page.get_by_role("link", name="Amend")).to_have_count(0)
+
+    vet_page.get_by_role("link", name="Amend prescription #1").click()
+    expect(vet_page.locator(".amending")).to_contain_text("Amending prescription #1")
+    expect(vet_page.get_by_label("Medication")).to_have_value("Otomax")
+    expect(vet_page.get_by_label("Your message")).to_have_value("Twice a day")
+    vet_page.get_by_label("Medication").fill("Otomax, 3 drops")
+    vet_page.get_by_role("button", name="Send").click()
+
+    amendment = vet_page.locator(".message.mine").nth(1)
+    expect(amendment.locator(".amends")).to_have_text("· amends #1")
+    expect(vet_page.locator(".message").first.locator(".amended-by")).to_have_text(
+        "· amended by #2"
+    )
+    # The composer writes new messages again, and a reload does not reopen the amendment.
+    expect(vet_page.locator(".amending")).to_have_count(0)
+    expect(vet_page.get_by_label("Message", exact=True)).to_be_checked()
+    assert "amend=" not in vet_page.url
+    expect(parent_page.locator(".message").first.locator(".amended-by")).to_have_text(
+        "· amended by #2", timeout=SEEN_WITHIN_MS
+    )
+    stored = Message.objects.get(seq=2)
+    assert stored.amends.seq == 1 and stored.payload["medication"] == "Otomax, 3 drops"
+    assert parent_page.js_errors == [] and vet_page.js_errors == []
+
+
+def test_an_amendment_given_up_leaves_an_empty_composer(page_for, live_server, appointment, vet):
+    send_message(vet, appointment, "", message_type="assessment", payload={"diagnosis": "Otitis"})
+    page = page_for(vet)
+    page.goto(chat_url(live_server, appointment))
+    page.get_by_role("link", name="Amend assessment #1").click()
+    expect(page.get_by_label("Diagnosis")).to_have_value("Otitis")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator(".amending")).to_have_count(0)
+    expect(page.get_by_label("Your message")).to_be_focused()
+    expect(page.get_by_label("Message", exact=True)).to_be_checked()
+    page.reload()
+    expect(page.get_by_label("Your message")).to_have_value("")
+    expect(page.locator(".amending")).to_have_count(0)
+    assert page.js_errors == []
+
+
 def test_changed_messages_look_alike_live_and_served(
     page_for, live_server, appointment, parent, vet, client_for
 ):

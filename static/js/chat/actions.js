@@ -3,6 +3,8 @@
 // unread for themselves from someone else's message. Every change goes through
 // the API and comes back as the message now stands; the record keeps every version.
 
+import { NO_ID } from "./view.js";
+
 function button(label, action, className = "link-button") {
   const node = document.createElement("button");
   node.type = "button";
@@ -29,6 +31,10 @@ export class MessageActions {
   // from here" on everyone else's.
   decorate(node) {
     if (!node || !node.dataset.id) return;
+    if (node.querySelector(".card-label, .removed")) {
+      this.offerAmend(node);
+      this.showAmendments();
+    }
     if (!node.classList.contains("mine")) {
       this.decorateTheirs(node);
       return;
@@ -46,6 +52,57 @@ export class MessageActions {
     setTimeout(() => bar.remove(), left);
   }
 
+  // Any vet of the chat may amend an assessment or prescription, however old: the link opens
+  // the page with the composer on a copy of it, as it does without scripts.
+  offerAmend(node) {
+    if (!this.data.isVet || this.data.readOnly) return;
+    const label = node.querySelector(".card-label");
+    if (!label || node.querySelector(".amend-action")) return;
+    const bar = document.createElement("div");
+    bar.className = "amend-action";
+    const link = document.createElement("a");
+    link.className = "link-button amend";
+    link.href = this.data.amendUrl.replace(NO_ID, node.dataset.id);
+    const which = document.createElement("span");
+    which.className = "visually-hidden";
+    which.textContent = ` ${label.firstChild.textContent.trim().toLowerCase()} #${node.dataset.seq}`;
+    link.append("Amend", which);
+    bar.append(link);
+    node.querySelector(".bubble").append(bar);
+  }
+
+  // "amended by #N" on each card a later message amends: what the server said, with the
+  // amendments on show added and the removed ones taken away.
+  showAmendments() {
+    const removed = new Set();
+    const amendedBy = new Map();
+    for (const node of this.list.querySelectorAll(".message[data-seq]")) {
+      if (node.querySelector(".removed")) removed.add(Number(node.dataset.seq));
+      else if (node.dataset.amends) {
+        const seqs = amendedBy.get(node.dataset.amends) || new Set();
+        amendedBy.set(node.dataset.amends, seqs.add(Number(node.dataset.seq)));
+      }
+    }
+    for (const label of this.list.querySelectorAll(".message[data-id] .card-label")) {
+      let shown = label.querySelector(".amended-by");
+      const seqs = new Set(shown ? shown.dataset.seqs.split(",").map(Number) : []);
+      for (const seq of amendedBy.get(label.closest(".message").dataset.id) || []) seqs.add(seq);
+      for (const seq of removed) seqs.delete(seq);
+      const sorted = [...seqs].sort((a, b) => a - b);
+      if (!sorted.length) {
+        shown?.remove();
+        continue;
+      }
+      if (!shown) {
+        shown = document.createElement("span");
+        shown.className = "amended-by";
+        label.append(" ", shown);
+      }
+      shown.dataset.seqs = sorted.join(",");
+      shown.textContent = `· amended by ${sorted.map((seq) => `#${seq}`).join(", ")}`;
+    }
+  }
+
   decorateTheirs(node) {
     if (node.querySelector(".mark-unread") || node.querySelector(".removed")) return;
     // The same markup as the server's (chat/_message.html): without JavaScript the button posts
@@ -57,7 +114,7 @@ export class MessageActions {
     control.setAttribute("form", "acknowledge-form");
     control.setAttribute(
       "formaction",
-      this.data.markUnreadFormUrl.replace("00000000-0000-0000-0000-000000000000", node.dataset.id),
+      this.data.markUnreadFormUrl.replace(NO_ID, node.dataset.id),
     );
     control.className = "link-button mark-unread";
     control.dataset.action = "mark-unread";

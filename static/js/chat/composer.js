@@ -49,6 +49,12 @@ export class Composer {
     if (!this.hasText()) this.restore(this.storedDraft());
     this.updateCounter();
 
+    form.querySelector(".cancel-amend")?.addEventListener("click", (event) => {
+      event.preventDefault();
+      this.clear();
+      this.endAmending();
+      this.textarea.focus();
+    });
     form.addEventListener("submit", (event) => this.submit(event));
     this.textarea.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -86,7 +92,29 @@ export class Composer {
     for (const input of fieldset ? fieldset.querySelectorAll("input[data-field]") : []) {
       payload[input.dataset.field] = input.value;
     }
-    return { content: this.textarea.value, messageType, payload: fieldset ? payload : null };
+    return {
+      content: this.textarea.value,
+      messageType,
+      payload: fieldset ? payload : null,
+      amends: this.amending(),
+    };
+  }
+
+  // The assessment or prescription the page opened the composer to amend (`?amend=`), if any.
+  amending() {
+    return this.form.elements.amends?.value || null;
+  }
+
+  // Amended, or given up: the composer writes new messages again.
+  endAmending() {
+    const note = this.form.querySelector(".amending");
+    if (!note) return;
+    note.remove();
+    const text = this.form.querySelector("input[name=messageType][value=text]");
+    if (text) text.checked = true;
+    this.showFieldsOf("text");
+    this.saveDraft();
+    history.replaceState(null, "", window.location.pathname);
   }
 
   hasText() {
@@ -112,7 +140,10 @@ export class Composer {
     if (!stored) return {};
     try {
       const draft = JSON.parse(stored);
-      if (draft && typeof draft.content === "string") return draft;
+      // A draft of an amendment belongs to the page opened to amend that message, and no other.
+      if (draft && typeof draft.content === "string") {
+        return (draft.amends || null) === this.amending() ? draft : {};
+      }
     } catch (error) {
       // a draft kept as plain text
     }
@@ -149,6 +180,7 @@ export class Composer {
       attachments: attachments.map((attachment) => ({ id: attachment.id })),
       clientId: crypto.randomUUID(),
     };
+    if (draft.amends) body.amends = draft.amends;
     if (draft.payload) {
       body.payload = {};
       for (const [name, value] of Object.entries(draft.payload)) {
@@ -227,6 +259,7 @@ export class Composer {
     this.view.sending(node, { retry });
     const { ok, status, reply, retryAfter } = await this.send(body);
     if (ok) {
+      if (body.amends) this.endAmending();
       this.onSent(reply.message, node);
       if (retry) this.view.say("Your message was sent.");
       return;

@@ -2,7 +2,7 @@
 // screen reader hears. User text only ever reaches the page through textContent.
 
 const NEAR_BOTTOM_PX = 80;
-const NO_ID = "00000000-0000-0000-0000-000000000000"; // stands for a message's id in page URLs
+export const NO_ID = "00000000-0000-0000-0000-000000000000"; // stands for a message's id in page URLs
 const PREVIEW_CHARS = 140;
 
 // Dates and times as the server writes them (Django's "l j F Y" and "H:i"), in the clinic's
@@ -211,6 +211,7 @@ export class ChatView {
     if (message._id) node.id = `m-${message._id}`;
     if (message.seq != null) node.dataset.seq = message.seq;
     if (message._id) node.dataset.id = message._id;
+    if (message.amends) node.dataset.amends = message.amends._id;
 
     const avatar = node.querySelector(".avatar");
     if (message.senderImage) {
