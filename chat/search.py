@@ -16,8 +16,8 @@ from datetime import datetime
 from html import unescape
 from uuid import UUID
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery
-from django.db.models import Case, Func, Q, Value, When
+from django.contrib.postgres.search import SearchConfig, SearchQuery
+from django.db.models import Case, Func, Q, TextField, Value, When
 from django.db.models.functions import Length, Replace
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.dateparse import parse_datetime
@@ -162,20 +162,23 @@ def message_search(
         messages = messages.filter(
             Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=message_id)
         )
-    headline = Case(
-        # A short message is shown whole; a long one as the words around its best match.
-        When(
-            LessThanOrEqual(Length("content"), WHOLE_SNIPPET),
-            then=SearchHeadline(
-                headline_input(), query, config=SEARCH_CONFIG, start_sel=START, stop_sel=STOP,
-                highlight_all=True,
+    # One ts_headline, its options by the message's length: a short message is shown whole,
+    # a long one as the words around its best match.
+    marks = f"StartSel='{START}', StopSel='{STOP}'"
+    headline = Func(
+        SearchConfig(SEARCH_CONFIG),
+        headline_input(),
+        query,
+        Case(
+            When(
+                LessThanOrEqual(Length("content"), WHOLE_SNIPPET),
+                then=Value(f"{marks}, HighlightAll=true"),
             ),
+            default=Value(f"{marks}, MaxWords=30, MinWords=12"),
         ),
-        default=SearchHeadline(
-            headline_input(), query, config=SEARCH_CONFIG, start_sel=START, stop_sel=STOP,
-            max_words=30, min_words=12,
-        ),
-    )  # fmt: skip
+        function="ts_headline",
+        output_field=TextField(),
+    )
     rows = (
         messages.order_by("-created_at", "-id")
         .annotate(headline=headline)
