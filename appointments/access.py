@@ -20,7 +20,7 @@ from uuid import UUID
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.db.models.functions import JSONObject
 
 from accounts.models import User
@@ -179,12 +179,17 @@ def appointments_of_participant(user: User) -> QuerySet[Appointment]:
     """The appointments in whose chat this user takes part (the same standings as `standing`)."""
     if not user.is_authenticated or not user.is_active:
         return Appointment.objects.none()
+    # Each standing is its own indexed SELECT, joined by UNION: as one WHERE with OR EXISTS,
+    # the planner took it for half the clinic and planned every query around it accordingly.
+    ids = Appointment.objects.values("pk").order_by()
+    member_of = AppointmentMember.objects.filter(user=user).values("appointment_id").order_by()
     if user.role == User.Role.PET_PARENT:
-        co_owned = co_owned_pets(user).filter(pet=OuterRef("pet_id"))
-        return Appointment.objects.filter(Q(pet_parent=user) | Exists(co_owned))
-    member = AppointmentMember.objects.filter(appointment=OuterRef("pk"), user=user)
-    if user.role == User.Role.VETERINARIAN:
-        return Appointment.objects.filter(Q(veterinarian=user) | Exists(member))
-    if user.role == User.Role.TECHNICIAN:
-        return Appointment.objects.filter(Exists(member))
-    return Appointment.objects.none()
+        co_owned = co_owned_pets(user).values("pet_id").order_by()
+        standings = ids.filter(pet_parent=user).union(ids.filter(pet__in=co_owned))
+    elif user.role == User.Role.VETERINARIAN:
+        standings = ids.filter(veterinarian=user).union(member_of)
+    elif user.role == User.Role.TECHNICIAN:
+        standings = member_of
+    else:
+        return Appointment.objects.none()
+    return Appointment.objects.filter(pk__in=standings)

@@ -1,9 +1,8 @@
 """Full-text search over the chats a user takes part in, for the API and the search page.
 
-Two queries, whatever the number of hits: the chats of `appointments_of_participant(user)`,
-then a page of hits among their messages with everything a result shows (pet, appointment,
-sender, snippet). Only messages of those chats can match, so no result ever has to be checked
-afterwards.
+One query finds a page of hits with everything a result shows (pet, appointment, sender,
+snippet), whatever the number of hits. Access is part of that query: only messages of
+`appointments_of_participant(user)` can match, so no result ever has to be checked afterwards.
 Retracted messages are never found; an edited message is found by its current text, since its
 `search_vector` is generated from `content` by PostgreSQL (chat/models.py).
 """
@@ -26,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User, display_name
 from appointments.access import appointments_of_participant
-from chat.models import SEARCH_CONFIG, Chat, Message
+from chat.models import SEARCH_CONFIG, Message
 from vetchat.errors import InvalidInput, NotPermitted
 
 MAX_QUERY_LENGTH = 200
@@ -146,16 +145,10 @@ def message_search(
     text = clean_query(text)
     limit = max(1, min(limit, MAX_PAGE))
     query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-    # The user's chats first, as a list: the planner then knows how few they are and reads
-    # their messages by chat, where "appointments of this user" as a subquery can look like
-    # half the clinic to it and send it through every message holding the word.
-    chats = list(
-        Chat.objects.filter(
-            appointment__in=appointments_of_participant(user).values("pk")
-        ).values_list("pk", flat=True)
-    )
     messages = Message.objects.filter(
-        chat_id__in=chats, retracted_at__isnull=True, search_vector=query
+        chat__appointment__in=appointments_of_participant(user).values("pk"),
+        retracted_at__isnull=True,
+        search_vector=query,
     )
     if cursor:
         created_at, message_id = decode_cursor(cursor)
