@@ -5,8 +5,6 @@ Run with `pytest -s` to see the precision and recall; both must stay at or above
 the table the phrases were tuned on, and at or above UNSEEN_FLOOR over sentences they were not.
 """
 
-import time
-
 import pytest
 
 from clinic.redflags import Matcher, Sign, normalize
@@ -300,16 +298,3 @@ def test_a_phrase_language_of_words_endings_alternatives_and_gaps():
     assert matcher.find("a blue pill")
     assert not matcher.find("he ate the whole of my two old smelly socks")  # gap of six
     assert not matcher.find("she never ate a sock")
-
-
-def test_matching_is_fast(matcher):
-    """The matcher runs inside every send: even a long message takes a few milliseconds at most
-    on a busy test machine (tens of microseconds for a usual one)."""
-    text = " ".join(sentence for sentence, _, _ in TABLE)[:2000]
-    rounds = 200
-    started = time.perf_counter()
-    for _ in range(rounds):
-        matcher.find(text)
-    per_message = (time.perf_counter() - started) / rounds
-    print(f"\nred flags: {per_message * 1e6:.0f} µs for a {len(text)}-character message")
-    assert per_message < 0.005
