@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from attachments.models import Attachment
+from attachments.models import Attachment, ProfilePhoto
+from attachments.services import profile_photo_remove, profile_photo_url
 from attachments.shapes import attachment_url, thumbnail_url
 
 
@@ -48,3 +50,35 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Attachment | None = None) -> bool:
         return False
+
+
+@admin.register(ProfilePhoto)
+class ProfilePhotoAdmin(admin.ModelAdmin):
+    """The pictures beside people's messages. Only their owner sets one (on the profile page);
+    staff may take one down, which removes it as its owner would: the bytes go, and the person's
+    initials show in its place."""
+
+    list_display = ("picture", "user", "created_at")
+    search_fields = ("user__email", "user__name")
+    list_select_related = ("user",)
+    ordering = ("-created_at",)
+    fields = ("picture", "user", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description="photo")
+    def picture(self, photo: ProfilePhoto) -> str:
+        url = profile_photo_url(photo.storage_key)
+        return format_html('<img src="{}" alt="" width="48" height="48">', url)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ProfilePhoto | None = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: ProfilePhoto) -> None:
+        profile_photo_remove(user=obj.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProfilePhoto]) -> None:
+        for photo in queryset.select_related("user"):
+            profile_photo_remove(user=photo.user)

@@ -130,3 +130,47 @@ def test_the_header_links_the_name_to_the_profile_page(client_for, vet):
     assert page.status_code == HTTPStatus.OK
     assert 'class="whoami" href="/profile/"' in page.text
     assert 'aria-current="page"' in page.text
+
+
+def test_staff_take_a_photo_down_in_the_admin_as_its_owner_would(
+    client_for, parent, vet, staff, django_capture_on_commit_callbacks
+):
+    post_photo(client_for(parent), files.image_bytes())
+    post_photo(client_for(vet), files.image_bytes(color="green"))
+    photo = ProfilePhoto.objects.get(user=parent)
+    admin = client_for(staff)
+    listed = admin.get("/admin/attachments/profilephoto/").text
+    assert parent.email in listed and vet.email in listed
+    assert admin.get("/admin/attachments/profilephoto/add/").status_code == HTTPStatus.FORBIDDEN
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            f"/admin/attachments/profilephoto/{photo.pk}/delete/", {"post": "yes"}
+        )
+
+    assert response.status_code == HTTPStatus.FOUND
+    parent.refresh_from_db()
+    assert parent.image_url == ""
+    assert not attachment_storage().exists(photo.storage_key)
+    assert list(ProfilePhoto.objects.values_list("user", flat=True)) == [vet.pk]
+
+
+def test_staff_take_several_photos_down_at_once(
+    client_for, parent, vet, staff, django_capture_on_commit_callbacks
+):
+    post_photo(client_for(parent), files.image_bytes())
+    post_photo(client_for(vet), files.image_bytes(color="green"))
+    keys = list(ProfilePhoto.objects.values_list("storage_key", flat=True))
+    chosen = [str(pk) for pk in ProfilePhoto.objects.values_list("pk", flat=True)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(staff).post(
+            "/admin/attachments/profilephoto/",
+            {"action": "delete_selected", "_selected_action": chosen, "post": "yes"},
+        )
+
+    assert not ProfilePhoto.objects.exists()
+    assert not any(attachment_storage().exists(key) for key in keys)
+    parent.refresh_from_db()
+    vet.refresh_from_db()
+    assert parent.image_url == vet.image_url == ""
