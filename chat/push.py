@@ -5,11 +5,11 @@ PostgreSQL's `(chat, seq)` is the log, so a client that missed a push catches up
 `after=<lastSeq>`. Nothing here ever fails or rolls back the change that caused it.
 """
 
-import asyncio
 import functools
 import hashlib
 import logging
 import os
+import queue
 import threading
 import time
 from typing import Any
@@ -20,6 +20,7 @@ from channels.layers import get_channel_layer
 from appointments.access import with_participants
 from appointments.models import Appointment
 from chat.events import ChatMarkedUnread, ChatRead, Event, MessageChanged, MessageCreated
+from chat.fanout import Fanout, Sends
 from chat.shapes import message_json
 
 logger = logging.getLogger(__name__)
@@ -42,55 +43,64 @@ def session_group(session_key: str) -> str:
 
 
 class _Pusher:
-    """One event loop thread per process that hands pushes to the channel layer, in order.
+    """One thread per process that hands pushes to the channel layer, in order.
 
     A request only queues its pushes: it pays neither a new event loop and Redis connection per
     push (`async_to_sync` costs both, about 3 ms each, measured) nor any wait on Redis, and a Redis
     that is slow or down never holds a send. Pushes from one process reach Redis in the order they
     were queued, so a chat's messages arrive in seq order and clients rarely need to backfill.
+    The thread's own work is kept small too (`chat.fanout`: blocking calls, no event loop, one
+    or two round trips for all of a message's pushes), since it shares the interpreter with the
+    requests.
     """
 
     MAX_QUEUED = 10_000
+    MAX_TOGETHER = 100  # pushes handed to Redis in the same round trips, at most
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
+        self._queue: queue.SimpleQueue[Sends] | None = None
         self._pid = 0
 
-    def push(self, group: str, event: dict[str, Any]) -> None:
-        loop, queue = self._started()
-        if queue.qsize() >= self.MAX_QUEUED:
-            logger.error("Push queue full; dropped a push to %s (clients catch up by seq)", group)
+    def push(self, sends: Sends) -> None:
+        """Queue pushes that go to Redis together, in this order."""
+        pending = self._started()
+        if pending.qsize() >= self.MAX_QUEUED:
+            groups = ", ".join(group for group, _ in sends)
+            logger.error("Push queue full; dropped a push to %s (clients catch up by seq)", groups)
             return
-        loop.call_soon_threadsafe(queue.put_nowait, (group, event))
+        pending.put(sends)
 
-    def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+    def _started(self) -> "queue.SimpleQueue[Sends]":
         with self._lock:
             # A forked worker inherits the object but not the thread.
-            if self._loop is None or self._queue is None or self._pid != os.getpid():
-                loop = asyncio.new_event_loop()
-                queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
-                thread = threading.Thread(target=self._run, args=(loop, queue), daemon=True)
+            if self._queue is None or self._pid != os.getpid():
+                pending: queue.SimpleQueue[Sends] = queue.SimpleQueue()
+                thread = threading.Thread(target=self._run, args=(pending,), daemon=True)
                 thread.name = "chat-push"
                 thread.start()
-                self._loop, self._queue, self._pid = loop, queue, os.getpid()
-            return self._loop, self._queue
+                self._queue, self._pid = pending, os.getpid()
+            return self._queue
 
     @staticmethod
-    def _run(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(_Pusher._drain(queue))
-
-    @staticmethod
-    async def _drain(queue: asyncio.Queue) -> None:
-        layer = get_channel_layer()
+    def _run(pending: "queue.SimpleQueue[Sends]") -> None:
+        fanout = Fanout(get_channel_layer())
         while True:
-            group, event = await queue.get()
+            sends = pending.get()
+            # Whatever else waits goes in the same round trips.
+            while len(sends) < _Pusher.MAX_TOGETHER:
+                try:
+                    sends = sends + pending.get_nowait()
+                except queue.Empty:
+                    break
             try:
-                await layer.group_send(group, event)
+                over = fanout.group_send_many(sends)
             except Exception:
-                logger.exception("Push to %s failed; clients catch up by seq", group)
+                groups = ", ".join(group for group, _ in sends)
+                logger.exception("Push to %s failed; clients catch up by seq", groups)
+            else:
+                if over:
+                    logger.info("%s channels over capacity; their pushes dropped", over)
 
 
 _pusher = _Pusher()
@@ -98,29 +108,32 @@ _pusher = _Pusher()
 
 def group_send(group: str, event: dict[str, Any]) -> None:
     """Queue a push from synchronous code (a request's after-commit work); never raises."""
+    group_send_together([(group, event)])
+
+
+def group_send_together(sends: Sends) -> None:
+    """Queue pushes that reach Redis in the same round trips, in this order; never raises."""
     try:
-        _pusher.push(group, event)
+        _pusher.push(sends)
     except Exception:
-        logger.exception("Push to %s not queued; clients catch up by seq", group)
+        groups = ", ".join(group for group, _ in sends)
+        logger.exception("Push to %s not queued; clients catch up by seq", groups)
 
 
-def push_message(*, appointment_id: UUID, message: dict[str, Any]) -> None:
-    group_send(chat_group(appointment_id), {"type": "chat.message", "message": message})
+def _message(*, appointment_id: UUID, message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return chat_group(appointment_id), {"type": "chat.message", "message": message}
 
 
-def push_read(
+def _read(
     *, appointment_id: UUID, user_id: UUID, last_read_seq: int, name: str = "", clinic: bool = False
-) -> None:
-    group_send(
-        chat_group(appointment_id),
-        {
-            "type": "chat.read",
-            "userId": str(user_id),
-            "lastReadSeq": last_read_seq,
-            "name": name,
-            "clinic": clinic,
-        },
-    )
+) -> tuple[str, dict[str, Any]]:
+    return chat_group(appointment_id), {
+        "type": "chat.read",
+        "userId": str(user_id),
+        "lastReadSeq": last_read_seq,
+        "name": name,
+        "clinic": clinic,
+    }
 
 
 def push_changed(*, appointment_id: UUID, rev: int) -> None:
@@ -152,24 +165,32 @@ def close_sockets_of_session(session_key: str) -> None:
     group_send(session_group(session_key), {"type": "socket.revoke"})
 
 
-def push_unread(*, user_id: UUID, appointment_id: UUID) -> None:
-    group_send(user_group(user_id), {"type": "user.unread", "appointmentId": str(appointment_id)})
+def _unread(*, user_id: UUID, appointment_id: UUID) -> tuple[str, dict[str, Any]]:
+    return user_group(user_id), {"type": "user.unread", "appointmentId": str(appointment_id)}
 
 
 def push_chat_event(event: Event) -> None:
-    """The chat events' subscriber (registered in `ChatConfig.ready`); runs after commit."""
+    """The chat events' subscriber (registered in `ChatConfig.ready`); runs after commit.
+
+    An event's pushes are queued together, so they reach Redis in the same round trips.
+    """
     if isinstance(event, MessageCreated):
         # Nobody has read a message that was just stored.
-        push_message(
-            appointment_id=event.appointment_id, message=message_json(event.message, is_read=False)
+        message = message_json(event.message, is_read=False)
+        group_send_together(
+            [
+                _message(appointment_id=event.appointment_id, message=message),
+                *(
+                    _unread(user_id=recipient, appointment_id=event.appointment_id)
+                    for recipient in _participants(event.appointment_id, _period())
+                    if recipient != event.message.sender_id
+                ),
+            ]
         )
-        for recipient in _participants(event.appointment_id, _period()):
-            if recipient != event.message.sender_id:
-                push_unread(user_id=recipient, appointment_id=event.appointment_id)
     elif isinstance(event, MessageChanged):
         push_changed(appointment_id=event.appointment_id, rev=event.message.rev)
     elif isinstance(event, ChatRead):
-        push_read(
+        read = _read(
             appointment_id=event.appointment_id,
             user_id=event.user_id,
             last_read_seq=event.last_read_seq,
@@ -177,9 +198,10 @@ def push_chat_event(event: Event) -> None:
             clinic=event.clinic,
         )
         # The reader's other tabs: their lists show one unread count fewer.
-        push_unread(user_id=event.user_id, appointment_id=event.appointment_id)
+        unread = _unread(user_id=event.user_id, appointment_id=event.appointment_id)
+        group_send_together([read, unread])
     elif isinstance(event, ChatMarkedUnread):
-        push_unread(user_id=event.user_id, appointment_id=event.appointment_id)
+        group_send(*_unread(user_id=event.user_id, appointment_id=event.appointment_id))
 
 
 PARTICIPANTS_TTL = 30  # seconds

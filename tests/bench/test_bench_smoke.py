@@ -79,3 +79,11 @@ def test_smoke_run_prints_a_full_table():
     )
     assert [name for name, _ in parts] == ["hash chain", "live push", "unread notification"]
     assert all(float(ratio) > 0 for _, ratio in parts), output
+    # and the same parts through the whole request, as a client sends it
+    over_http = re.findall(
+        r"^\| (hash chain|live push|unread notification), over HTTP \|.*\| ([\d.]+) \|$",
+        output,
+        re.M,
+    )
+    assert [name for name, _ in over_http] == [name for name, _ in parts], output
+    assert all(float(ratio) > 0 for _, ratio in over_http), output

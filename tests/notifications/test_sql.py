@@ -3,8 +3,10 @@
 import uuid
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -111,3 +113,27 @@ def test_the_recipients_are_the_other_side_of_the_team_and_the_family(appointmen
 
 def test_no_recipient_for_an_unknown_appointment(parent):
     assert recipients_of(appointment_id=uuid.uuid4(), sender_id=parent.pk, chat_id=1) == []
+
+
+def test_the_query_is_prepared_once_and_outlives_a_rolled_back_send(appointment, parent, vet):
+    chat = chat_get_or_create(appointment_id=appointment.pk)
+    ids = {"appointment_id": appointment.pk, "sender_id": parent.pk, "chat_id": chat.pk}
+    # given the statement prepared inside a transaction that rolls back
+    with pytest.raises(RuntimeError), transaction.atomic():
+        recipients_of(**ids)
+        raise RuntimeError("rolled back")
+    # when the connection asks again, then it is not prepared twice and still answers
+    with CaptureQueriesContext(connection) as queries:
+        found = sql_recipients(**ids)
+    assert found == orm_recipients(**ids)
+    assert len(queries) == 1
+    assert queries[0]["sql"].startswith("EXECUTE ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_the_query_again(appointment, parent, vet):
+    chat = chat_get_or_create(appointment_id=appointment.pk)
+    ids = {"appointment_id": appointment.pk, "sender_id": parent.pk, "chat_id": chat.pk}
+    assert sql_recipients(**ids) == orm_recipients(**ids)
+    connection.close()
+    assert sql_recipients(**ids) == orm_recipients(**ids)
