@@ -3,8 +3,9 @@ idle sockets are open, and what those sockets cost in server memory.
 
 Production layout on one box: HTTP on gunicorn's sync workers (the POST), WebSockets on
 gunicorn with 2 uvicorn workers, one Redis between them. Run by scripts/bench.sh after
-`bench.run`, on its dataset; `--smoke` opens a few sockets only, BENCH_LIVE_SOCKETS=0,1000,5000
-chooses the idle socket counts and BENCH_LIVE_SENDS the sends measured at each.
+`bench.run`, on its dataset; `--smoke` opens a few sockets only,
+BENCH_LIVE_SOCKETS=0,1000,5000,10000 chooses the idle socket counts and BENCH_LIVE_SENDS the
+sends measured at each.
 """
 
 import argparse
@@ -172,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a few sockets, a few sends")
     smoke = parser.parse_args().smoke or os.environ.get("BENCH_SMOKE") == "1"
-    levels = [0, 50] if smoke else [0, 1_000, 5_000]
+    levels = [0, 50] if smoke else [0, 1_000, 5_000, 10_000]
     if os.environ.get("BENCH_LIVE_SOCKETS"):
         levels = [int(level) for level in os.environ["BENCH_LIVE_SOCKETS"].split(",")]
     sends = int(os.environ.get("BENCH_LIVE_SENDS", "20" if smoke else "200"))
