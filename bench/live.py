@@ -3,14 +3,16 @@ idle sockets are open, and what those sockets cost in server memory.
 
 Production layout on one box: HTTP on gunicorn's sync workers (the POST), WebSockets on
 gunicorn with 2 uvicorn workers, one Redis between them. Run by scripts/bench.sh after
-`bench.run`, on its dataset; `--smoke` opens a few sockets only, BENCH_LIVE_SOCKETS=0,1000,5000
-chooses the idle socket counts and BENCH_LIVE_SENDS the sends measured at each.
+`bench.run`, on its dataset; `--smoke` opens a few sockets only,
+BENCH_LIVE_SOCKETS=0,1000,5000,10000 chooses the idle socket counts and BENCH_LIVE_SENDS the
+sends measured at each.
 """
 
 import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,7 +35,7 @@ def start_asgi() -> subprocess.Popen:
     server = subprocess.Popen(
         [
             *(gunicorn, "vetchat.asgi", "--bind", f"127.0.0.1:{WS_PORT}"),
-            *("--workers", "2", "--worker-class", "uvicorn_worker.UvicornWorker"),
+            *("--workers", "2", "--worker-class", "vetchat.workers.UvicornWorker"),
             *("--log-level", "warning"),
         ],
         cwd=ROOT,
@@ -53,6 +55,17 @@ def start_asgi() -> subprocess.Popen:
             time.sleep(0.2)
     stop(server)
     raise RuntimeError("the ASGI server did not answer /healthz within 60 s")
+
+
+def raise_open_files_limit(sockets: int) -> None:
+    """Each idle socket is a file here and one in a worker (which inherits this limit): 10,000
+    sockets need more than the usual soft limit of 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = sockets + 1_000
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            sys.exit(f"{sockets:,} sockets need {wanted:,} open files; the hard limit is {hard:,}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def workers_rss_mb(server: subprocess.Popen) -> float:
@@ -160,10 +173,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a few sockets, a few sends")
     smoke = parser.parse_args().smoke or os.environ.get("BENCH_SMOKE") == "1"
-    levels = [0, 50] if smoke else [0, 1_000, 5_000]
+    levels = [0, 50] if smoke else [0, 1_000, 5_000, 10_000]
     if os.environ.get("BENCH_LIVE_SOCKETS"):
         levels = [int(level) for level in os.environ["BENCH_LIVE_SOCKETS"].split(",")]
     sends = int(os.environ.get("BENCH_LIVE_SENDS", "20" if smoke else "200"))
+    raise_open_files_limit(max(levels))
 
     import django
 

@@ -59,7 +59,7 @@ worker=$!
 # splits them (README, "Deploying").
 echo "vetchat is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
 .venv/bin/gunicorn vetchat.asgi \
-  --worker-class uvicorn_worker.UvicornWorker \
+  --worker-class vetchat.workers.UvicornWorker \
   --bind "127.0.0.1:${PORT:-8000}" \
   --workers "${WEB_CONCURRENCY:-2}" \
   --graceful-timeout 5

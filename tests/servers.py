@@ -18,6 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 from django.db import connection
 from websockets.sync.client import ClientConnection, connect
 
+from vetchat.workers import WEBSOCKET_OPTIONS as WS_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_SCRIPT = ROOT / "scripts" / "redis.sh"
 # Any value of the right shape: the CSRF check compares the cookie with the header.
@@ -72,6 +74,8 @@ class AsgiServer:
                 *(sys.executable, "-m", "uvicorn", "vetchat.asgi:application"),
                 *("--host", "127.0.0.1", "--port", str(self.port)),
                 *("--lifespan", "off", "--no-access-log"),
+                # the WebSocket settings of the served layout (gunicorn's worker class)
+                *(f"--{name.replace('_', '-')}={value}" for name, value in WS_OPTIONS.items()),
             ],
             cwd=ROOT,
             env=env,

@@ -18,3 +18,17 @@ def test_an_unreachable_cache_answers_as_an_empty_one_and_says_so(tmp_path, capl
         assert cache.delete("key") is False
     assert len(caplog.records) == 6
     assert "Cache unreachable: get" in caplog.records[0].getMessage()
+
+
+def test_cache_objects_of_one_process_share_one_redis_client(tmp_path):
+    # given two cache objects, as Django makes one per asyncio task (per WebSocket) under ASGI
+    location, options = f"unix://{tmp_path}/redis.sock", {"OPTIONS": {"socket_timeout": 1}}
+    first = FailOpenRedisCache(location, options)
+    second = FailOpenRedisCache(location, options)
+    # then they share one client, and its pool of connections, not one (and a connection) each
+    client = first._cache.get_client(write=True)
+    assert second._cache.get_client() is client
+    assert second._cache.get_client(write=True).connection_pool is client.connection_pool
+    # and another server, or other options, get a client of their own
+    other = FailOpenRedisCache(location, {"OPTIONS": {"socket_timeout": 2}})
+    assert other._cache.get_client() is not client

@@ -7,9 +7,9 @@ without its query string, and anything that looks like an email address is maske
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -62,7 +62,8 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         offered = request.headers.get("X-Request-ID", "")
-        request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
+        # 128 random bits as hex, as uuid4().hex gave, without building a UUID per request
+        request_id = offered if REQUEST_ID.match(offered) else os.urandom(16).hex()
         token = request_id_var.set(request_id)
         started = time.monotonic()
         try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 
@@ -59,17 +60,33 @@ def _count(*, scope: str, key: str, message: str) -> None:
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     for rate in rates_for(scope):
         window = int(now // rate.seconds)
-        cache_key = f"ratelimit:{scope}:{rate.seconds}:{window}:{digest}"
-        # add() is a no-op when the key exists, so concurrent first hits do not reset it.
-        cache.add(cache_key, 0, timeout=rate.seconds + 1)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=rate.seconds + 1)
-            count = 1
+        count = _counted(f"ratelimit:{scope}:{rate.seconds}:{window}:{digest}", rate.seconds + 1)
         if count > rate.limit:
             retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
             raise RateLimited(message, retry_after=retry_after)
+
+
+def _counted(cache_key: str, timeout: int) -> int:
+    """One more hit in a window's counter, and the count so far.
+
+    With Redis, one round trip: SET NX then INCR, pipelined (Django's add() and incr() took
+    three: SET NX, EXISTS and INCR). Elsewhere (the per-process cache), the same through the
+    cache's API.
+    """
+    client = getattr(cache, "_cache", None)
+    if isinstance(client, RedisCacheClient):
+        key = cache.make_and_validate_key(cache_key)
+        pipe = client.get_client(key, write=True).pipeline(transaction=False)
+        # NX: a window's first hits, however many at once, never reset its count.
+        pipe.set(key, 0, ex=timeout, nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]
+    cache.add(cache_key, 0, timeout=timeout)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=timeout)
+        return 1
 
 
 def client_ip(request: HttpRequest) -> str | None:

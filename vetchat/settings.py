@@ -428,6 +428,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["vetchat.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "vetchat.negotiation.ContentNegotiation",
     "EXCEPTION_HANDLER": "vetchat.http.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -6,6 +6,8 @@ import time
 
 import pytest
 from django.conf import settings
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
 from tests.servers import AsgiServer, RedisServer, SignedIn
 from tests.signin import signed_in_client
@@ -53,6 +55,23 @@ def test_a_socket_on_one_server_hears_a_message_posted_to_another_within_a_secon
         elapsed = time.monotonic() - started
     assert pushed == {"type": "message", "message": body["message"]}
     assert elapsed < 1
+
+
+def test_a_socket_keeps_no_compression_state_and_takes_no_large_frames(
+    servers, appointment, parent
+):
+    # given a browser-like client, which offers permessage-deflate
+    server = servers()
+    with signed_in(parent).socket(server, appointment.pk) as socket:
+        assert receive(socket)["type"] == "hello"
+        # then the server declines it: no zlib state held for the socket's life
+        assert "Sec-WebSocket-Extensions" not in socket.response.headers
+        # and a frame past 64 KiB closes the socket instead of being buffered
+        socket.send(json.dumps({"type": "ping", "padding": "x" * 70_000}))
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.recv(timeout=2)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == CloseCode.MESSAGE_TOO_BIG
 
 
 def test_after_a_server_restart_a_client_catches_up_on_everything_once_in_order(
