@@ -8,7 +8,9 @@ from channels_redis.core import RedisChannelLayer
 
 from chat.fanout import Fanout
 
-pytestmark = pytest.mark.asyncio
+# With the database tests, which pytest-django runs before the browser tests: Playwright keeps an
+# event loop running in the main thread from the first browser test to the end of the session.
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db]
 
 
 @pytest_asyncio.fixture
