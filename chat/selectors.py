@@ -15,6 +15,7 @@ from accounts.models import User, display_name
 from appointments.access import Action, check_access
 from chat.integrity import canonical
 from chat.models import Chat, Message, MessageRevision, ReadState
+from chat.rules import VET_ONLY_TYPES
 from chat.sql import ChatHeader, chat_header
 
 
@@ -270,7 +271,7 @@ def amendable(chat_id: int | None, message_id: UUID) -> dict[str, Any] | None:
         Message.objects.filter(
             pk=message_id,
             chat_id=chat_id,
-            message_type__in=[Message.Type.ASSESSMENT, Message.Type.PRESCRIPTION],
+            message_type__in=VET_ONLY_TYPES,
             retracted_at__isnull=True,
         )
         .values("id", "seq", "message_type", "content", "payload")

@@ -18,7 +18,6 @@ from django.db.models import Model
 from accounts.models import CLINIC_ROLES, User, display_name
 from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
 from chat.models import Chat, ReadState
-from vetchat.db import prepared_cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +149,7 @@ def _chat_header_sql() -> str:
 
 def chat_header(appointment_id: UUID) -> ChatHeader | None:
     """The appointment, its participants, its chat and every read cursor, in one indexed query."""
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_chat_header_sql(), [appointment_id])
         row = cursor.fetchone()
     if row is None:
