@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import User
+from vetchat.prepared import PreparedQuery
 
 # Every column of a user: the session check needs the password hash, the rest of the app the
 # remaining fields, and a user loaded here must be the same as one the ORM would load.
@@ -12,7 +13,11 @@ _FIELDS = [field.attname for field in User._meta.concrete_fields]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in User._meta.concrete_fields)
 _TABLE = connection.ops.quote_name(User._meta.db_table)
 _PK = connection.ops.quote_name(User._meta.pk.column)
-_USER_SQL = f"SELECT {_COLUMNS} FROM {_TABLE} WHERE {_PK} = %s"  # noqa: S608  # nosec B608  # our own names
+_USER = PreparedQuery(
+    "vetchat_user",
+    lambda: f"SELECT {_COLUMNS} FROM {_TABLE} WHERE {_PK} = %(id)s",  # noqa: S608  # nosec B608  # our own names
+    {"id": "uuid"},
+)
 
 
 class EmailBackend(AuthenticationBackend):
@@ -29,7 +34,7 @@ class EmailBackend(AuthenticationBackend):
         except ValidationError:
             return None
         with connection.cursor() as cursor:
-            cursor.execute(_USER_SQL, [pk])
+            _USER.execute(cursor, {"id": pk})
             row = cursor.fetchone()
         if row is None:
             return None

@@ -15,7 +15,7 @@ _LOAD_SQL = f"SELECT session_data FROM {_TABLE} WHERE session_key = %s AND expir
 
 
 class HandWrittenLoad:
-    """Loads the session row with one prepared statement instead of the ORM."""
+    """Loads the session row with one hand-written query instead of the ORM."""
 
     session_key: str | None
     _session_key: str | None

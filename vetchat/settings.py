@@ -33,7 +33,7 @@ def database_from_url(url: str) -> dict:
     # An unreachable server fails a request in seconds instead of holding a worker.
     query.setdefault("connect_timeout", "5")
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "vetchat.database",
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
