@@ -54,7 +54,9 @@ class Scenario:
         )
 
 
-def wrk(mode: str, targets: Path, seconds: float, threads: int, connections: int) -> Measure:
+def wrk(
+    mode: str, targets: Path, seconds: float, threads: int, connections: int, base: str = BASE
+) -> Measure:
     env = {
         **os.environ,
         "BENCH_MODE": mode,
@@ -69,7 +71,7 @@ def wrk(mode: str, targets: Path, seconds: float, threads: int, connections: int
         "5s",
         "-s",
         str(LUA),
-        BASE,
+        base,
     ]
     output = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     line = next((x for x in output.stdout.splitlines() if x.startswith("BENCH_RESULT ")), None)
@@ -194,14 +196,18 @@ def query_counts(long_chat, short_chat, sessions: dict) -> list[tuple[str, int, 
 # Server ---------------------------------------------------------------------------------
 
 
-def start_gunicorn() -> subprocess.Popen:
+def start_gunicorn(
+    root: Path = ROOT, port: int = PORT, env: dict | None = None
+) -> subprocess.Popen:
+    """The app of the checkout at `root` on `port`, with this environment's Python packages."""
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
             gunicorn,
             "vetchat.wsgi",
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "--workers",
             "2",
             "--worker-class",
@@ -209,8 +215,8 @@ def start_gunicorn() -> subprocess.Popen:
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
+        cwd=root,
+        env={**(env or os.environ), "DJANGO_DEBUG": "0"},
         start_new_session=True,
         # Not our stdout: a server left behind must not hold the caller's pipe open.
         stdout=open_log(),
@@ -219,7 +225,7 @@ def start_gunicorn() -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{BASE}/healthz", timeout=1) as response:  # noqa: S310  # nosec B310  # our own http://127.0.0.1 server
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:  # noqa: S310  # nosec B310  # our own http://127.0.0.1 server
                 if response.status == 200:
                     return server
         except OSError:

@@ -4,6 +4,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,22 @@ def test_smoke_run_prints_a_full_table():
     )
     assert [name for name, _ in over_http] == [name for name, _ in parts], output
     assert all(float(ratio) > 0 for _, ratio in over_http), output
+
+
+@pytest.mark.bench
+def test_side_by_side_smoke_run_compares_the_304_poll():
+    ports = f"{free_port()},{free_port()}"
+    # HEAD as the earlier commit: a shallow checkout holds it too
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.beside", "HEAD", "--smoke", "--ports", ports],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=420,
+        env={"PATH": os.environ["PATH"]},  # its own databases, not ours
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    summary = re.search(r"\| poll, nothing new \(304\) \| ([\d,]+) \| ([\d,]+) \|", result.stdout)
+    assert summary, result.stdout
+    assert all(int(figure.replace(",", "")) > 0 for figure in summary.groups())
+    assert "errors: 0" in result.stdout
