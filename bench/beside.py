@@ -22,6 +22,7 @@ from pathlib import Path
 from bench.run import ROOT, Measure, start_gunicorn, stop, wrk
 
 # Run in each checkout: the data and the poll targets as that checkout's `bench.run` makes them.
+# Written out here because an earlier commit's `bench.run` builds them inside its `main`.
 PREPARE = """
 import os, sys
 from pathlib import Path

@@ -79,6 +79,8 @@ def test_a_healthy_connection_with_a_message_waiting_is_kept():
         connection.close_if_health_check_failed()
     assert any('Query\t "SELECT 1"' in message for message in messages)  # SELECT 1 decided
     assert backend_pid() == pid
+    with connection.cursor() as cursor:
+        cursor.execute("UNLISTEN *")  # the connection outlives the test
 
 
 def test_the_poll_runs_prepared_statements_prepared_once_per_connection(

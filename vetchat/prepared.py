@@ -29,6 +29,8 @@ class PreparedQuery:
         self.name = name
         self._sql = sql  # called once, when first prepared: models are loaded by then
         self._types = types
+        arguments = ", ".join(f"%({name})s" for name in types)
+        self._execute_sql = f"EXECUTE {name}({arguments})"
         # The psycopg connections that hold the statement. Each is used by its own thread
         # only, and leaves the set when it is closed and collected.
         self._prepared_on: weakref.WeakSet[object] = weakref.WeakSet()
@@ -39,8 +41,7 @@ class PreparedQuery:
         if driver not in self._prepared_on:
             driver.execute(self._prepare_sql())
             self._prepared_on.add(driver)
-        arguments = ", ".join(f"%({name})s" for name in self._types)
-        cursor.execute(f"EXECUTE {self.name}({arguments})", params)
+        cursor.execute(self._execute_sql, params)
 
     def _prepare_sql(self) -> str:
         numbers = {name: n for n, name in enumerate(self._types, start=1)}
