@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.validators import RegexValidator
-from django.http import QueryDict
+from django.http import HttpResponseNotModified, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -345,7 +345,7 @@ class MessagesApi(APIView):
             **error_responses(400, 401, 403, 404),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | HttpResponseNotModified:
         poll_allowed(request=request)
         params = message_list_params(request.query_params)
         user = request.user
@@ -357,9 +357,9 @@ class MessagesApi(APIView):
             chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
 
         etag = etag_of(chat, params["after"], params["before"], params["limit"], params["rev"])
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if etag in request.headers.get("If-None-Match", ""):
-            return Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache, no-store"}
+        if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
+            return HttpResponseNotModified(headers=headers)  # no body, so nothing to render
         changed = []
         if params["rev"] is not None:
             changed = message_changes(chat=chat, up_to_seq=params["after"], since_rev=params["rev"])

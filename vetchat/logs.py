@@ -25,10 +25,19 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 FIELDS = ("method", "path", "status", "duration_ms", "user_id")
 
 access_log = logging.getLogger("vetchat.request")
+# Made once: json.dumps(..., default=str) builds a new encoder for every line.
+_ENCODER = json.JSONEncoder(default=str)
+
+# Every request writes a line, and no format here shows the caller's file and line, thread or
+# process: Python's logging HOWTO ("Optimization") turns their collection off this way.
+logging._srcfile = None
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
 
 
 def mask(text: str) -> str:
-    return EMAIL.sub("[email]", text)
+    return EMAIL.sub("[email]", text) if "@" in text else text
 
 
 class RequestIdFilter(logging.Filter):
@@ -51,7 +60,7 @@ class JsonFormatter(logging.Formatter):
                 entry[name] = getattr(record, name)
         if record.exc_info:
             entry["exception"] = mask(self.formatException(record.exc_info))
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
 
 
 class RequestLogMiddleware:
@@ -61,7 +70,7 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        offered = request.headers.get("X-Request-ID", "")
+        offered = request.META.get("HTTP_X_REQUEST_ID", "")
         # 128 random bits as hex, as uuid4().hex gave, without building a UUID per request
         request_id = offered if REQUEST_ID.match(offered) else os.urandom(16).hex()
         token = request_id_var.set(request_id)

@@ -93,5 +93,9 @@ class NoStoreMiddleware:
             # An attachment's bytes never change under its ETag: the browser may keep its own
             # copy, revalidated on each use (`attachments.serving`).
             return response
-        patch_cache_control(response, private=True, no_store=True)
+        cache_control = response.get("Cache-Control")
+        if cache_control is None:  # most answers: the header is written, not parsed and rebuilt
+            response["Cache-Control"] = "private, no-store"
+        elif "no-store" not in cache_control:
+            patch_cache_control(response, private=True, no_store=True)
         return response

@@ -19,7 +19,7 @@ class ContentNegotiation(DefaultContentNegotiation):
         if renderers and not format_suffix:
             first = renderers[0]
             override = self.settings.URL_FORMAT_OVERRIDE
-            if request.headers.get("accept", "*/*") in {"*/*", first.media_type} and not (
+            if request.META.get("HTTP_ACCEPT", "*/*") in {"*/*", first.media_type} and not (
                 override and request.query_params.get(override)
             ):
                 return first, first.media_type

@@ -57,16 +57,18 @@ def web_manifest(request: HttpRequest) -> HttpResponse:
     return JsonResponse(manifest, content_type="application/manifest+json")
 
 
+# The chat's first: every open chat polls it every few seconds, and the first match wins.
 api_urlpatterns = [
+    *chat_api_urlpatterns,
     *portal_api_urlpatterns,
     *attachments_api_urlpatterns,
-    *chat_api_urlpatterns,
     *notifications_api_urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
+    path("api/", include((api_urlpatterns, "api"))),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", favicon, name="favicon"),
@@ -74,7 +76,6 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/", include((api_urlpatterns, "api"))),
     path("", include("attachments.urls")),
     path("", include("transcripts.urls")),
     path("", include("notifications.urls")),

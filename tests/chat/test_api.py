@@ -213,6 +213,16 @@ def test_pet_parent_cannot_send_vet_only_types(client_for, appointment, parent, 
     assert not Message.objects.exists()
 
 
+def test_a_session_poll_needs_no_csrf_token(appointment, parent):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(parent)
+    response = client.get(URL, {"appointmentId": str(appointment.pk)})
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["messages"] == []
+
+
 def test_csrf_is_enforced_for_session_posts(appointment, parent):
     from django.test import Client
 

@@ -161,6 +161,9 @@ def test_not_modified_when_nothing_changed(client_for, appointment, parent, vet,
     )
     assert again.status_code == HTTPStatus.NOT_MODIFIED
     assert again.content == b""
+    assert again["ETag"] == etag
+    assert again["Cache-Control"] == "private, no-cache, no-store"
+    assert "Content-Type" not in again
 
     send(vet, "second")
     changed = client.get(

@@ -133,3 +133,20 @@ def test_a_care_team_co_owners_their_cursors_and_a_mark(appointment, parent, vet
     assert header.unread_from == {nurse.pk: 1}
     assert header.read_by(seq=1, sender_clinic=False) == nurse.display_name
     assert header.read_by(seq=2, sender_clinic=True) is None
+
+
+def test_several_on_the_team_and_several_co_owners_come_in_id_order(appointment, parent):
+    # given three of each, added in no particular order
+    for factory in (TechnicianFactory, VetFactory) * 3:
+        AppointmentMember.objects.create(appointment=appointment, user=factory())
+    for co_owner in (PetParentFactory(), PetParentFactory(), PetParentFactory()):
+        CoOwnership.objects.create(
+            pet=appointment.pet, email=co_owner.email, invited_by=parent, user=co_owner
+        )
+    # when the header is loaded by hand
+    header = chat_header(appointment.pk)
+    # then each list is in the ORM's order by id, so the same chat always reads the same
+    assert header == header_by_orm(appointment.pk)
+    for ids in (header.team_vet_ids, header.technician_ids, header.co_owner_ids):
+        assert len(ids) == 3
+        assert list(ids) == sorted(ids)

@@ -104,6 +104,7 @@ def test_pages_and_api_answers_are_never_stored(client_for, parent, appointment)
     ]:
         response = client.get(path)
         assert "no-store" in response["Cache-Control"], path
+        assert "private" in response["Cache-Control"], path
 
 
 def test_mfa_enrolment_shows_its_qr_code_without_csp_violations(page_for, live_server):
