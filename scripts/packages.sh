@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages vetchat needs, installed when missing (as root, with apt-get), or named.
 #   scripts/packages.sh run    # what serving the app needs
-#   scripts/packages.sh bench  # that, and the load tool
+#   scripts/packages.sh bench  # that, the load tool and valgrind
 #   scripts/packages.sh test   # that, and the tests' browser and malware scanner
 set -euo pipefail
 
@@ -17,7 +17,12 @@ ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing+=(libharfbuzz-s
 # Attachments: ffmpeg for videos, libmagic to type every upload by its content.
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 ls /usr/lib/*/libmagic.so.1 >/dev/null 2>&1 || [ -e /usr/lib/libmagic.so.1 ] || missing+=(libmagic1)
-case "${1:-run}" in bench | test) command -v wrk >/dev/null || missing+=(wrk) ;; esac
+case "${1:-run}" in bench | test)
+  # wrk for the load, valgrind to count instructions (bench/instructions.py)
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v valgrind >/dev/null || missing+=(valgrind)
+  ;;
+esac
 if [ "${1:-run}" = test ]; then
   # Chromium for the browser tests, clamd and sigtool for the malware-scan tests (they start
   # their own clamd on a database they build).

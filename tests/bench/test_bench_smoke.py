@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = [
     "floor: /healthz",
@@ -107,3 +109,21 @@ def test_side_by_side_smoke_run_compares_the_304_poll():
     assert summary, result.stdout
     assert all(int(figure.replace(",", "")) > 0 for figure in summary.groups())
     assert "errors: 0" in result.stdout
+
+
+@pytest.mark.bench
+@pytest.mark.django_db(transaction=True)
+def test_instruction_count_of_the_304_poll():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.instructions", "--requests", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=420,
+        # the test database, where it builds the smoke data
+        env={**os.environ, "DATABASE_URL": servers.test_database_url()},
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "GET /api/appointment-chat/messages: 304 Not Modified, 3 requests" in result.stdout
+    count = re.search(r"python instructions per request: ([\d,]+)", result.stdout)
+    assert count and int(count[1].replace(",", "")) > 100_000, result.stdout
