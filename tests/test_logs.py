@@ -4,7 +4,9 @@ is called."""
 import io
 import json
 import logging
+import os
 import re
+import threading
 from http import HTTPStatus
 
 import pytest
@@ -136,3 +138,19 @@ def test_the_request_id_is_answered_and_a_proxys_is_kept(client, captured_logs):
     assert refused["X-Request-ID"] != "<script>"
     ids = [json.loads(line)["request_id"] for line in captured_logs.getvalue().splitlines()]
     assert ids == [answered["X-Request-ID"], "nginx-4f2a9c1d", refused["X-Request-ID"]]
+
+
+def test_other_libraries_log_lines_keep_the_process_id():
+    # gunicorn's own lines show it ("[%(process)d]"); only the caller's file is not looked up
+    logger = logging.getLogger("gunicorn.error")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("[%(process)d] [%(threadName)s] %(message)s"))
+    logger.addHandler(handler)
+    try:
+        logger.warning("Booting worker")
+    finally:
+        logger.removeHandler(handler)
+    assert (
+        stream.getvalue() == f"[{os.getpid()}] [{threading.current_thread().name}] Booting worker\n"
+    )

@@ -28,12 +28,10 @@ access_log = logging.getLogger("vetchat.request")
 # Made once: json.dumps(..., default=str) builds a new encoder for every line.
 _ENCODER = json.JSONEncoder(default=str)
 
-# Every request writes a line, and no format here shows the caller's file and line, thread or
-# process: Python's logging HOWTO ("Optimization") turns their collection off this way.
+# Every request writes a line, and no format in use shows the caller's file, line or function:
+# not looking them up is what Python's logging HOWTO ("Optimization") suggests. The process id
+# and thread stay: gunicorn's own lines show the process.
 logging._srcfile = None
-logging.logThreads = False
-logging.logProcesses = False
-logging.logMultiprocessing = False
 
 
 def mask(text: str) -> str:
