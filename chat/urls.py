@@ -1,11 +1,22 @@
 from django.urls import path
 
 from chat import openapi  # noqa: F401  (describes the request bodies precisely)
-from chat.api import AcknowledgementApi, ChatTestApi, MarkUnreadApi, MessageApi, MessagesApi
+from chat.api import (
+    AcknowledgementApi,
+    ChatTestApi,
+    MarkUnreadApi,
+    MessageApi,
+    MessagesApi,
+    answered_without_drf,
+)
 from chat.search_api import SearchApi
 
 api_urlpatterns = [
-    path("appointment-chat/messages", MessagesApi.as_view(), name="chat_messages"),
+    path(
+        "appointment-chat/messages",
+        answered_without_drf(MessagesApi.as_view()),
+        name="chat_messages",
+    ),
     path("appointment-chat/messages/<uuid:message_id>", MessageApi.as_view(), name="chat_message"),
     path(
         "appointment-chat/messages/<uuid:message_id>/acknowledgement",

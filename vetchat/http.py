@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -132,6 +133,27 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     )
     response.data = error_body(code, message or _flatten(getattr(exc, "detail", str(exc))))
     return response
+
+
+_JSON = JSONRenderer()
+
+
+def json_response(
+    body: Any, *, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """JSON rendered as the API's DRF views render it, for a view that answers without DRF."""
+    return HttpResponse(
+        _JSON.render(body), content_type=_JSON.media_type, status=status, headers=headers
+    )
+
+
+def domain_error_response(error: DomainError) -> HttpResponse:
+    """A domain error as `exception_handler` answers it, for a view that answers without DRF."""
+    return json_response(
+        error_body(error.code, error.message, error.fields),
+        status=status_of(error),
+        headers=error_headers(error),
+    )
 
 
 class DomainErrorMiddleware:
