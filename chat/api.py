@@ -321,8 +321,8 @@ def answered_without_drf(view: Callable[..., HttpResponseBase]) -> Callable[...,
 
     @wraps(view)  # keeps `cls` and `initkwargs`, which the schema generator reads
     def messages(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if request.method != "GET" or not user.is_authenticated or not asks_for_json(request):
+        signed_in = request.user.is_authenticated
+        if request.method != "GET" or not signed_in or not asks_for_json(request):
             return view(request, *args, **kwargs)
         try:
             params = message_list_params(request.GET)

@@ -213,8 +213,9 @@ class ApiBodyLimitMiddleware:
         if length <= MAX_DRAINED_BODY:
             while request.read(64 * 1024):
                 pass
-        error = TooLarge(f"Request bodies can be at most {limit // 1024 // 1024} MB.")
-        return JsonResponse(error_body(error.code, error.message), status=status_of(error))
+        return domain_error_response(
+            TooLarge(f"Request bodies can be at most {limit // 1024 // 1024} MB.")
+        )
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
