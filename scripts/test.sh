@@ -3,6 +3,8 @@
 # Without DATABASE_URL (REDIS_URL), a throwaway PostgreSQL cluster (Redis) is started and removed
 # afterwards.
 # Extra arguments go to pytest, e.g. scripts/test.sh tests/chat -x
+# Tests run in TEST_WORKERS processes (pytest-xdist), each with its own test database, Redis
+# database, live servers and browser: most of a test's time is spent waiting on a server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,4 +41,4 @@ export DJANGO_DEBUG=0
 # Pages under test load the same hashed static files production serves.
 .venv/bin/python manage.py collectstatic --no-input -v0
 
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist worksteal "$@"

@@ -1,10 +1,12 @@
 import tempfile
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import User
@@ -15,6 +17,13 @@ PASSWORD = "correct-horse-battery"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+@cache
+def password_hash() -> str:
+    """PASSWORD under the real hasher, hashed once per process: a hash takes the better part of
+    a second by design, and most tests make several users."""
+    return make_password(PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -23,7 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Faker("name")
     role = User.Role.PET_PARENT
-    password = factory.django.Password(PASSWORD)
+    password = factory.LazyFunction(password_hash)
 
     @factory.post_generation
     def email_verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:

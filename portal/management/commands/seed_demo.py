@@ -3,6 +3,7 @@ from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -172,8 +173,12 @@ class Command(BaseCommand):
                 f"The database holds {others} user(s) that are not demo users; refusing to add "
                 "demo sign-ins with a published password. Use --force to seed anyway."
             )
+        # One hash for the one published password: each takes the better part of a second.
+        password = make_password(DEMO_PASSWORD)
         with transaction.atomic():
-            users = {email: self._user(email, name, role) for email, name, role in DEMO_USERS}
+            users = {
+                email: self._user(email, name, role, password) for email, name, role in DEMO_USERS
+            }
             pets = {
                 name: self._pet(users[owner], name, species, breed, born)
                 for owner, name, species, breed, born in DEMO_PETS
@@ -256,14 +261,14 @@ class Command(BaseCommand):
             CannedAnswer.objects.update_or_create(owner=None, title=title, defaults={"body": body})
         forget_clinic_snapshot()
 
-    def _user(self, email: str, name: str, role: str) -> User:
+    def _user(self, email: str, name: str, role: str, password: str) -> User:
         user = User.objects.filter(email=email).first() or User(email=email)
         user.name = name
         user.role = role
         user.job_title = DEMO_JOB_TITLES.get(email, "")
         user.is_active = True
         user.is_superuser = role == User.Role.STAFF
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.full_clean(exclude=["password"])
         user.save()
         # Demo addresses are not real mailboxes; they count as verified so they can sign in.
