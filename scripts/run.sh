@@ -9,12 +9,19 @@ scripts/packages.sh run
 scripts/venv.sh
 
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+# Short log lines for a person, without the job queue's routine ones (production logs JSON).
+export DJANGO_LOG_FORMAT=${DJANGO_LOG_FORMAT:-text}
+# Links in the emails it prints lead back to this server, whatever its port.
+export VETCHAT_BASE_URL=${VETCHAT_BASE_URL:-http://127.0.0.1:${PORT:-8000}}
 local_db=
 local_redis=
 worker=
+announcer=
+signins=
 # In a script, Ctrl+C does not reach a background process, so the exit trap stops the job
 # worker (SIGTERM: it finishes the job in hand) before Redis and the database.
 cleanup() {
+  if [ -n "$announcer" ]; then kill "$announcer" 2>/dev/null || true; fi
   if [ -n "$worker" ]; then
     kill "$worker" 2>/dev/null || true
     wait "$worker" 2>/dev/null || true
@@ -35,10 +42,12 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 
 .venv/bin/python manage.py migrate --no-input
+# The sign-ins are kept to be shown once everything has started (below).
 if [ -n "$local_db" ]; then
-  .venv/bin/python manage.py seed_demo
+  signins=$(.venv/bin/python manage.py seed_demo)
 else
-  .venv/bin/python manage.py seed_demo || echo "Demo data skipped (see above); serving anyway."
+  signins=$(.venv/bin/python manage.py seed_demo) ||
+    echo "Demo data skipped (see above); serving anyway."
 fi
 .venv/bin/python manage.py collectstatic --no-input -v0
 
@@ -55,11 +64,17 @@ fi
 .venv/bin/python manage.py procrastinate worker &
 worker=$!
 
+# The address and the sign-ins, printed once the site answers and the worker has started, so
+# they are the last lines on screen rather than above every startup line.
+.venv/bin/python scripts/announce.py "http://127.0.0.1:${PORT:-8000}/" "$signins" &
+announcer=$!
+
 # One URL for pages, API and the live chat: ASGI workers serve all three here. Production
-# splits them (README, "Deploying").
-echo "vetchat is at http://127.0.0.1:${PORT:-8000}/ (Ctrl+C stops it)"
+# splits them (README, "Deploying"). The app logs one line a request (gunicorn keeps no access
+# log); at warning level gunicorn's and uvicorn's startup lines are left out, not their errors.
 .venv/bin/gunicorn vetchat.asgi \
   --worker-class vetchat.workers.UvicornWorker \
   --bind "127.0.0.1:${PORT:-8000}" \
   --workers "${WEB_CONCURRENCY:-2}" \
-  --graceful-timeout 5
+  --graceful-timeout 5 \
+  --log-level warning

@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object a line, each with the request it belongs to.
+"""Structured logs: one JSON object a line, each with the request it belongs to; or, for a person
+at a terminal (`make run`, DJANGO_LOG_FORMAT=text), one short line without the routine ones.
 
 Logs leave the medical record's protection (they go to files, collectors and other people),
 so they carry ids, never message text, names or email addresses: request lines log the path
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -59,6 +61,43 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = mask(self.formatException(record.exc_info))
         return _ENCODER.encode(entry)
+
+
+class TextFormatter(logging.Formatter):
+    """`14:03:27 INFO    request: GET /healthz 200 1.3 ms`: time, level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = (
+            f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} "
+            f"{record.name.removeprefix('vetchat.')}: {mask(record.getMessage())}"
+        )
+        if hasattr(record, "duration_ms"):
+            line += f" {record.duration_ms} ms"
+        if record.exc_info:
+            line += "\n" + mask(self.formatException(record.exc_info))
+        return line
+
+
+class TerminalFilter(logging.Filter):
+    """Leaves out of a terminal's log what says nothing happened.
+
+    The job queue logs at INFO every job it starts and ends (the stalled-jobs check runs every
+    10 seconds), each periodic task it registers (in every process that loads the apps) and
+    each job deferred. Its warnings and errors stay, and so does a job's end when the job
+    returned something (a count of emails sent, transcripts filed, uploads purged, jobs
+    retried) or is to be retried. A page's static files answered without error are left out
+    too: each page load fetches several.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("procrastinate") and record.levelno < logging.WARNING:
+            action = getattr(record, "action", "")
+            if action == "job_success":
+                return bool(getattr(record, "result", None))
+            return action.startswith("job_")  # retried or aborted
+        if record.name == access_log.name and getattr(record, "status", 500) < 400:
+            return not getattr(record, "path", "").startswith("/" + settings.STATIC_URL.lstrip("/"))
+        return True
 
 
 class RequestLogMiddleware:

@@ -457,20 +457,25 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# JSON lines with a request id on stderr (DJANGO_LOG_FORMAT=text for plain lines by hand).
+# JSON lines with a request id on stderr. DJANGO_LOG_FORMAT=text (`make run`) is for a person at
+# a terminal: short lines, without the job queue's routine ones or static files (vetchat/logs.py).
+_log_text = os.environ.get("DJANGO_LOG_FORMAT") == "text"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "vetchat.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "vetchat.logs.RequestIdFilter"},
+        "terminal": {"()": "vetchat.logs.TerminalFilter"},
+    },
     "formatters": {
         "json": {"()": "vetchat.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {"()": "vetchat.logs.TextFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
-            "formatter": "text" if os.environ.get("DJANGO_LOG_FORMAT") == "text" else "json",
+            "filters": ["request_id", "terminal"] if _log_text else ["request_id"],
+            "formatter": "text" if _log_text else "json",
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
