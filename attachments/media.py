@@ -7,6 +7,10 @@ remuxed by ffmpeg without their metadata, PDFs are kept as they are but only eve
 Everything here runs inline in the upload request, bounded: images by a pixel limit (decoding
 a 60 MP photo takes about a second), videos by a stream copy (no re-encoding: it costs what
 reading and writing the file costs) with a timeout of `VETCHAT_MEDIA_TIMEOUT_SECONDS`.
+
+libmagic, Pillow and its HEIF plugin are imported by the functions that use them, on a worker's
+first upload: every worker imports this module at start (the admin, the job registry), and the
+ones that serve only sockets never read a file.
 """
 
 import json
@@ -14,19 +18,19 @@ import logging
 import subprocess  # nosec B404 - ffmpeg and ffprobe, absolute paths, no shell
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import magic
-import pillow_heif
 from django.conf import settings
-from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 from attachments.models import Attachment
 from vetchat.errors import InvalidInput, TooLarge, UnsupportedType
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from PIL import Image
 
-pillow_heif.register_heif_opener()
+logger = logging.getLogger(__name__)
 
 FFMPEG = "/usr/bin/ffmpeg"
 FFPROBE = "/usr/bin/ffprobe"
@@ -101,6 +105,8 @@ _local = threading.local()
 def sniff(path: Path) -> str:
     """The media type libmagic reads from the bytes (one loaded database per thread)."""
     if not hasattr(_local, "magic"):
+        import magic
+
         _local.magic = magic.Magic(mime=True)
     return _local.magic.from_file(str(path))
 
@@ -143,6 +149,14 @@ def process(path: Path, workdir: Path) -> Processed:
 # Images ----------------------------------------------------------------------------------------
 
 
+@cache
+def _open_heif() -> None:
+    """Pillow opens HEIC/HEIF from here on (iPhones' photos), in the whole process."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 def _unreadable(what: str = "image") -> UnreadableFile:
     message = f"The {what} could not be read: it may be damaged or cut short."
     return UnreadableFile(message, fields={"file": message})
@@ -159,6 +173,9 @@ def _too_many_pixels(width: int, height: int, frames: int = 1) -> TooManyPixels:
 
 
 def process_image(path: Path, workdir: Path, found: Format) -> Processed:
+    from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+    _open_heif()
     # A truncated picture is refused, not padded with grey: WeasyPrint (transcripts) turns
     # Pillow's process-wide switch on when it is imported, so it is set back before each decode.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -191,6 +208,9 @@ def process_image(path: Path, workdir: Path, found: Format) -> Processed:
 
 def square(path: Path, workdir: Path, size: int) -> Path:
     """A JPEG of `size` x `size` pixels cut from the middle of an image this module kept."""
+    from PIL import Image, ImageOps
+
+    _open_heif()
     out = workdir / f"square-{size}.jpg"
     with Image.open(path) as image:
         image.seek(0)  # an animation's first frame
@@ -200,7 +220,7 @@ def square(path: Path, workdir: Path, size: int) -> Path:
     return out
 
 
-def _save_still(image: Image.Image, out: Path, found: Format, icc: bytes | None) -> None:
+def _save_still(image: "Image.Image", out: Path, found: Format, icc: bytes | None) -> None:
     """A new file from the pixels alone: no EXIF (GPS), XMP, comments or text chunks. The
     colour profile stays, so colours look as on the sender's phone."""
     image.info = {}
@@ -221,8 +241,10 @@ def _save_still(image: Image.Image, out: Path, found: Format, icc: bytes | None)
         image.save(out, "GIF")
 
 
-def _save_animation(image: Image.Image, out: Path, found: Format) -> Image.Image:
+def _save_animation(image: "Image.Image", out: Path, found: Format) -> "Image.Image":
     """Every frame copied without the file's comments or metadata; returns the first."""
+    from PIL import ImageSequence
+
     frames, durations = [], []
     for frame in ImageSequence.Iterator(image):
         durations.append(frame.info.get("duration", 100))
@@ -238,8 +260,10 @@ def _save_animation(image: Image.Image, out: Path, found: Format) -> Image.Image
     return first
 
 
-def _flatten(image: Image.Image) -> Image.Image:
+def _flatten(image: "Image.Image") -> "Image.Image":
     """RGB, with any transparency laid on white (JPEG has no alpha)."""
+    from PIL import Image
+
     if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
@@ -248,9 +272,11 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _thumbnails(image: Image.Image, workdir: Path) -> dict[int, Path]:
+def _thumbnails(image: "Image.Image", workdir: Path) -> dict[int, Path]:
     """JPEGs at most 1280 and 320 px on their longer side; each smaller one is made from the
     one before, which costs a fraction of scaling the whole photo twice."""
+    from PIL import Image
+
     thumbnails = {}
     thumbnail = _flatten(image)
     for size in sorted(THUMBNAIL_SIZES, reverse=True):
@@ -338,6 +364,9 @@ def process_video(path: Path, workdir: Path, found: Format) -> Processed:
             *("-frames:v", "1", "-map_metadata", "-1", str(poster)),
         ]
     )
+    from PIL import Image
+
+    _open_heif()
     try:
         with Image.open(poster, formats=["JPEG"]) as frame:
             frame.load()

@@ -1,12 +1,14 @@
-"""Web Push: the payload a browser shows, sent to every subscription of the user."""
+"""Web Push: the payload a browser shows, sent to every subscription of the user.
+
+pywebpush (with requests and its crypto) is imported by the send, not at start: the job worker
+is the one that sends, and workers that serve only pages or sockets load this module too.
+"""
 
 import json
 import logging
 from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
-from pywebpush import WebPushException, webpush
 
 from accounts.models import User
 from notifications.models import PushSubscription
@@ -28,6 +30,9 @@ def push_send(*, user: User, title: str, body: str, url: str) -> int:
     """
     if not push_configured():
         return 0
+    import requests
+    from pywebpush import WebPushException, webpush
+
     payload = json.dumps({"title": title, "body": body, "url": url})
     delivered = 0
     for subscription in PushSubscription.objects.filter(user=user):

@@ -18,7 +18,6 @@ from accounts.models import User
 from appointments.models import Appointment
 from chat.rules import follow_up_closes_at
 from transcripts.models import Transcript
-from transcripts.pdf import transcript_pdf
 from transcripts.selectors import chat_size, current_transcript, transcript_document
 
 logger = logging.getLogger(__name__)
@@ -61,6 +60,8 @@ def transcript_render(*, transcript_id: UUID) -> Transcript:
     if transcript.status == Transcript.Status.READY:
         return transcript  # a retried job whose first run got this far
     appointment = transcript.appointment
+    from transcripts.pdf import transcript_pdf  # WeasyPrint, only where a PDF is laid out
+
     try:
         document = transcript_document(appointment=appointment, audience=transcript.audience)
         pdf = transcript_pdf(document)

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_safe
 from appointments.access import Action, access_appointment
 from transcripts.exports import record_transcript_export
 from transcripts.models import Transcript
-from transcripts.pdf import transcript_pdf
 from transcripts.selectors import audience_of, chat_size, transcript_document
 from transcripts.services import transcript_filename, transcript_request
 from transcripts.shapes import transcript_json
@@ -60,6 +59,8 @@ def transcript_pdf_view(request: HttpRequest, appointment_id: UUID) -> HttpRespo
         )
         return _pdf_response(transcript.file.open("rb"), transcript_filename(appointment))
     record_transcript_export(request=request, appointment=appointment, export_format="pdf")
+    from transcripts.pdf import transcript_pdf  # WeasyPrint, only where a PDF is laid out
+
     pdf = transcript_pdf(transcript_document(appointment=appointment, audience=audience))
     return _pdf_response(pdf, transcript_filename(appointment))
 

@@ -1,9 +1,15 @@
-"""How errors become HTTP answers: one JSON shape for the API, one status table for every door."""
+"""How errors become HTTP answers: one JSON shape for the API, one status table for every door.
+
+DRF is imported by the functions that need it, not here: this module is middleware, loaded by
+every worker at start, and the ones that serve only sockets never answer through DRF (with what
+it imports when installed, requests, YAML and Markdown among them, about 9 MB a worker).
+"""
 
 import sys
 from collections.abc import Callable
+from functools import cache
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -11,10 +17,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from vetchat.errors import (
     Conflict,
@@ -28,6 +30,10 @@ from vetchat.errors import (
     Unprocessable,
     UnsupportedType,
 )
+
+if TYPE_CHECKING:
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.response import Response
 
 STATUS_OF_ERROR: dict[type[DomainError], HTTPStatus] = {
     InvalidInput: HTTPStatus.BAD_REQUEST,
@@ -94,20 +100,28 @@ def _field_errors(detail: Any) -> dict[str, str]:
     return {"non_field_errors": _flatten(detail)}
 
 
-_CODES = {
-    exceptions.ParseError: ("malformed_request", None),
-    exceptions.NotAuthenticated: ("not_authenticated", "Sign in to use the API."),
-    exceptions.AuthenticationFailed: ("not_authenticated", None),
-    exceptions.PermissionDenied: ("forbidden", None),
-    exceptions.NotFound: ("not_found", None),
-    exceptions.MethodNotAllowed: ("method_not_allowed", None),
-    exceptions.NotAcceptable: ("not_acceptable", None),
-    exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
-    exceptions.Throttled: ("throttled", None),
-}
+@cache
+def _codes() -> dict[type[Exception], tuple[str, str | None]]:
+    from rest_framework import exceptions
+
+    return {
+        exceptions.ParseError: ("malformed_request", None),
+        exceptions.NotAuthenticated: ("not_authenticated", "Sign in to use the API."),
+        exceptions.AuthenticationFailed: ("not_authenticated", None),
+        exceptions.PermissionDenied: ("forbidden", None),
+        exceptions.NotFound: ("not_found", None),
+        exceptions.MethodNotAllowed: ("method_not_allowed", None),
+        exceptions.NotAcceptable: ("not_acceptable", None),
+        exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
+        exceptions.Throttled: ("throttled", None),
+    }
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def exception_handler(exc: Exception, context: dict) -> "Response | None":
+    from rest_framework import exceptions
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, exc.fields),
@@ -129,21 +143,26 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return response
 
     code, message = next(
-        (value for cls, value in _CODES.items() if isinstance(exc, cls)), ("error", None)
+        (value for cls, value in _codes().items() if isinstance(exc, cls)), ("error", None)
     )
     response.data = error_body(code, message or _flatten(getattr(exc, "detail", str(exc))))
     return response
 
 
-_JSON = JSONRenderer()
+@cache
+def _json_renderer() -> "JSONRenderer":
+    from rest_framework.renderers import JSONRenderer
+
+    return JSONRenderer()
 
 
 def json_response(
     body: Any, *, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None
 ) -> HttpResponse:
     """JSON rendered as the API's DRF views render it, for a view that answers without DRF."""
+    renderer = _json_renderer()
     return HttpResponse(
-        _JSON.render(body), content_type=_JSON.media_type, status=status, headers=headers
+        renderer.render(body), content_type=renderer.media_type, status=status, headers=headers
     )
 
 
