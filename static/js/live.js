@@ -1,6 +1,9 @@
-// The live chat socket: a doorbell beside the HTTP API. It says when it is up ("live") or
-// trying again ("reconnecting"), pings every 25 s so a dead connection is noticed, and retries
-// with backoff. It never decides what is shown: the caller fetches after its last seq on every
+// The live chat socket: a doorbell beside the HTTP API. It says when it is up ("live"), when it
+// dropped and is trying again ("reconnecting"), and when it has failed too often in a row for
+// that to be worth saying ("polling": where a proxy strips the upgrade or the server has no
+// socket route it may never come up, and the caller's polling carries everything). It pings
+// every 25 s so a dead connection is noticed, and retries with backoff for as long as the page
+// is open. It never decides what is shown: the caller fetches after its last seq on every
 // hello, so a push missed while the socket was down costs only latency.
 
 const HEARTBEAT_MS = 25000;
@@ -8,6 +11,9 @@ const PONG_TIMEOUT_MS = 10000;
 const FIRST_RETRY_MS = 1000;
 // Short enough that a page whose server (or Redis) came back is live again within seconds.
 const MAX_RETRY_MS = 10000;
+// Attempts in a row that closed before their hello, after which the page says it is polling
+// rather than reconnecting: with the backoff above, 1.5 to 3 s after a first failure.
+const FAILURES_BEFORE_POLLING = 3;
 
 // Close codes the server sends after accepting the handshake (chat/consumers.py).
 const SIGNED_OUT = 4401;
@@ -35,9 +41,15 @@ export function connectLive(path, handlers) {
   let pongTimer = null;
   let stopped = false;
   let live = false;
+  let status = null;
+  // Attempts since the socket was last up that closed before their hello.
+  let failures = 0;
 
-  function setStatus(status) {
-    if (handlers.onStatus) handlers.onStatus(status);
+  // Only changes are passed on: the caller's status is announced to screen readers.
+  function setStatus(next) {
+    if (next === status) return;
+    status = next;
+    if (handlers.onStatus) handlers.onStatus(next);
   }
 
   function heartbeat() {
@@ -68,6 +80,7 @@ export function connectLive(path, handlers) {
       heartbeat();
       if (event.type === "hello") {
         retries = 0;
+        failures = 0;
         live = true;
         setStatus("live");
       }
@@ -78,6 +91,7 @@ export function connectLive(path, handlers) {
       clearTimeout(heartbeatTimer);
       clearTimeout(pongTimer);
       socket = null;
+      const dropped = live;
       live = false;
       if (stopped) return;
       if (event.code === SIGNED_OUT) {
@@ -91,7 +105,9 @@ export function connectLive(path, handlers) {
         if (event.code === NOT_FOUND && handlers.onGone) handlers.onGone();
         return;
       }
-      setStatus("reconnecting");
+      if (dropped) setStatus("reconnecting");
+      else if (++failures >= FAILURES_BEFORE_POLLING) setStatus("polling");
+      // Until then a dropped socket stays "reconnecting", and one never up says nothing yet.
       const delay = Math.min(FIRST_RETRY_MS * 2 ** retries, MAX_RETRY_MS);
       retries += 1;
       // Jitter, so that the sockets of a restarted server do not all come back at once.
