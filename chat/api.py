@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from appointments.access import AppointmentNotFound
 from chat.limits import poll_allowed, send_allowed
 from chat.models import Message
+from chat.page import add_message_html, read_receipt_html
 from chat.rules import MAX_ATTACHMENTS, SENDABLE_TYPES, MessageNotFound
 from chat.selectors import (
     MessageRow,
@@ -58,6 +59,26 @@ BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 # `?limit=` reads as no limit given (see `message_list_params`); the schema says so.
 EMPTY_MEANS_DEFAULT = {"x-allow-empty-value": True}
 CLIENT_ID = r"[A-Za-z0-9_.:-]{1,64}"
+# `?render=html`: the chat page's own scripts ask every answer that carries messages for each
+# message's HTML as the page draws it (`chat.page.add_message_html`), so that a message is drawn
+# by one template only. Other clients leave it out and get the seed's shape, byte for byte.
+RENDER_HTML = "html"
+RENDER_ERROR = "Use html, or leave it out."
+RENDER_PARAMETER = OpenApiParameter(
+    "render",
+    {"type": "string", "enum": [RENDER_HTML]},
+    description="`html` adds to each message `html` (the message as the chat page draws it for "
+    "you) and `dayHtml` (its day's separator); for the chat page's own scripts.",
+    extensions=EMPTY_MEANS_DEFAULT,
+)
+
+
+def render_param(query: QueryDict) -> bool:
+    """Whether the query asks for the messages' HTML (`?render=html`)."""
+    render = query.get("render", "")
+    if render not in ("", RENDER_HTML):
+        raise serializers.ValidationError({"render": RENDER_ERROR})
+    return render == RENDER_HTML
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -97,6 +118,10 @@ def message_list_params(query: QueryDict) -> dict[str, Any]:
             params[name] = int(raw)
         else:
             errors[name] = f"Use a whole number from {low} to {high}."
+    render = query.get("render", "")
+    if render not in ("", RENDER_HTML):
+        errors["render"] = RENDER_ERROR
+    params["html"] = render == RENDER_HTML
     mark_read = query.get("markRead", "").lower() or "true"
     if mark_read not in BOOLEANS:
         errors["markRead"] = "Use true or false."
@@ -242,6 +267,14 @@ class MessageOutput(serializers.Serializer):
     )
     acknowledgedAt = serializers.DateTimeField(allow_null=True, required=False)
     acknowledgedBy = serializers.CharField(allow_null=True, required=False)
+    html = serializers.CharField(
+        required=False, help_text="With `render=html`: the message as the chat page draws it."
+    )
+    dayHtml = serializers.CharField(
+        required=False,
+        help_text="With `render=html`: the separator of its day, shown above the day's first "
+        "message.",
+    )
 
 
 class ChatAppointmentOutput(serializers.Serializer):
@@ -274,6 +307,11 @@ class MessageListOutput(serializers.Serializer):
     otherReaderName = serializers.CharField(
         allow_null=True, help_text="Who on the other side read that far."
     )
+    readReceiptHtml = serializers.CharField(
+        required=False,
+        help_text="With `render=html`: the receipt of your messages up to `otherLastReadSeq`, "
+        "as the chat page draws it.",
+    )
 
 
 class SendMessageOutput(serializers.Serializer):
@@ -284,7 +322,7 @@ class SendMessageOutput(serializers.Serializer):
 # Views ---------------------------------------------------------------------------------------
 
 
-def etag_of(chat: ChatHeader, *parts: int | None) -> str:
+def etag_of(chat: ChatHeader, *parts: int | str | None) -> str:
     """Changes whenever the answer to the same request would: new messages or a moved cursor."""
     state = (chat.last_seq, chat.rev, *chat.read_seqs.values(), *parts)
     return '"' + ".".join("-" if part is None else str(part) for part in state) + '"'
@@ -303,14 +341,20 @@ def messages_answer(
     if params["markRead"] and page.rows:
         chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
 
-    etag = etag_of(chat, params["after"], params["before"], params["limit"], params["rev"])
+    # The HTML is another answer to the same question, so it has another ETag.
+    html = (RENDER_HTML,) if params["html"] else ()
+    etag = etag_of(chat, params["after"], params["before"], params["limit"], params["rev"], *html)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache, no-store"}
     if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         return None, headers
     changed = []
     if params["rev"] is not None:
         changed = message_changes(chat=chat, up_to_seq=params["after"], since_rev=params["rev"])
-    return chat_page_json(chat, user, page, changed), headers
+    body = chat_page_json(chat, user, page, changed)
+    if html:
+        add_message_html(chat=chat, user=user, messages=[*body["messages"], *body["changed"]])
+        body["readReceiptHtml"] = read_receipt_html(body["otherReaderName"])
+    return body, headers
 
 
 def answered_without_drf(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -380,6 +424,7 @@ class MessagesApi(APIView):
                 "False fetches without reading (a hidden tab).",
                 extensions=EMPTY_MEANS_DEFAULT,
             ),
+            RENDER_PARAMETER,
             OpenApiParameter(
                 "If-None-Match",
                 str,
@@ -411,6 +456,7 @@ class MessagesApi(APIView):
         operation_id="chat_messages_send",
         summary="Send a message into an appointment's chat",
         request=SendMessageInput,
+        parameters=[RENDER_PARAMETER],
         responses={
             201: OpenApiResponse(SendMessageOutput, description="A new message."),
             200: OpenApiResponse(
@@ -428,6 +474,7 @@ class MessagesApi(APIView):
         "when `content` is empty).",
     )
     def post(self, request: Request) -> Response:
+        html = render_param(request.query_params)
         data = validated(SendMessageInput, request.data)
         chat = access_chat(user=request.user, appointment_id=data["appointmentId"])
         send_allowed(user=request.user)
@@ -441,8 +488,11 @@ class MessagesApi(APIView):
             client_id=data["clientId"],
             amends=data["amends"],
         )
+        message = message_in_chat(sent.message, chat)
+        if html:
+            add_message_html(chat=chat, user=request.user, messages=[message])
         return Response(
-            {"message": message_in_chat(sent.message, chat), "success": True},
+            {"message": message, "success": True},
             status=HTTPStatus.CREATED if sent.created else HTTPStatus.OK,
         )
 
@@ -476,8 +526,11 @@ def message_chat(user: Any, message_id: UUID) -> ChatHeader:
         raise MessageNotFound from error
 
 
-def single_message(chat: ChatHeader, row: MessageRow) -> Response:
-    return Response({"message": message_in_chat(row, chat)})
+def single_message(request: Request, chat: ChatHeader, row: MessageRow, *, html: bool) -> Response:
+    message = message_in_chat(row, chat)
+    if html:
+        add_message_html(chat=chat, user=request.user, messages=[message])
+    return Response({"message": message})
 
 
 class MessageApi(APIView):
@@ -485,12 +538,14 @@ class MessageApi(APIView):
         operation_id="chat_message_change",
         summary="Correct or retract a message you sent",
         request=MessageChangeInput,
+        parameters=[RENDER_PARAMETER],
         responses={200: SingleMessageOutput, **error_responses(400, 401, 403, 404, 409, 413, 415)},
         description="The sender may correct a text message, or retract any message, for a "
         "short while after sending it (15 minutes unless the clinic says otherwise). Every "
         "version stays in the record; participants see that a message was edited or removed.",
     )
     def patch(self, request: Request, message_id: UUID) -> Response:
+        html = render_param(request.query_params)
         data = validated(MessageChangeInput, request.data)
         chat = message_chat(request.user, message_id)
         if data.get("retracted"):
@@ -499,7 +554,7 @@ class MessageApi(APIView):
             row = message_edit(
                 chat=chat, user=request.user, message_id=message_id, content=data["content"]
             )
-        return single_message(chat, row)
+        return single_message(request, chat, row, html=html)
 
 
 class AcknowledgementApi(APIView):
@@ -507,12 +562,14 @@ class AcknowledgementApi(APIView):
         operation_id="chat_prescription_acknowledge",
         summary="Confirm, as the pet parent, that a prescription was read and understood",
         request=None,
-        responses={200: SingleMessageOutput, **error_responses(401, 403, 404, 409)},
+        parameters=[RENDER_PARAMETER],
+        responses={200: SingleMessageOutput, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request: Request, message_id: UUID) -> Response:
+        html = render_param(request.query_params)
         chat = message_chat(request.user, message_id)
         row = prescription_acknowledge(chat=chat, user=request.user, message_id=message_id)
-        return single_message(chat, row)
+        return single_message(request, chat, row, html=html)
 
 
 class ChatTestApi(APIView):

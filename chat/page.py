@@ -1,11 +1,12 @@
-"""The chat box of the appointment page as the server first paints it."""
+"""The chat box of the appointment page as the server paints it, and each message's HTML for
+the page's scripts: `templates/chat/_message.html` is the one drawing of a message."""
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -16,7 +17,8 @@ from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import MAX_ATTACHMENTS, PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
 from chat.selectors import amendable, amendments_of, chat_messages, message_window
 from chat.services import access_chat, chat_mark_read
-from chat.shapes import messages_json, other_side_read, payload_fields_json
+from chat.shapes import messages_json, other_side_read
+from chat.sql import ChatHeader
 from vetchat.errors import DomainError
 
 HISTORY_PAGE = 50
@@ -24,7 +26,6 @@ HISTORY_PAGE = 50
 AROUND = 25
 # The box a thumbnail is drawn in, in CSS px: its width and height attributes are the picture's
 # scaled to fit, so the page keeps the place before the bytes arrive (no layout shift).
-# static/js/chat/view.js draws messages that arrive later with the same numbers.
 THUMB_BOX = 320
 # The size of the server's larger thumbnail, which the full-size viewer shows.
 VIEW_SIZE = 1280
@@ -46,10 +47,45 @@ def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
     width, height = attachment.get("width"), attachment.get("height")
     if width and height:
         scale = min(1, THUMB_BOX / width, THUMB_BOX / height)
-        # Halves round up, as JavaScript's Math.round does (Python's round() goes to even).
+        # Halves round up (Python's round() goes to even).
         item["thumbWidth"] = max(1, int(width * scale + 0.5))
         item["thumbHeight"] = max(1, int(height * scale + 0.5))
     return item
+
+
+def message_item(
+    message: dict[str, Any],
+    user: User,
+    *,
+    is_parent: bool,
+    amended_by: dict[str, list[int]],
+) -> dict[str, Any]:
+    """A message (as `chat.shapes` shapes it) ready for `chat/_message.html`, with the later
+    messages that amend it when it is an assessment or prescription."""
+    kind = message["messageType"]
+    payload = message.get("payload") or {}
+    acknowledged = message.get("acknowledgedAt")
+    return {
+        **message,
+        "attachments": [attachment_item(a) for a in message.get("attachments") or []],
+        "id": message["_id"],
+        "mine": message["senderId"] == str(user.pk),
+        # The clinic's date and time: the day separators and the clock follow its time zone.
+        "sent": timezone.localtime(parse_datetime(message["createdAt"])),
+        "removed": bool(message["retractedAt"]),
+        "acknowledged_at": timezone.localtime(parse_datetime(acknowledged))
+        if acknowledged
+        else None,
+        "awaits_acknowledgement": "acknowledgedAt" in message and not acknowledged and is_parent,
+        "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
+        "amends_id": message["amends"]["_id"] if "amends" in message else "",
+        "amended_by": amended_by.get(message["_id"], []),
+        "details": [
+            (field.label, payload[field.name])
+            for field in PAYLOAD_FIELDS.get(kind, ())
+            if payload.get(field.name)
+        ],
+    }
 
 
 def message_items(
@@ -59,44 +95,55 @@ def message_items(
     is_parent: bool,
     amended_by: dict[str, list[int]],
 ) -> list[dict[str, Any]]:
-    """Messages ready for the template, with a day separator wherever the clinic's date changes
-    and on each assessment or prescription the later messages that amend it."""
+    """Messages ready for the template, with a day separator wherever the clinic's date
+    changes."""
     items: list[dict[str, Any]] = []
     day = None
     for message in messages:
-        sent: datetime = timezone.localtime(parse_datetime(message["createdAt"]))
-        if sent.date() != day:
-            day = sent.date()
-            items.append({"separator": True, "day": sent})
-        kind = message["messageType"]
-        payload = message.get("payload") or {}
-        mine = message["senderId"] == str(user.pk)
-        acknowledged = message.get("acknowledgedAt")
-        items.append(
-            {
-                **message,
-                "attachments": [attachment_item(a) for a in message.get("attachments") or []],
-                "id": message["_id"],
-                "mine": mine,
-                "sent": sent,
-                "removed": bool(message["retractedAt"]),
-                "acknowledged_at": timezone.localtime(parse_datetime(acknowledged))
-                if acknowledged
-                else None,
-                "awaits_acknowledgement": "acknowledgedAt" in message
-                and not acknowledged
-                and is_parent,
-                "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
-                "amends_id": message["amends"]["_id"] if "amends" in message else "",
-                "amended_by": amended_by.get(message["_id"], []),
-                "details": [
-                    (field.label, payload[field.name])
-                    for field in PAYLOAD_FIELDS.get(kind, ())
-                    if payload.get(field.name)
-                ],
-            }
-        )
+        item = message_item(message, user, is_parent=is_parent, amended_by=amended_by)
+        if item["sent"].date() != day:
+            day = item["sent"].date()
+            items.append({"separator": True, "day": item["sent"]})
+        items.append(item)
     return items
+
+
+def is_parent_of(user: User, chat: ChatHeader) -> bool:
+    """The pet's owner or a co-owner: the side that acknowledges prescriptions."""
+    return user.pk == chat.pet_parent_id or user.pk in chat.co_owner_ids
+
+
+def add_message_html(*, chat: ChatHeader, user: User, messages: list[dict[str, Any]]) -> None:
+    """Adds to each of these messages (as `chat.shapes` shapes them, for this user) the HTML the
+    page shows: `html`, the message as `chat/_message.html` draws it for this user, and
+    `dayHtml`, the separator of its day in the clinic's time zone, which the page puts before
+    it when the message above is of another day. The page's scripts insert these and draw no
+    message themselves. One query, for the amendments of assessments and prescriptions, and
+    only when some are among them."""
+    if not messages:
+        return
+    cards = [m["_id"] for m in messages if m["messageType"] in PAYLOAD_FIELDS]
+    amended_by = amendments_of(chat.chat_id, cards)
+    is_parent = is_parent_of(user, chat)
+    context = {
+        "appointment": {"pk": chat.appointment_id},
+        "chat": {
+            "focus_id": "",
+            "is_vet": may(user, chat, Action.PRESCRIBE),
+            "read_only": bool(read_only_reason(chat)),
+        },
+    }
+    drawing, day = get_template("chat/_message.html"), get_template("chat/_day.html")
+    for message in messages:
+        item = message_item(message, user, is_parent=is_parent, amended_by=amended_by)
+        message["html"] = drawing.render({**context, "m": item})
+        message["dayHtml"] = day.render({"day": item["sent"]})
+
+
+def read_receipt_html(reader_name: str | None) -> str:
+    """The receipt of this user's messages the other side has read, as `chat/_message.html`
+    draws it: the page puts it on those it showed as sent once the other side reads them."""
+    return get_template("chat/_receipt.html").render({"m": {"isRead": True, "readBy": reader_name}})
 
 
 def structured_types(draft: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,7 +193,7 @@ def chat_box(
     messages = messages_json(rows, chat)
     cards = [m["_id"] for m in messages if m["messageType"] in PAYLOAD_FIELDS]
     is_vet = may(user, chat, Action.PRESCRIBE)  # the appointment's vet or a vet on its team
-    is_parent = user.pk == chat.pet_parent_id or user.pk in chat.co_owner_ids
+    is_parent = is_parent_of(user, chat)
     read_only_notice = read_only_reason(chat)
     read_only = bool(read_only_notice)
     amending = None
@@ -185,19 +232,10 @@ def chat_box(
             "apiUrl": reverse("api:chat_messages"),
             "socketPath": f"/ws/appointment-chat/{appointment_id}/",
             "pollMs": settings.CHAT_POLL_SECONDS * 1000,
-            "timeZone": settings.TIME_ZONE,
             "readOnly": read_only,
             "rev": chat.rev,
-            "isParent": is_parent,
-            "isVet": is_vet,
-            # A message's Amend link: this, its id in place of the zeros.
-            "amendUrl": reverse("appointment_detail", args=[appointment_id])
-            + "?amend=00000000-0000-0000-0000-000000000000#composer-text",
             "petName": chat.pet_name,
             "editWindowSeconds": int(settings.VETCHAT_EDIT_WINDOW.total_seconds()),
-            "acknowledgeUrl": reverse(
-                "chat_acknowledge", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]
-            ),
             # Polls resume after the newest message shown; while later ones are not loaded yet
             # (`hasLater`), the page loads them on request before it goes live.
             "lastSeq": rows[-1].seq if has_later else chat.last_seq,
@@ -208,9 +246,6 @@ def chat_box(
             **other_side_read(chat, user),
             "isClinic": user.is_clinic,
             "unreadUrl": reverse("api:chat_unread"),
-            "markUnreadFormUrl": reverse(
-                "chat_mark_unread", args=[appointment_id, "00000000-0000-0000-0000-000000000000"]
-            ),
             "pageSize": HISTORY_PAGE,
             "maxLength": MAX_CONTENT_LENGTH,
             "maxAttachments": MAX_ATTACHMENTS,
@@ -222,7 +257,7 @@ def chat_box(
                 "video": settings.VETCHAT_VIDEO_MAX_BYTES,
                 "file": settings.VETCHAT_DOCUMENT_MAX_BYTES,
             },
-            "messageFields": payload_fields_json(),
+            # What a screen reader hears of a card without text, and a pending card shows.
             "typeLabels": {kind: Message.Type(kind).label for kind in PAYLOAD_FIELDS},
         },
     }

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import CLINIC_ROLES, User, initials, role_label
-from chat.rules import PAYLOAD_FIELDS
 from chat.search import SearchHit
 from chat.selectors import MessagePage, MessageRow
 from chat.sql import ChatHeader
@@ -80,17 +79,6 @@ def appointment_json(chat: ChatHeader) -> dict[str, str]:
         "veterinarianName": chat.veterinarian_name,
         "appointmentDate": local.strftime("%Y-%m-%d"),
         "appointmentTime": local.strftime("%H:%M"),
-    }
-
-
-def payload_fields_json() -> dict[str, list[dict[str, Any]]]:
-    """The structured message types' fields, for the page's composer and renderer."""
-    return {
-        kind: [
-            {"name": f.name, "label": f.label, "maxLength": f.max_length, "required": f.required}
-            for f in fields
-        ]
-        for kind, fields in PAYLOAD_FIELDS.items()
     }
 
 

@@ -35,23 +35,33 @@ def counts_for(size: int, client_for, parent, vet) -> dict[str, int]:
     fill(chat, parent, vet, size)
     client = client_for(parent)
     query = {"appointmentId": str(appointment.pk)}
+    html = {**query, "render": "html"}  # the page's own polls
     page_url = f"/appointments/{appointment.pk}/"
     form_url = f"/appointments/{appointment.pk}/messages/"
     result = {
         "latest page (first read)": len(queries(lambda: client.get(URL, query))),
         "latest page (already read)": len(queries(lambda: client.get(URL, query))),
         "poll, nothing new": len(queries(lambda: client.get(URL, {**query, "after": size}))),
+        "poll, nothing new (html)": len(queries(lambda: client.get(URL, {**html, "after": size}))),
         "history page": len(queries(lambda: client.get(URL, {**query, "before": size // 2}))),
+        "history page (html)": len(queries(lambda: client.get(URL, {**html, "before": size // 2}))),
         "send": len(queries(lambda: post(client, {**query, "content": "x"}))),
         "appointment page": len(queries(lambda: client.get(page_url))),
         "plain form send": len(queries(lambda: client.post(form_url, {"content": "y"}))),
         "poll, one new from the vet": 0,
+        "poll, one new from the vet (html)": 0,
     }
     Message.objects.create(chat=chat, seq=size + 4, sender=vet, content="new")
     chat.last_seq = size + 4
     chat.save()
     result["poll, one new from the vet"] = len(
         queries(lambda: client.get(URL, {**query, "after": size + 3}))
+    )
+    Message.objects.create(chat=chat, seq=size + 5, sender=vet, content="newer")
+    chat.last_seq = size + 5
+    chat.save()
+    result["poll, one new from the vet (html)"] = len(
+        queries(lambda: client.get(URL, {**html, "after": size + 4}))
     )
     return result
 
@@ -69,14 +79,18 @@ def test_query_counts_do_not_grow_with_the_chat(client_for, parent, vet):
     # first message defers that job in a savepoint (SAVEPOINT, defer, RELEASE), the plain
     # form's, the second, finds it waiting. The page loads the appointment with its pet and
     # participants first, and the navigation's unread total; the clinic adds whether the chat
-    # holds an unanswered red flag (its banner).
+    # holds an unanswered red flag (its banner). The page's own polls, asking for each message's
+    # HTML (`render=html`), cost no more: the HTML is drawn from what was read.
     assert large == {
         "latest page (first read)": 4,
         "latest page (already read)": 3,
         "poll, nothing new": 2,
+        "poll, nothing new (html)": 2,
         "history page": 3,
+        "history page (html)": 3,
         "send": 11,
         "poll, one new from the vet": 4,
+        "poll, one new from the vet (html)": 4,
         "appointment page": 7,
         "plain form send": 8,
     }

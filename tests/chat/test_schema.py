@@ -143,7 +143,7 @@ def test_query_parameters_state_their_bounds(schema):
         (MESSAGES, "get", {"400", "401", "403", "404"}),
         (MESSAGES, "post", {"400", "401", "403", "404", "409", "413", "415"}),
         (f"{MESSAGES}/{{message_id}}", "patch", {"400", "401", "403", "404", "409", "413", "415"}),
-        (f"{MESSAGES}/{{message_id}}/acknowledgement", "post", {"401", "403", "404", "409"}),
+        (f"{MESSAGES}/{{message_id}}/acknowledgement", "post", {"400", "401", "403", "404", "409"}),
         ("/api/appointment-chat/test", "get", {"400", "401", "403", "404"}),
         ("/api/appointments/", "get", {"401"}),
     ],

@@ -27,6 +27,25 @@ def send_text(page, text: str) -> None:
     page.get_by_label("Your message").press("Enter")
 
 
+def drawn(page) -> list[str]:
+    """Each item of the conversation (message or day separator) as the page holds it now,
+    whitespace aside: what the server drew, whether it came with the page or later."""
+    nodes = page.locator(".messages > li").evaluate_all("nodes => nodes.map(n => n.outerHTML)")
+    return [re.sub(r"\s+", "", node) for node in nodes]
+
+
+def assert_drawn_by_the_server(page, live: list[str], artifacts, name: str) -> None:
+    """What arrived live is, node for node, what the server draws when the page is loaded."""
+    page.reload()
+    expect(page.locator(".messages .message")).to_have_count(
+        sum('class="message' in node for node in live)
+    )
+    served = drawn(page)
+    (artifacts / f"{name}-live.html").write_text("\n".join(live))
+    (artifacts / f"{name}-served.html").write_text("\n".join(served))
+    assert live == served
+
+
 def test_parent_and_vet_talk_live(page_for, live_server, appointment, parent, vet):
     parent_page, vet_page = page_for(parent), page_for(vet)
     parent_page.goto(chat_url(live_server, appointment))
@@ -118,7 +137,8 @@ def test_sending_too_fast_says_slow_down_and_keeps_the_text_for_later(
     page.goto(chat_url(live_server, appointment))
     for text in ("One", "Two"):
         send_text(page, text)
-        expect(page.locator(".message.mine .receipt")).to_have_count(["One", "Two"].index(text) + 1)
+        sent = page.locator(".message.mine:not(.pending) .receipt")
+        expect(sent).to_have_count(["One", "Two"].index(text) + 1)
 
     send_text(page, "And a third, too fast")
 
@@ -207,16 +227,22 @@ def test_an_assessment_shows_its_findings_and_diagnosis_on_the_other_side(
 
 
 def test_a_message_arriving_live_looks_as_the_server_renders_it(
-    page_for, live_server, appointment, parent, vet, artifacts, tmp_path
+    page_for, live_server, appointment, parent, vet, artifacts, tmp_path, client_for
 ):
+    """The page draws no message itself: each arrives as the server's HTML, so a reload shows
+    the very same markup, node for node."""
     vet.image_url = f"{live_server.url}/static/favicon.svg"
     vet.save()
     page = page_for(parent)
     page.goto(chat_url(live_server, appointment))
 
-    # one message rendered from the answer to its send, the others brought by polling
+    # one message drawn from the answer to its send, read by the vet later; the others brought
+    # by polling
     send_text(page, "Biscuit is limping & won't eat <much>")
-    expect(page.locator(".message.mine .receipt")).to_have_text(re.compile("Sent|Read"))
+    mine = page.locator(".message.mine:not(.pending) .receipt")
+    expect(mine).to_have_text("Sent")
+    client_for(vet).get(API.strip("*"), {"appointmentId": str(appointment.pk)})  # the vet reads
+    expect(mine).to_have_text(READ, timeout=SEEN_WITHIN_MS)
     question = send_message(vet, appointment, "Can you send a photo?")
     send_message(
         vet,
@@ -242,6 +268,7 @@ def test_a_message_arriving_live_looks_as_the_server_renders_it(
         sent[kind] = send_message(vet, appointment, "", message_type=kind, attachments=[attachment])
     messages = page.locator(".messages .message")
     expect(messages).to_have_count(7, timeout=SEEN_WITHIN_MS)
+    assert_drawn_by_the_server(page, drawn(page), artifacts, "chat-messages-arrived")
 
     # and, once shown, messages change: edited, removed, acknowledged, amended
     def chat_of(user):
@@ -265,16 +292,47 @@ def test_a_message_arriving_live_looks_as_the_server_renders_it(
         "Read and understood by Alex Morgan"
     )
     expect(page.locator(".message .amends")).to_have_text(f"· amends #{prescription.seq}")
-    live = page.locator(".messages").inner_html()
+    amendment = prescription.seq + 4
+    expect(page.locator(".message .amended-by")).to_have_text(f"· amended by #{amendment}")
+    assert_drawn_by_the_server(page, drawn(page), artifacts, "chat-messages-changed")
+    assert page.js_errors == []
 
-    page.reload()
-    expect(messages).to_have_count(8)
-    served = page.locator(".messages").inner_html()
 
-    (artifacts / "chat-messages-live.html").write_text(live)
-    (artifacts / "chat-messages-served.html").write_text(served)
+def test_day_separators_arriving_live_follow_the_clinics_midnight(
+    page_for, live_server, appointment, parent, vet, settings, artifacts
+):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
 
-    assert re.sub(r"\s+", "", live) == re.sub(r"\s+", "", served)
+    from django.db import transaction
+
+    settings.TIME_ZONE = "Pacific/Auckland"
+    midnight = datetime.now(ZoneInfo(settings.TIME_ZONE)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    page = page_for(parent)
+    page.goto(chat_url(live_server, appointment))
+
+    # given messages sent either side of the clinic's last midnight, arriving live
+    for text, moment in [
+        ("Late last night", midnight - timedelta(minutes=10)),
+        ("Just after midnight", midnight + timedelta(minutes=10)),
+    ]:
+        with transaction.atomic():
+            row = send_message(vet, appointment, text)
+            Message.objects.filter(pk=row.id).update(created_at=moment)
+
+    # then each day has its separator, as the server draws them
+    expect(page.locator(".messages .message")).to_have_count(2, timeout=SEEN_WITHIN_MS)
+    expect(page.locator(".day-separator")).to_have_count(2)
+    live = drawn(page)
+    assert [node.startswith('<liclass="day-separator"') for node in live] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert_drawn_by_the_server(page, live, artifacts, "chat-days")
     assert page.js_errors == []
 
 

@@ -2,8 +2,8 @@
 // while after sending, the pet parent acknowledges a prescription, and anyone marks the chat
 // unread for themselves from someone else's message. Every change goes through
 // the API and comes back as the message now stands; the record keeps every version.
-
-import { NO_ID } from "./view.js";
+// The server draws the controls that also work without JavaScript (acknowledge, mark unread,
+// amend) into each message; this module takes their clicks over and adds Edit and Remove.
 
 function button(label, action, className = "link-button") {
   const node = document.createElement("button");
@@ -27,18 +27,11 @@ export class MessageActions {
     for (const node of this.list.querySelectorAll(".message.mine[data-id]")) this.decorate(node);
   }
 
-  // Edit and Remove on the user's own messages while they may still be changed; "Mark unread
-  // from here" on everyone else's.
+  // Edit and Remove on the user's own messages while they may still be changed.
   decorate(node) {
     if (!node || !node.dataset.id) return;
-    if (node.querySelector(".card-label, .removed")) {
-      this.offerAmend(node);
-      this.showAmendments();
-    }
-    if (!node.classList.contains("mine")) {
-      this.decorateTheirs(node);
-      return;
-    }
+    if (node.querySelector(".card-label, .removed")) this.showAmendments();
+    if (!node.classList.contains("mine")) return;
     node.querySelector(".message-actions")?.remove();
     if (this.data.readOnly || node.querySelector(".removed")) return;
     const sent = new Date(node.querySelector("time").dateTime).getTime();
@@ -50,25 +43,6 @@ export class MessageActions {
     bar.append(button("Remove", "remove"));
     node.querySelector(".bubble").append(bar);
     setTimeout(() => bar.remove(), left);
-  }
-
-  // Any vet of the chat may amend an assessment or prescription, however old: the link opens
-  // the page with the composer on a copy of it, as it does without scripts.
-  offerAmend(node) {
-    if (!this.data.isVet || this.data.readOnly) return;
-    const label = node.querySelector(".card-label");
-    if (!label || node.querySelector(".amend-action")) return;
-    const bar = document.createElement("div");
-    bar.className = "amend-action";
-    const link = document.createElement("a");
-    link.className = "link-button amend";
-    link.href = this.data.amendUrl.replace(NO_ID, node.dataset.id);
-    const which = document.createElement("span");
-    which.className = "visually-hidden";
-    which.textContent = ` ${label.firstChild.textContent.trim().toLowerCase()} #${node.dataset.seq}`;
-    link.append("Amend", which);
-    bar.append(link);
-    node.querySelector(".bubble").append(bar);
   }
 
   // "amended by #N" on each card a later message amends: what the server said, with the
@@ -101,26 +75,6 @@ export class MessageActions {
       shown.dataset.seqs = sorted.join(",");
       shown.textContent = `· amended by ${sorted.map((seq) => `#${seq}`).join(", ")}`;
     }
-  }
-
-  decorateTheirs(node) {
-    if (node.querySelector(".mark-unread") || node.querySelector(".removed")) return;
-    // The same markup as the server's (chat/_message.html): without JavaScript the button posts
-    // the plain form; with it, `click` takes over.
-    const bar = document.createElement("div");
-    bar.className = "message-actions";
-    const control = document.createElement("button");
-    control.setAttribute("type", "submit");
-    control.setAttribute("form", "acknowledge-form");
-    control.setAttribute(
-      "formaction",
-      this.data.markUnreadFormUrl.replace(NO_ID, node.dataset.id),
-    );
-    control.className = "link-button mark-unread";
-    control.dataset.action = "mark-unread";
-    control.textContent = "Mark unread from here";
-    bar.append(control);
-    node.querySelector(".bubble").append(bar);
   }
 
   async markUnread(node, control) {

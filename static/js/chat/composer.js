@@ -190,19 +190,10 @@ export class Composer {
     return body;
   }
 
-  pendingMessage(body, files) {
-    return {
-      attachments: files.map((item) => item.attachment),
-      senderId: this.data.me,
-      senderName: this.data.myName,
-      senderInitials: this.data.myInitials,
-      senderImage: this.data.myImage || null,
-      content: body.content,
-      messageType: body.messageType,
-      payload: body.payload,
-      createdAt: new Date().toISOString(),
-      isRead: false,
-    };
+  // What the bubble of a message on its way says until the server draws it: its text, or else
+  // what it is (a prescription, the files' names).
+  pendingText(body, files) {
+    return body.content || this.data.typeLabels[body.messageType] || listOfNames(files) || "";
   }
 
   submit(event) {
@@ -224,7 +215,7 @@ export class Composer {
       this.uploads?.putBack(files);
       return;
     }
-    const node = this.view.showPending(this.pendingMessage(body, files));
+    const node = this.view.showPending({ text: this.pendingText(body, files) });
     this.clear();
     // Sent with the Send button or from a payload field: the next message is written here.
     this.textarea.focus();

@@ -63,8 +63,8 @@ transport.onMessages((messages, { read }) => {
 transport.onChanges((messages, rev) => {
   for (const message of store.receiveChanges(messages, rev)) actions.decorate(view.replace(message));
 });
-transport.onReadUpTo((seq, name) => {
-  if (store.readUpTo(seq)) view.markReadUpTo(seq, name);
+transport.onReadUpTo((seq, receiptHtml) => {
+  if (store.readUpTo(seq)) view.markReadUpTo(seq, receiptHtml);
 });
 transport.onStatus((status) => view.setConnection(status));
 transport.onSignedOut(signedOut);
@@ -74,9 +74,10 @@ transport.onGone(gone);
 
 // Live: the socket rings, HTTP fetches ---------------------------------------------------
 // While the socket is live, polling stops: every hello is followed by one catch-up fetch (the
-// socket is registered first, so nothing committed in between is missed), pushes that arrive
-// during a fetch wait for it, and a push that skips a seq makes the page fetch the gap. A tab
-// that shows a pushed message reads it through the same fetch, which moves the read cursor.
+// socket is registered first, so nothing committed in between is missed). A pushed message,
+// change or read mark only rings: the page fetches what is new after what it holds, drawn by the
+// server (`render=html`), and pushes that arrive during a fetch wait for it. A tab that shows a
+// pushed message reads it through the same fetch, which moves the read cursor.
 
 const TYPING_SHOWN_MS = 6000;
 const TYPING_SENT_EVERY_MS = 2000;
@@ -84,10 +85,12 @@ let live = false;
 let catching = false;
 let pushed = [];
 let typingTimer = null;
+let retryTimer = null;
 
 async function catchUp() {
   if (catching) return;
   catching = true;
+  clearTimeout(retryTimer);
   try {
     await transport.poll();
   } finally {
@@ -95,6 +98,13 @@ async function catchUp() {
   }
   const waiting = pushed.sort((a, b) => a.seq - b.seq);
   pushed = [];
+  if (transport.failures) {
+    // The fetch failed (the transport says so, and when it tries again): so does this, while
+    // live, for everything after what is held.
+    if (live) retryTimer = setTimeout(catchUp, transport.nextDelay());
+    return;
+  }
+  // Rung while the fetch was out: rings again for anything committed after it read.
   for (const message of waiting) takePushed(message);
 }
 
@@ -103,14 +113,12 @@ function takePushed(message) {
     pushed.push(message);
     return;
   }
-  if (message.seq > store.lastSeq + 1) {
-    pushed.push(message);
-    catchUp(); // a gap: everything after what is held, then this one is held already
+  if (message.seq <= store.lastSeq) return;
+  if (message.seq === store.lastSeq + 1 && store.has(message)) {
+    store.receive([message], { read: false }); // the user's own, shown from the send's answer
     return;
   }
-  const next = message.seq === store.lastSeq + 1;
-  show(next ? store.receive([message], { read: false }) : store.add([message]));
-  if (reading() && message.senderId !== data.me) catchUp();
+  catchUp();
 }
 
 // Opened at a message with later ones not loaded yet (a search result), the page waits to go
@@ -141,9 +149,10 @@ const liveHandlers = {
     if (event.rev > store.rev) catchUp();
   },
   onRead(event) {
-    // Only the other side's reading makes this user's messages "Read".
+    // Only the other side's reading makes this user's messages "Read"; the fetch brings their
+    // receipts as the server draws them.
     if (event.userId === data.me || Boolean(event.clinic) === Boolean(data.isClinic)) return;
-    if (store.readUpTo(event.lastReadSeq)) view.markReadUpTo(event.lastReadSeq, event.name);
+    if (event.lastReadSeq > store.otherLastReadSeq) catchUp();
   },
   onTyping(event) {
     view.showTyping(event.userId, event.name);
@@ -177,8 +186,8 @@ view.onLoadEarlier(async () => {
   view.setHistory({ loading: true });
   try {
     const page = await transport.fetchBefore(store.oldestSeq, { limit: data.pageSize });
+    // Drawn with their receipts as they stand now: nothing to mark read.
     view.prepend(store.receiveOlder(page.messages), { decorate: (node) => actions.decorate(node) });
-    view.markReadUpTo(store.otherLastReadSeq);
     view.setHistory({ hasMore: page.hasMore });
   } catch (error) {
     view.setHistory({ failed: true });
@@ -200,7 +209,9 @@ view.onLoadLater(async () => {
     }
     const fresh = store.receive(page.messages, { read: reading() });
     view.appendLater(fresh, { decorate: (node) => actions.decorate(node) });
-    if (store.readUpTo(page.otherLastReadSeq)) view.markReadUpTo(page.otherLastReadSeq);
+    if (store.readUpTo(page.otherLastReadSeq)) {
+      view.markReadUpTo(page.otherLastReadSeq, page.readReceiptHtml);
+    }
   }
   const hasMore = Boolean(page && page.hasMore);
   view.setLater({ hasMore, loaded: page ? page.messages.length : 0 });

@@ -3,8 +3,8 @@
 // A transport is anything with this shape (a WebSocket one can stand beside this one):
 //   onMessages(fn)   fn(messages, { read }): newer messages, oldest first, some maybe seen
 //                    before; `read` when the server marked them read as it answered
-//   onReadUpTo(fn)   fn(seq, name): the other side has read this user's messages up to seq
-//                    (name: who, when known)
+//   onReadUpTo(fn)   fn(seq, receiptHtml): the other side has read this user's messages up to
+//                    seq; receiptHtml is their receipt as the server draws it
 //   onChanges(fn)    fn(messages, rev): messages already held that changed since the cursor's
 //                    rev (edited, removed, acknowledged), as they now stand
 //   onStatus(fn)     fn({ connected, retryInMs }) whenever the connection is lost or back
@@ -17,6 +17,10 @@
 //                    -> { ok, status, reply }
 // Where to resume from is asked of `cursor()` -> { after, markRead, rev } before each catch-up, so
 // the cursors stay in the store and a transport keeps none of its own.
+// Every message it hands over carries its HTML as the server draws it for this user (`html`,
+// `dayHtml`): the page draws no message itself, so every request asks for it (`render=html`).
+
+const RENDER = "render=html";
 
 const POLL_MS = 5000;
 const MAX_BACKOFF_MS = 60000;
@@ -95,7 +99,7 @@ export class HttpTransport {
         this.emit("changes", page.changed, page.rev);
         rev = page.rev;
         this.emit("messages", page.messages, { read: markRead });
-        this.emit("readUpTo", page.otherLastReadSeq, page.otherReaderName);
+        this.emit("readUpTo", page.otherLastReadSeq, page.readReceiptHtml);
         if (!page.messages.length) break;
         after = page.messages[page.messages.length - 1].seq;
       } while (page.hasMore);
@@ -115,7 +119,8 @@ export class HttpTransport {
   }
 
   url(params) {
-    return `${this.apiUrl}?${new URLSearchParams({ appointmentId: this.appointmentId, ...params })}`;
+    const query = new URLSearchParams({ appointmentId: this.appointmentId, ...params });
+    return `${this.apiUrl}?${query}&${RENDER}`;
   }
 
   async get(url, { conditional }) {
@@ -151,15 +156,15 @@ export class HttpTransport {
   }
 
   send(body) {
-    return this.write("POST", this.apiUrl, body);
+    return this.write("POST", `${this.apiUrl}?${RENDER}`, body);
   }
 
   change(messageId, body) {
-    return this.write("PATCH", `${this.apiUrl}/${messageId}`, body);
+    return this.write("PATCH", `${this.apiUrl}/${messageId}?${RENDER}`, body);
   }
 
   acknowledge(messageId) {
-    return this.write("POST", `${this.apiUrl}/${messageId}/acknowledgement`, null);
+    return this.write("POST", `${this.apiUrl}/${messageId}/acknowledgement?${RENDER}`, null);
   }
 
   markUnread(unreadUrl, messageId) {

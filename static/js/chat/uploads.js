@@ -3,7 +3,7 @@
 // chip until the message goes. A file the server refuses says why on its own chip; the other
 // chips and the text being written stay as they are.
 
-import { attachmentKind, humanSize } from "./view.js";
+import { attachmentKind } from "./view.js";
 
 // When the server's answer carries no message of its own.
 const PLAIN_ERRORS = {
@@ -15,6 +15,20 @@ const PLAIN_ERRORS = {
 const ICONS = { image: "IMG", video: "VIDEO", file: "FILE" };
 // Uploads that end together are announced together: the live region keeps only its last text.
 const SAY_AFTER_MS = 400;
+
+// The size of a file still on the user's device, on its chip: "820 bytes", "1.4 MB". Once sent,
+// the server writes a file's size in the message.
+function chipSize(bytes) {
+  if (bytes < 1024) return `${bytes}\u00a0${bytes === 1 ? "byte" : "bytes"}`;
+  const units = ["KB", "MB", "GB"];
+  let size = bytes / 1024;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024;
+    unit += 1;
+  }
+  return `${size.toFixed(1)}\u00a0${units[unit]}`;
+}
 
 function hasFiles(event) {
   return Boolean(event.dataTransfer && Array.from(event.dataTransfer.types).includes("Files"));
@@ -165,7 +179,7 @@ export class Uploads {
     name.textContent = item.name;
     const size = document.createElement("span");
     size.className = "chip-size muted";
-    size.textContent = humanSize(item.file.size);
+    size.textContent = chipSize(item.file.size);
     const progress = document.createElement("progress");
     progress.max = 100;
     progress.value = 0;

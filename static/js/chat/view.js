@@ -1,63 +1,10 @@
-// The chat box on the page: how a message looks, day separators, receipts, scrolling and what a
-// screen reader hears. User text only ever reaches the page through textContent.
+// The chat box on the page: where messages go, day separators, receipts, scrolling and what a
+// screen reader hears. How a message looks is the server's alone (templates/chat/_message.html):
+// every message arrives with its HTML (`html`, `dayHtml`, asked for with `render=html`), which
+// Django escaped; user text the page writes itself only ever goes through textContent.
 
 const NEAR_BOTTOM_PX = 80;
-export const NO_ID = "00000000-0000-0000-0000-000000000000"; // stands for a message's id in page URLs
 const PREVIEW_CHARS = 140;
-
-// Dates and times as the server writes them (Django's "l j F Y" and "H:i"), in the clinic's
-// time zone, so a message looks the same whether it came with the page or arrived later.
-function clinicClock(timeZone) {
-  const parts = (format, date) =>
-    Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
-  const time = new Intl.DateTimeFormat("en-GB", {
-    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone,
-  });
-  const day = new Intl.DateTimeFormat("en-GB", {
-    weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone,
-  });
-  const isoDay = new Intl.DateTimeFormat("en-GB", {
-    year: "numeric", month: "2-digit", day: "2-digit", timeZone,
-  });
-  return {
-    time(date) {
-      const { hour, minute } = parts(time, date);
-      return `${hour}:${minute}`;
-    },
-    // Django's "j M H:i": 26 Nov 14:05.
-    shortDateTime(date) {
-      const { day: number, month } = parts(day, date);
-      return `${number} ${month.slice(0, 3)} ${this.time(date)}`;
-    },
-    day(date) {
-      const { weekday, day: number, month, year } = parts(day, date);
-      return `${weekday} ${number} ${month} ${year}`;
-    },
-    // YYYY-MM-DD, as the server marks its separators.
-    dayKey(date) {
-      const { year, month, day: number } = parts(isoDay, date);
-      return `${year}-${month}-${number}`;
-    },
-  };
-}
-
-// As Django's filesizeformat writes it, non-breaking space included.
-export function humanSize(bytes) {
-  if (bytes < 1024) return `${bytes}\u00a0${bytes === 1 ? "byte" : "bytes"}`;
-  const units = ["KB", "MB", "GB", "TB", "PB"];
-  let size = bytes / 1024;
-  let unit = 0;
-  while (size >= 1024 && unit < units.length - 1) {
-    size /= 1024;
-    unit += 1;
-  }
-  return `${size.toFixed(1)}\u00a0${units[unit]}`;
-}
-
-// The box a thumbnail is drawn in, as chat/page.py's THUMB_BOX: the width and height attributes
-// are the picture's scaled to fit, so the log keeps its place before the bytes arrive.
-const THUMB_BOX = 320;
-const VIEW_SIZE = 1280; // the server's larger thumbnail, which the full-size viewer shows
 
 // How an attachment is drawn, by its own content type: a file message may hold pictures.
 export function attachmentKind(contentType) {
@@ -67,79 +14,11 @@ export function attachmentKind(contentType) {
   return "file";
 }
 
-function element(tag, attributes = {}) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
-
-// Attributes in the order chat/_message.html writes them, so both render the same markup.
-function thumbSize(attachment) {
-  const { width, height } = attachment;
-  if (!width || !height) return {};
-  const scale = Math.min(1, THUMB_BOX / width, THUMB_BOX / height);
-  return {
-    width: Math.max(1, Math.round(width * scale)),
-    height: Math.max(1, Math.round(height * scale)),
-  };
-}
-
-function attachmentNode(attachment) {
-  const kind = attachmentKind(attachment.contentType);
-  const item = element("li", { class: `attachment attachment-${kind}` });
-  const size = thumbSize(attachment);
-  if (kind === "image") {
-    const link = element("a", {
-      class: "image-link", href: attachment.url, target: "_blank", rel: "noopener",
-    });
-    const thumbnail = attachment.thumbnailUrl;
-    if (thumbnail) {
-      link.setAttribute("data-view", `${thumbnail}${thumbnail.includes("?") ? "&" : "?"}size=${VIEW_SIZE}`);
-    }
-    if (size.width) {
-      link.setAttribute("data-width", attachment.width);
-      link.setAttribute("data-height", attachment.height);
-    }
-    const image = element("img", {
-      class: "thumb", src: attachment.thumbnailUrl || attachment.url, alt: attachment.name,
-    });
-    if (size.width) {
-      image.setAttribute("width", size.width);
-      image.setAttribute("height", size.height);
-    }
-    image.setAttribute("loading", "lazy");
-    link.append(image);
-    item.append(link);
-  } else if (kind === "video") {
-    const video = element("video", { controls: "", preload: "none", src: attachment.url });
-    if (attachment.thumbnailUrl) video.setAttribute("poster", attachment.thumbnailUrl);
-    if (size.width) {
-      video.setAttribute("width", size.width);
-      video.setAttribute("height", size.height);
-    }
-    video.setAttribute("aria-label", attachment.name);
-    item.append(video);
-  } else {
-    const card = element("div", { class: "doc-card" });
-    let icon;
-    if (attachment.thumbnailUrl) {
-      icon = element("img", { class: "doc-thumb", src: attachment.thumbnailUrl, alt: "", loading: "lazy" });
-    } else {
-      icon = element("span", { class: "doc-icon", "aria-hidden": "true" });
-      icon.textContent = String(attachment.contentType).toLowerCase() === "application/pdf" ? "PDF" : "FILE";
-    }
-    const text = element("span", { class: "doc-text" });
-    const link = element("a", { class: "file", href: attachment.url, download: attachment.name });
-    const hint = element("span", { class: "visually-hidden" });
-    hint.textContent = "Download ";
-    link.append(hint, attachment.name);
-    const bytes = element("span", { class: "doc-size muted" });
-    bytes.textContent = humanSize(attachment.size);
-    text.append(link, " ", bytes);
-    card.append(icon, text);
-    item.append(card);
-  }
-  return item;
+// The element the server rendered.
+function fromHtml(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  return template.content.firstElementChild;
 }
 
 // What a screen reader hears of a message that is only files: "photo rash.jpg", "3 files".
@@ -157,26 +36,20 @@ function swap(node, fresh) {
   if (focused) fresh.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
 }
 
-function receiptText(read, name) {
-  if (!read) return "Sent";
-  return name ? `Read by ${name}` : "Read";
-}
-
-function setReceipt(node, text, read) {
+// The receipt of a message on its way: "Sending…", "Not sent." (the server's answer replaces it).
+function setReceipt(node, text) {
   const receipt = node.querySelector(".receipt");
   receipt.textContent = text;
-  receipt.classList.toggle("read", read);
   return receipt;
 }
 
 export class ChatView {
   constructor(root, data) {
     this.data = data;
-    this.clock = clinicClock(data.timeZone);
     this.log = root.querySelector(".chat-log");
     this.list = root.querySelector(".messages");
     this.empty = root.querySelector(".chat-empty");
-    this.template = document.getElementById("message-template");
+    this.pendingTemplate = document.getElementById("pending-template");
     this.notice = root.querySelector(".connection-notice");
     this.announcer = document.getElementById("chat-announcer");
     this.newMessagesButton = root.querySelector(".new-messages");
@@ -203,115 +76,11 @@ export class ChatView {
     });
   }
 
-  // The one way a message becomes an element: the <template> markup, filled in, with the parts
-  // this message has no use for taken out, so it matches the server's _message.html.
-  render(message, { mine }) {
-    const node = this.template.content.firstElementChild.cloneNode(true);
-    node.classList.add(`message-${message.messageType}`, mine ? "mine" : "theirs");
-    if (message._id) node.id = `m-${message._id}`;
-    if (message.seq != null) node.dataset.seq = message.seq;
-    if (message._id) node.dataset.id = message._id;
-    if (message.amends) node.dataset.amends = message.amends._id;
-
-    const avatar = node.querySelector(".avatar");
-    if (message.senderImage) {
-      const image = document.createElement("img");
-      image.src = message.senderImage;
-      image.alt = "";
-      avatar.append(image);
-    } else {
-      avatar.textContent = message.senderInitials;
-    }
-    node.querySelector(".sender").textContent = message.senderName;
-    const role = node.querySelector(".sender-role");
-    if (message.senderRole) role.textContent = `· ${message.senderRole}`;
-    else role.remove();
-    const time = node.querySelector("time");
-    time.dateTime = message.createdAt;
-    time.textContent = this.clock.time(new Date(message.createdAt));
-
-    const fill = (selector, text) => {
-      const part = node.querySelector(selector);
-      if (text) part.textContent = text;
-      else part.remove();
-    };
-    if (message.retractedAt) {
-      for (const part of node.querySelectorAll(".card-label, .content, .rx, .attachments")) {
-        part.remove();
-      }
-      const removed = document.createElement("p");
-      removed.className = "removed muted";
-      removed.textContent = "Message removed";
-      node.querySelector(".meta").after(removed);
-      this.finish(node, message, { mine });
-      return node;
-    }
-    fill(".card-label", this.data.typeLabels[message.messageType]);
-    if (message.amends) {
-      const amends = document.createElement("span");
-      amends.className = "amends";
-      amends.textContent = `· amends #${message.amends.seq}`;
-      node.querySelector(".card-label").append(" ", amends);
-    }
-    fill(".content", message.content);
-
-    const details = node.querySelector(".rx");
-    const payload = message.payload || {};
-    for (const field of this.data.messageFields[message.messageType] || []) {
-      if (!payload[field.name]) continue;
-      const row = document.createElement("div");
-      const term = document.createElement("dt");
-      const value = document.createElement("dd");
-      term.textContent = field.label;
-      value.textContent = payload[field.name];
-      row.append(term, value);
-      details.append(row);
-    }
-    if (!details.childElementCount) details.remove();
-
-    const attachments = node.querySelector(".attachments");
-    for (const attachment of message.attachments || []) {
-      attachments.append(attachmentNode(attachment));
-    }
-    if (!attachments.childElementCount) attachments.remove();
-
-    const receipt = node.querySelector(".receipt");
-    if (message.editedAt) {
-      const edited = document.createElement("span");
-      edited.className = "edited muted";
-      edited.textContent = "edited";
-      receipt.before(edited);
-    }
-    if (message.acknowledgedAt) {
-      const acknowledgement = document.createElement("p");
-      acknowledgement.className = "acknowledgement";
-      const when = this.clock.shortDateTime(new Date(message.acknowledgedAt));
-      acknowledgement.textContent = `Read and understood by ${message.acknowledgedBy}, ${when}`;
-      receipt.before(acknowledgement);
-    } else if ("acknowledgedAt" in message && this.data.isParent && message._id) {
-      const button = document.createElement("button");
-      button.type = "submit";
-      button.setAttribute("form", "acknowledge-form");
-      button.setAttribute("formaction", this.data.acknowledgeUrl.replace(NO_ID, message._id));
-      button.className = "secondary acknowledge";
-      button.dataset.action = "acknowledge";
-      button.textContent = "I have read and understood this prescription";
-      receipt.before(button);
-    }
-    this.finish(node, message, { mine });
-    return node;
-  }
-
-  finish(node, message, { mine }) {
-    if (mine) setReceipt(node, receiptText(message.isRead, message.readBy), message.isRead);
-    else node.querySelector(".receipt").remove();
-  }
-
   // A message that changed (edited, removed, acknowledged) shown as it now stands.
   replace(message) {
     const node = this.list.querySelector(`.message[data-id="${CSS.escape(message._id)}"]`);
     if (!node) return null;
-    const fresh = this.render(message, { mine: this.isMine(message) });
+    const fresh = fromHtml(message.html);
     swap(node, fresh);
     return fresh;
   }
@@ -324,47 +93,47 @@ export class ChatView {
     }));
   }
 
-  separator(date) {
-    const node = document.createElement("li");
-    node.className = "day-separator";
-    node.dataset.day = this.clock.dayKey(date);
-    const span = document.createElement("span");
-    span.textContent = this.clock.day(date);
-    node.append(span);
-    return node;
-  }
-
-  lastDayShown() {
-    const separators = this.list.querySelectorAll(".day-separator");
-    return separators.length ? separators[separators.length - 1].dataset.day : null;
-  }
-
-  // After older messages were put above, a separator before each day's first message.
-  rebuildSeparators() {
-    for (const separator of this.list.querySelectorAll(".day-separator")) separator.remove();
+  // One separator before the first message of each day (the clinic's, as the server dates each
+  // message in `data-day`), none anywhere else: the server's own where it painted them, and
+  // those of `messages` (their `dayHtml`) for days it did not. Messages on their way have no day
+  // yet and are passed over.
+  separate(messages = []) {
+    const days = new Map(
+      messages.map((message) => [fromHtml(message.dayHtml).dataset.day, message.dayHtml]),
+    );
+    for (const separator of this.list.querySelectorAll(".day-separator")) {
+      days.set(separator.dataset.day, separator.outerHTML);
+    }
     let day = null;
-    for (const node of this.list.querySelectorAll(".message")) {
-      const created = new Date(node.querySelector("time").dateTime);
-      if (this.clock.dayKey(created) !== day) {
-        day = this.clock.dayKey(created);
-        this.list.insertBefore(this.separator(created), node);
+    let separator = null; // met since the last dated message
+    for (const node of [...this.list.children]) {
+      if (node.classList.contains("day-separator")) {
+        separator?.remove();
+        separator = node;
+      } else if (node.dataset.day) {
+        if (node.dataset.day === day) {
+          separator?.remove();
+        } else if (separator?.dataset.day !== node.dataset.day) {
+          separator?.remove();
+          if (days.has(node.dataset.day)) node.before(fromHtml(days.get(node.dataset.day)));
+        }
+        day = node.dataset.day;
+        separator = null;
       }
     }
+    separator?.remove();
   }
 
   isMine(message) {
     return message.senderId === this.data.me;
   }
 
-  appendNode(message, { mine }) {
-    const created = new Date(message.createdAt);
-    if (this.lastDayShown() !== this.clock.dayKey(created)) {
-      this.list.append(this.separator(created));
-    }
-    const node = this.render(message, { mine });
-    this.list.append(node);
-    this.empty.hidden = true;
-    return node;
+  appendNodes(messages) {
+    const nodes = messages.map((message) => fromHtml(message.html));
+    this.list.append(...nodes);
+    this.separate(messages);
+    if (nodes.length) this.empty.hidden = true;
+    return nodes;
   }
 
   // Newer messages at the bottom: followed if the reader was at the bottom, otherwise offered.
@@ -372,13 +141,8 @@ export class ChatView {
   append(messages) {
     if (!messages.length) return [];
     const stick = this.isNearBottom();
-    const fromOther = [];
-    const nodes = [];
-    for (const message of messages) {
-      const mine = this.isMine(message);
-      nodes.push(this.appendNode(message, { mine }));
-      if (!mine) fromOther.push(message);
-    }
+    const nodes = this.appendNodes(messages);
+    const fromOther = messages.filter((message) => !this.isMine(message));
     if (fromOther.length) this.announce(fromOther);
     if (stick) this.scrollToBottom();
     else if (fromOther.length) this.newMessagesButton.hidden = false;
@@ -388,11 +152,9 @@ export class ChatView {
   // Later history below, opened at a message: the reader's view stays where it was, and nothing
   // is announced (these are not new). Returns the nodes added.
   appendLater(messages, { decorate = () => {} } = {}) {
-    return messages.map((message) => {
-      const node = this.appendNode(message, { mine: this.isMine(message) });
-      decorate(node);
-      return node;
-    });
+    const nodes = this.appendNodes(messages);
+    nodes.forEach(decorate);
+    return nodes;
   }
 
   // The message a search result opened the page at: in view, focused, so reading goes on there.
@@ -410,24 +172,21 @@ export class ChatView {
   prepend(messages, { decorate = () => {} } = {}) {
     const heightBefore = this.log.scrollHeight;
     const topBefore = this.log.scrollTop;
-    const anchor = this.list.querySelector(".message");
-    for (const message of messages) {
-      const node = this.render(message, { mine: this.isMine(message) });
-      this.list.insertBefore(node, anchor);
-      decorate(node);
-    }
-    this.rebuildSeparators();
+    const nodes = messages.map((message) => fromHtml(message.html));
+    this.list.prepend(...nodes);
+    nodes.forEach(decorate);
+    this.separate(messages);
     this.log.scrollTop = topBefore + (this.log.scrollHeight - heightBefore);
   }
 
-  // The other side read up to `seq`; `name` is who, when known. A receipt already "Read"
-  // keeps the reader it names.
-  markReadUpTo(seq, name = "") {
+  // The other side read up to `seq`: the user's messages up to it still shown as sent take the
+  // receipt the server drew for them (`receiptHtml`). A receipt already "Read" keeps the reader
+  // it names.
+  markReadUpTo(seq, receiptHtml) {
     for (const node of this.list.querySelectorAll(".message.mine[data-seq]")) {
       if (Number(node.dataset.seq) > seq) continue;
       const receipt = node.querySelector(".receipt");
-      if (receipt && receipt.classList.contains("read")) continue;
-      setReceipt(node, receiptText(true, name), true);
+      if (receipt && !receipt.classList.contains("read")) receipt.replaceWith(fromHtml(receiptHtml));
     }
   }
 
@@ -459,11 +218,15 @@ export class ChatView {
     this.newMessagesButton.hidden = true;
   }
 
-  // A message on its way: shown at once, in the sender's bubble, until the server answers.
-  showPending(message) {
-    const node = this.appendNode(message, { mine: true });
-    node.classList.add("pending");
-    setReceipt(node, "Sending…", false);
+  // A message on its way: shown at once, in the sender's bubble, until the server answers
+  // with the message as it draws it. Only its text (or what it is: "Prescription", the files'
+  // names) and the sender's initials; no day of its own yet.
+  showPending({ text }) {
+    const node = this.pendingTemplate.content.firstElementChild.cloneNode(true);
+    node.querySelector(".avatar").textContent = this.data.myInitials;
+    node.querySelector(".content").textContent = text;
+    this.list.append(node);
+    this.empty.hidden = true;
     this.scrollToBottom();
     return node;
   }
@@ -472,7 +235,7 @@ export class ChatView {
     const hadFocus = node.contains(document.activeElement);
     node.classList.remove("failed");
     node.classList.add("pending");
-    setReceipt(node, "Sending…", false);
+    setReceipt(node, "Sending…");
     if (retry) this.say("Sending your message again…");
     // The Retry button just pressed is gone: focus goes back to where the user writes.
     if (hadFocus) this.focusComposer();
@@ -486,7 +249,7 @@ export class ChatView {
     button.className = "secondary";
     button.textContent = "Retry";
     button.addEventListener("click", retry);
-    setReceipt(node, "Not sent.", false).append(" ", button);
+    setReceipt(node, "Not sent.").append(" ", button);
     this.say("Your message was not sent. Its Retry button is beside it in the conversation.");
   }
 
@@ -500,25 +263,32 @@ export class ChatView {
       node.remove();
       return null;
     }
-    const fresh = this.render(message, { mine: true });
+    const fresh = fromHtml(message.html);
     swap(node, fresh);
+    this.separate([message]);
     return fresh;
   }
 
   dropped(node) {
-    const before = node.previousElementSibling;
-    const after = node.nextElementSibling;
     node.remove();
-    const isSeparator = (element) => element && element.classList.contains("day-separator");
-    if (isSeparator(before) && (!after || isSeparator(after))) before.remove();
     if (!this.list.querySelector(".message")) this.empty.hidden = false;
   }
 
-  // "live", "reconnecting" or "off" (the socket will not come back: polling carries the chat).
+  // "live"; "reconnecting" (it was up and dropped); "polling" (it keeps failing and keeps trying
+  // quietly, while polling carries the chat: the page says how often, which is all the reader
+  // needs to know); or "off" (the socket will not come back: polling carries the chat).
   setLive(status) {
-    this.liveStatus.hidden = status === "off";
-    this.liveStatus.textContent = { live: "Live", reconnecting: "Reconnecting…" }[status] || "";
+    const seconds = Math.round(this.data.pollMs / 1000);
+    const every = seconds === 1 ? "second" : `${seconds} seconds`;
+    const text = {
+      live: "Live",
+      reconnecting: "Reconnecting…",
+      polling: `Updates every ${every}`,
+    }[status] || "";
+    this.liveStatus.hidden = !text;
+    this.liveStatus.textContent = text;
     this.liveStatus.classList.toggle("is-live", status === "live");
+    this.liveStatus.classList.toggle("is-polling", status === "polling");
   }
 
   showTyping(userId, name) {
