@@ -41,4 +41,4 @@ export DJANGO_DEBUG=0
 # Pages under test load the same hashed static files production serves.
 .venv/bin/python manage.py collectstatic --no-input -v0
 
-.venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist worksteal "$@"
+.venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist load "$@"

@@ -14,6 +14,14 @@ from tests.factories import (
 )
 from tests.signin import signed_in_client
 
+# Tests of a minute or more: they start first, spread over the parallel workers, so that the run
+# does not end with one worker still busy on them.
+LONG_RUNNING = ("bench", "faults", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(map(item.get_closest_marker, LONG_RUNNING)))
+
 
 @pytest.fixture(autouse=True)
 def empty_cache() -> None:

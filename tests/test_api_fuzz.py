@@ -44,6 +44,7 @@ def sent_photo(parent: Any, appointment: Any) -> Any:
     return photo
 
 
+@pytest.mark.slow
 def test_fuzzer_finds_no_server_error_and_no_schema_mismatch(
     live_server, parent, appointment, tmp_path, settings
 ):

@@ -128,6 +128,7 @@ def worker(transactional_db, smtp, tmp_path) -> Iterator[Callable[..., Worker]]:
 
     def start(**env: str) -> Worker:
         log = tmp_path / f"worker-{len(started)}.log"
+        before = newest_worker_id()
         environment = {
             **os.environ,
             "DATABASE_URL": test_database_url(),
@@ -154,6 +155,14 @@ def worker(transactional_db, smtp, tmp_path) -> Iterator[Callable[..., Worker]]:
             stderr=subprocess.STDOUT,
         )
         started.append(Worker(process, log))
+        # Started means registered: a test's clock runs from there, however long the process
+        # took to import Django on a busy machine.
+        wait_until(
+            lambda: newest_worker_id() > before or process.poll() is not None,
+            timeout=90,
+            what="the worker to start",
+        )
+        assert process.poll() is None, log.read_text()
         return started[-1]
 
     yield start
@@ -169,6 +178,12 @@ def wait_until(condition: Callable[[], object], timeout: float = 15, what: str =
             return result
         time.sleep(0.05)
     raise AssertionError(f"Still waiting after {timeout} s for {what or condition}")
+
+
+def newest_worker_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM procrastinate_workers")
+        return cursor.fetchone()[0]
 
 
 def jobs_left(
