@@ -1,6 +1,7 @@
 """axe-core over every page, as each role that sees it, on a phone and on a desktop: no violation
 of WCAG 2.2 A/AA or of axe's best practices, of any impact."""
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -185,63 +186,104 @@ def open_as(new_context, live_server, page_for, clinic):
     return open_page
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+def audit_at_every_width(page, what: str) -> None:
+    """axe over the page as it stands, at a desktop's width and then a phone's: the same state
+    laid out twice, without loading it again (no script of the pages reads the width)."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        violations = axe_violations(page)
+        assert violations == [], f"{what} at {width} px:\n{describe(violations)}"
+
+
+def assert_well_formed(page, what: str) -> None:
+    """A language, one of each landmark, one h1 and no skipped heading level, and nothing the
+    Content-Security-Policy refused."""
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.__cspViolations") == [], what
+    assert page.get_attribute("html", "lang") == "en", what
+    for landmark in ("banner", "navigation", "main"):
+        expect(page.get_by_role(landmark)).to_have_count(1)
+    levels = page.eval_on_selector_all(
+        "h1, h2, h3, h4, h5, h6", "hs => hs.map((h) => Number(h.tagName[1]))"
+    )
+    assert levels[0] == 1 and levels.count(1) == 1, f"{what}: {levels}"
+    assert all(b - a <= 1 for a, b in pairwise(levels)), what
+
+
+def assert_reflows(page, what: str) -> None:
+    """WCAG 1.4.10 and 1.4.12 at 320 px: no sideways scrolling, with the text spacing too, and
+    no text cut. The spacing changes the page, so this comes last."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate(SIDEWAYS) <= 0, f"{what} scrolls sideways at 320 px"
+    add_text_spacing(page)
+    assert page.evaluate(SIDEWAYS) <= 0, f"{what} scrolls sideways with text spacing"
+    assert page.evaluate(CLIPPED) == [], f"{what}: text cut with text spacing"
+
+
 @pytest.mark.parametrize(
     ("name", "role", "path"), PAGES, ids=[f"{name}-{role or 'visitor'}" for name, role, _ in PAGES]
 )
-def test_no_axe_violations(open_as, clinic, name, role, path, width):
-    page = open_as(role, path(clinic), width)
+def test_every_page_is_well_formed_passes_axe_and_reflows(open_as, clinic, name, role, path):
+    what = f"{name} as {role or 'visitor'}"
+    page = open_as(role, path(clinic), WIDTHS[-1])
     if "chat" in name or "appointment page" in name:
         expect(page.locator(".messages .message").first).to_be_visible()
     if name == "dashboard" and role == "vet":  # the appointment's vet is the one reminded
         expect(page.locator("[data-unacknowledged] li")).to_have_count(1)
-    violations = axe_violations(page)
-    assert violations == [], f"{name} as {role or 'visitor'} at {width} px:\n{describe(violations)}"
+    assert_well_formed(page, what)
+    audit_at_every_width(page, what)
+    assert_reflows(page, what)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_sign_in_errors_have_no_axe_violations(open_as, clinic, width):
-    page = open_as(None, "/accounts/login/", width)
+def test_every_page_has_a_title_of_its_own(client_for, clinic):
+    titles: dict[str, set[str]] = {}
+    for name, role, path in PAGES:
+        response = client_for(getattr(clinic, role) if role else None).get(
+            path(clinic), follow=True
+        )
+        title = html.unescape(re.search(r"<title>(.*?)</title>", response.text, re.S)[1]).strip()
+        # "my appointments, empty" is the same page as "my appointments", in another state
+        titles.setdefault(title, set()).add(name.split(",")[0])
+    repeated = {title: names for title, names in titles.items() if len(names) > 1}
+    assert repeated == {}
+    assert any("Rex" in title for title in titles)
+
+
+def test_sign_in_errors_have_no_axe_violations(open_as, clinic):
+    page = open_as(None, "/accounts/login/", WIDTHS[-1])
     page.get_by_label("Email").fill(clinic.parent.email)
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".errorlist").first).to_be_visible()
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    audit_at_every_width(page, "sign-in errors")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_refused_prescription_has_no_axe_violations(open_as, clinic, width):
-    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", width)
+def test_refused_prescription_has_no_axe_violations(open_as, clinic):
+    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", WIDTHS[-1])
     page.get_by_label("Prescription").check()
     page.get_by_label("Dose").fill("2 drops")
     page.get_by_label("Your message").press("Enter")
     expect(page.locator(".payload-fields .field-error")).to_be_visible()
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    audit_at_every_width(page, "a refused prescription")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_refused_invitation_has_no_axe_violations(open_as, clinic, width):
-    page = open_as("parent", "/appointments/", width)
+def test_refused_invitation_has_no_axe_violations(open_as, clinic):
+    page = open_as("parent", "/appointments/", WIDTHS[-1])
     card = page.locator(f"#pet-{clinic.appointment.pet.pk}")
     card.get_by_label(re.compile("Invite a co-owner")).fill("not an address")
     card.get_by_role("button", name="Send invitation").click()
     expect(page.locator(".invite-form .field-error")).to_be_visible()
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    audit_at_every_width(page, "a refused invitation")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_refused_hand_over_has_no_axe_violations(open_as, clinic, width):
-    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", width)
+def test_refused_hand_over_has_no_axe_violations(open_as, clinic):
+    page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", WIDTHS[-1])
     page.get_by_role("button", name="Hand over").click()  # no vet chosen
     # the browser's own check stops it first; without it the server says why
     page.evaluate("document.getElementById('hand-over-to')?.removeAttribute('required')")
     page.get_by_role("button", name="Hand over").click()
     expect(page.locator("#team-error")).to_be_visible()
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    audit_at_every_width(page, "a refused hand-over")
 
 
 # WCAG 1.4.12's text spacing, as the W3C's test bookmarklet sets it.
@@ -279,17 +321,6 @@ def add_text_spacing(page) -> None:
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
-@pytest.mark.parametrize(
-    ("name", "role", "path"), PAGES, ids=[f"{name}-{role or 'visitor'}" for name, role, _ in PAGES]
-)
-def test_reflow_at_320_px_with_text_spacing(open_as, clinic, name, role, path):
-    page = open_as(role, path(clinic), 320)
-    assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways at 320 px"
-    add_text_spacing(page)
-    assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways with text spacing"
-    assert page.evaluate(CLIPPED) == [], f"{name}: text cut with text spacing"
-
-
 def test_the_composer_stays_usable_at_320_px_with_text_spacing(open_as, clinic):
     page = open_as("vet", f"/appointments/{clinic.appointment.pk}/", 320)
     add_text_spacing(page)
@@ -321,30 +352,6 @@ def test_reduced_motion_turns_off_smooth_scrolling_and_animations(open_as, clini
     assert moving == ["1e-05s", "1e-05s", "1", "auto"]
 
 
-def test_every_page_has_a_language_landmarks_a_title_ordered_headings_and_no_csp_refusals(
-    open_as, clinic
-):
-    titles = {}
-    for name, role, path in PAGES:
-        page = open_as(role, path(clinic), 1280)
-        page.wait_for_load_state("networkidle")
-        # and the Content-Security-Policy refused nothing it does
-        assert page.evaluate("window.__cspViolations") == [], name
-        assert page.get_attribute("html", "lang") == "en"
-        for landmark in ("banner", "navigation", "main"):
-            expect(page.get_by_role(landmark)).to_have_count(1)
-        levels = page.eval_on_selector_all(
-            "h1, h2, h3, h4, h5, h6", "hs => hs.map((h) => Number(h.tagName[1]))"
-        )
-        assert levels[0] == 1 and levels.count(1) == 1, f"{name}: {levels}"
-        assert all(b - a <= 1 for a, b in pairwise(levels)), name
-        # "my appointments, empty" is the same page as "my appointments", in another state
-        titles.setdefault(page.title(), set()).add(name.split(",")[0])
-    repeated = {title: names for title, names in titles.items() if len(names) > 1}
-    assert repeated == {}
-    assert any("Rex" in title for title in titles)
-
-
 def sign_in_with_password(page, live_server, user) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(user.email)
@@ -352,48 +359,42 @@ def sign_in_with_password(page, live_server, user) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
 def test_the_second_factor_step_and_its_error_have_no_axe_violations(
-    new_context, live_server, clinic, width
+    new_context, live_server, clinic
 ):
-    page = new_context(width=width).new_page()
+    page = new_context().new_page()
     sign_in_with_password(page, live_server, clinic.vet)
     page.wait_for_url("**/accounts/2fa/authenticate/")
-    assert axe_violations(page) == [], describe(axe_violations(page))
+    audit_at_every_width(page, "the second factor step")
     page.get_by_label(re.compile("code", re.I)).fill("000000")
     page.get_by_role("button", name=re.compile("sign in|authenticate|confirm", re.I)).click()
     expect(page.locator(".errorlist").first).to_be_visible()
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    audit_at_every_width(page, "a wrong second factor code")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_enrolling_an_authenticator_has_no_axe_violations(page_for, live_server, clinic, width):
-    page = page_for(VetFactory(totp=False), width=width)
+def test_enrolling_an_authenticator_has_no_axe_violations(page_for, live_server, clinic):
+    page = page_for(VetFactory(totp=False))
     page.goto(f"{live_server.url}/dashboard/")
     # a vet without a second factor is sent to enrol; allauth asks for the password first
-    assert axe_violations(page) == [], describe(axe_violations(page))
+    audit_at_every_width(page, "the password asked before enrolling")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("confirm", re.I)).click()
     page.wait_for_url("**/accounts/2fa/totp/activate/")
-    assert axe_violations(page) == [], describe(axe_violations(page))
+    audit_at_every_width(page, "enrolling an authenticator")
     page.get_by_label(re.compile("authenticator code", re.I)).fill("000000")
     page.get_by_role("button", name=re.compile("activate", re.I)).click()
     expect(page.locator(".errorlist").first).to_be_visible()
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    audit_at_every_width(page, "a wrong code while enrolling")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_live_states_of_the_chat_have_no_axe_violations(open_as, clinic, width):
+def test_live_states_of_the_chat_have_no_axe_violations(open_as, clinic):
     """What only appears while the chat is in use: a send that failed, with its Retry button,
     and the notice that the connection is lost."""
-    page = open_as("parent", f"/appointments/{clinic.appointment.pk}/", width)
+    page = open_as("parent", f"/appointments/{clinic.appointment.pk}/", WIDTHS[-1])
     expect(page.locator(".messages .message").first).to_be_visible()
     page.route("**/api/appointment-chat/messages**", lambda route: route.abort("connectionreset"))
     page.get_by_label("Your message").fill("Is the clinic open on Sunday?")
     page.get_by_label("Your message").press("Enter")
     expect(page.locator(".message.failed")).to_have_count(1)
     expect(page.locator(".connection-notice")).to_be_visible(timeout=15_000)
-    violations = axe_violations(page)
-    assert violations == [], describe(violations)
+    audit_at_every_width(page, "a failed send and a lost connection")
