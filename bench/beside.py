@@ -77,6 +77,10 @@ def main() -> None:
                 "DJANGO_RATE_LIMITS": "off",
                 "DJANGO_DEBUG": "0",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
+                # Its own static files, uncompressed (commits that know these variables): a
+                # test run may be reading the checkout's.
+                "DJANGO_STATIC_ROOT": str(work / f"{name}-static"),
+                "DJANGO_STATIC_COMPRESS": "0",
             }
             services.append(("scripts/postgres.sh", pg))
             env["REDIS_URL"] = run("scripts/redis.sh", "start", str(redis), cwd=ROOT).strip()

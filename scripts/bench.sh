@@ -22,6 +22,9 @@ DJANGO_SECRET_KEY=$(.venv/bin/python -c "import secrets; print(secrets.token_url
 # The hot paths' cost, not the per-user budgets (tests/chat/test_limits.py covers those).
 export DJANGO_RATE_LIMITS=off
 export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$work
+# Static files of its own, uncompressed: no scenario fetches them, and a test run may be reading
+# the checkout's.
+export DJANGO_STATIC_ROOT=$work/static DJANGO_STATIC_COMPRESS=0
 
 .venv/bin/python manage.py collectstatic --no-input -v0
 .venv/bin/python -m bench.run "$@"

@@ -38,7 +38,9 @@ fi
 export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")}
 export DJANGO_DEBUG=0
 
-# Pages under test load the same hashed static files production serves.
+# Pages under test load the same hashed static files production serves; their compressed copies
+# are tested by tests/e2e/test_static_files.py alone.
+export DJANGO_STATIC_COMPRESS=0
 .venv/bin/python manage.py collectstatic --no-input -v0
 
 .venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist load "$@"

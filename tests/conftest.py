@@ -1,3 +1,4 @@
+import asyncio
 import os
 import tempfile
 from pathlib import Path
@@ -21,6 +22,21 @@ LONG_RUNNING = ("bench", "faults", "slow")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not any(map(item.get_closest_marker, LONG_RUNNING)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """Playwright's sync API runs its event loop in the main thread, beside the test, for as long
+    as the worker's browser lives; any other test there would see that loop as running, and
+    asyncio and asgiref refuse to start one of their own. Those tests run with it out of sight."""
+    if item.get_closest_marker("e2e"):
+        return (yield)
+    browser_loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        return (yield)
+    finally:
+        asyncio.events._set_running_loop(browser_loop)
 
 
 @pytest.fixture(autouse=True)

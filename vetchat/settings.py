@@ -321,7 +321,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Attachments (attachments/): uploaded files live in a private folder outside the static files,
 # served only through the access-checked door; S3-compatible storage when a bucket is named.
 VETCHAT_MEDIA_ROOT = Path(os.environ.get("VETCHAT_MEDIA_ROOT") or BASE_DIR / ".devdata" / "media")
@@ -384,9 +384,11 @@ STORAGES = {
     },
     "attachments": ATTACHMENT_STORAGE,
     "staticfiles": {
-        "BACKEND": "vetchat.storage.StaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "vetchat.storage.StaticFilesStorage"
+        if env_bool("DJANGO_STATIC_COMPRESS", default=True)
+        else "vetchat.storage.UncompressedStaticFilesStorage"
     },
 }
 

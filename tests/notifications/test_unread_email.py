@@ -16,6 +16,11 @@ from tests.factories import AppointmentFactory, send_message
 from tests.notifications.conftest import jobs_left, wait_until
 
 DELAY = 2
+# A task's jobs waiting for their time; the running worker's periodic jobs wait there too.
+HELD_JOBS = "SELECT scheduled_at FROM procrastinate_jobs WHERE status = 'todo' AND task_name = %s"
+RELEASE_JOBS = (
+    "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo' AND task_name = %s"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -127,7 +132,7 @@ def test_quiet_hours_hold_the_email_until_they_end(worker, smtp, appointment, pa
     send_message(vet, appointment, "Results are in.")
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT scheduled_at FROM procrastinate_jobs WHERE status = 'todo'")
+        cursor.execute(HELD_JOBS, ["notifications.tasks.notify_unread"])
         [(scheduled_at,)] = cursor.fetchall()
     assert timedelta(minutes=58) < scheduled_at - timezone.now() <= timedelta(hours=1)
     time.sleep(DELAY + 1)
@@ -136,7 +141,7 @@ def test_quiet_hours_hold_the_email_until_they_end(worker, smtp, appointment, pa
     # The quiet hours end: the held job runs and the email goes out.
     Preference.objects.filter(user=parent).update(quiet_from=None, quiet_until=None)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
+        cursor.execute(RELEASE_JOBS, ["notifications.tasks.notify_unread"])
     wait_until(lambda: smtp.messages, timeout=10, what="the email after quiet hours")
     assert smtp.messages[0]["To"] == parent.email
 
@@ -211,13 +216,13 @@ def test_a_vets_digest_lists_every_waiting_chat_in_one_email(worker, smtp, vet):
     assert jobs_left() == 0
     assert jobs_left(digest) == 1
     with connection.cursor() as cursor:
-        cursor.execute("SELECT scheduled_at FROM procrastinate_jobs WHERE status = 'todo'")
+        cursor.execute(HELD_JOBS, [digest])
         [(scheduled_at,)] = cursor.fetchall()
     assert timedelta(hours=3, minutes=59) < scheduled_at - timezone.now() <= timedelta(hours=4)
 
     # Four hours pass.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
+        cursor.execute(RELEASE_JOBS, [digest])
     wait_until(lambda: smtp.messages, timeout=10, what="the digest")
     wait_until(lambda: jobs_left(digest) == 0, timeout=10, what="the digest job to end")
     [message] = smtp.messages
