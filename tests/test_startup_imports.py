@@ -25,8 +25,15 @@ NEVER_IN_A_SOCKET_WORKER = [
     "storages.backends.s3",
     "pywebpush",
 ]
-# The API's request handling: loaded by the URL conf, so by the first HTTP request, not before.
-NOT_AT_START = ["rest_framework.views", "rest_framework.renderers", "requests"]
+# The API's request handling and the HTTP middleware (WhiteNoise's index of the static files
+# among them): loaded by the first HTTP request, not before.
+NOT_AT_START = [
+    "rest_framework.views",
+    "rest_framework.renderers",
+    "requests",
+    "whitenoise.middleware",
+    "csp.middleware",
+]
 
 WORKER = """
 import asyncio, json, os, sys

@@ -5,13 +5,31 @@ HTTP on sync workers (`vetchat.wsgi`), see README "Deploying" and deploy/nginx.c
 """
 
 import os
+from typing import Any
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vetchat.settings")
 
 # Django is set up before anything that imports models.
-http_application = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class HttpApplication:
+    """Django's HTTP handler, made at the first HTTP request: a worker that serves only sockets
+    (production sends it /ws/ alone) never loads the middleware, WhiteNoise's index of every
+    static file among them."""
+
+    handler: ASGIHandler | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if self.handler is None:
+            self.handler = ASGIHandler()
+        await self.handler(scope, receive, send)
+
+
+http_application = HttpApplication()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
