@@ -110,7 +110,8 @@ def settle(page: Page) -> None:
     """Close a page only once no request of its is in flight: a poll or a thumbnail still
     being answered when the test database is flushed deadlocks the flush against its read."""
     page.route("**/*", lambda route: route.abort())  # nothing new from here on
-    for _ in range(100):
+    # Up to 30 s: on a machine busy with parallel workers a poll can take seconds to answer.
+    for _ in range(600):
         if not getattr(page, "in_flight", None):
             break
         page.wait_for_timeout(50)
