@@ -92,7 +92,7 @@ if REDIS_URL:
     SESSION_ENGINE = "vetchat.cached_sessions"
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "vetchat.channel_layer.RedisChannelLayer",
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # redis-py's asyncio pool refuses a 101st connection, and 200 sockets
                 # connecting at once each take one for their group_add.

@@ -36,8 +36,7 @@ def session_key(client) -> str:
 def test_the_test_command_runs_on_redis():
     assert settings.CACHES["default"]["BACKEND"] == "vetchat.cache.FailOpenRedisCache"
     assert settings.SESSION_ENGINE == "vetchat.cached_sessions"
-    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"]
-    assert layer == "vetchat.channel_layer.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
 
 
 def test_a_cached_session_is_read_without_the_session_query(signed_in, django_assert_num_queries):

@@ -8,11 +8,15 @@ from django.conf import settings as django_settings
 # themselves are still plain synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.signin import signed_in_client
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+# Expectations are met the moment they hold; the longer bound is for a machine busy with the
+# parallel workers, where an upload's processing or a poll can take several seconds.
+expect.set_options(timeout=20_000)
 CHROMIUM = "/usr/bin/chromium"
 
 
