@@ -1,10 +1,11 @@
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.mfa.adapter import DefaultMFAAdapter
-from allauth.mfa.models import Authenticator
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 
-from accounts.middleware import mfa_required, session_stamp
+from accounts.middleware import session_stamp
 from accounts.models import User
+from notifications.mail import email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,14 +15,23 @@ class AccountAdapter(DefaultAccountAdapter):
         user.name = form.cleaned_data["name"].strip()
         return super().save_user(request, user, form, commit=commit)
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Rendered here, where the request is at hand, and sent by the job worker: an SMTP
+        server that is down or slow never fails or holds up a sign-up, a reset, a sign-in code
+        or an invitation (allauth's own `send_mail` sends inside the request)."""
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {
+                "request": request,
+                "email": email,
+                "current_site": get_current_site(request),
+                **context,
+            },
+        )
+        email_queue(message, kind=template_prefix.rsplit("/", 1)[-1])
+
     def login(self, request: HttpRequest, user: User) -> None:
         super().login(request, user)
         session_stamp(request.session, user)
-
-
-class MfaAdapter(DefaultMFAAdapter):
-    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
-        # A vet or staff member may replace their authenticator app only by asking an admin.
-        if authenticator.type == Authenticator.Type.TOTP and mfa_required(authenticator.user):
-            return False
-        return super().can_delete_authenticator(authenticator)

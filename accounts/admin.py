@@ -2,19 +2,18 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.db import transaction
 from django.db.models import Field
 from django.http import HttpRequest
 
+from accounts.forms import NameCleaning
 from accounts.models import User
 from accounts.services import user_invite
-from accounts.signals import user_deactivated
 
 # Fields that grant access to the whole clinic; only a superuser may set them.
 PRIVILEGED_FIELDS = ("role", "is_superuser", "groups", "user_permissions")
 
 
-class UserCreationForm(forms.ModelForm):
+class UserCreationForm(NameCleaning, forms.ModelForm):
     """No password: the new account's owner sets one from the invitation email."""
 
     class Meta:
@@ -23,7 +22,7 @@ class UserCreationForm(forms.ModelForm):
         field_classes = {"email": forms.EmailField}
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(NameCleaning, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
@@ -88,5 +87,3 @@ class UserAdmin(BaseUserAdmin):
             user_invite(request=request, user=obj)
             return
         super().save_model(request, obj, form, change)
-        if "is_active" in form.changed_data and not obj.is_active:
-            transaction.on_commit(lambda: user_deactivated.send(sender=User, user=obj))

@@ -46,6 +46,18 @@ def idle_limit(user: User) -> timedelta:
     return IDLE_LIMITS.get(user.role, min(IDLE_LIMITS.values()))
 
 
+def session_ends_at(session: SessionBase, user: User) -> float:
+    """When this sign-in ends unless its person does something (epoch seconds): the idle limit,
+    the absolute one or the session's own expiry, whichever comes first. A socket open past it
+    closes, as the next request would sign out."""
+    now = time.time()
+    return min(
+        session.get(ACTIVE_AT, now) + idle_limit(user).total_seconds(),
+        session.get(SIGNED_IN_AT, now) + MAX_SESSION_AGE.total_seconds(),
+        session.get_expiry_date().timestamp(),
+    )
+
+
 def is_activity(request: HttpRequest) -> bool:
     """What a person does: pages and writes. An open tab's background polls (API GETs) are
     not, or a forgotten dashboard would keep a vet signed in forever."""

@@ -1,10 +1,16 @@
 import uuid
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from accounts.signals import user_access_changed
+
+# What decides what an account may open: a change to any of them ends its open sockets' access.
+ACCESS_FIELDS = ("is_active", "role", "password")
 
 
 def display_name(name: str, email: str) -> str:
@@ -93,6 +99,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> "User":
+        user = super().from_db(db, field_names, values)
+        user._access_as_loaded = user._access()
+        return user
+
+    def _access(self) -> tuple[Any, ...]:
+        return tuple(self.__dict__.get(name) for name in ACCESS_FIELDS)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saved however (the admin, a password reset or change, a shell): when what the account
+        may open changed, its open sockets are told after commit."""
+        loaded = getattr(self, "_access_as_loaded", None)
+        super().save(*args, **kwargs)
+        now = self._access()
+        if loaded is not None and now != loaded:
+            transaction.on_commit(lambda: user_access_changed.send(sender=User, user=self))
+        self._access_as_loaded = now
 
     def clean(self) -> None:
         super().clean()

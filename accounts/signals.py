@@ -2,6 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after commit with `user`: the account can no longer sign in, and whatever it holds open
-# (live chat sockets) should close now rather than at its next check.
-user_deactivated = Signal()
+# Sent after commit with `user` when the account was deactivated (or activated), its role or its
+# password changed: whatever it holds open (live chat sockets) must ask again now.
+user_access_changed = Signal()

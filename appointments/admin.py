@@ -1,11 +1,21 @@
+"""Staff change who takes part in a chat through the same services as the pages: one hand-over,
+one care-team change, each recorded and each ending access at once where it ends."""
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest
 
-from accounts.models import User
 from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
-from appointments.signals import access_revoked, appointment_status_changed, veterinarian_changed
+from appointments.services import (
+    access_ended,
+    pet_owner_changed,
+    team_member_add,
+    team_member_remove,
+)
+from appointments.signals import appointment_status_changed
+from audit.admin import AuditedSearch
+from vetchat.errors import DomainError
 
 
 class AppointmentMemberInline(admin.TabularInline):
@@ -32,7 +42,7 @@ class CoOwnershipInline(admin.TabularInline):
 
 
 @admin.register(Pet)
-class PetAdmin(admin.ModelAdmin):
+class PetAdmin(AuditedSearch, admin.ModelAdmin):
     list_display = ("name", "species", "breed", "owner", "date_of_birth")
     list_filter = ("species",)
     search_fields = ("name", "breed", "owner__name", "owner__email")
@@ -41,9 +51,16 @@ class PetAdmin(admin.ModelAdmin):
     ordering = ("name",)
     inlines = (CoOwnershipInline,)
 
+    def save_model(
+        self, request: HttpRequest, obj: Pet, form: forms.ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "owner" in form.changed_data:
+            pet_owner_changed(pet=obj, previous_id=form.initial["owner"])
+
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AuditedSearch, admin.ModelAdmin):
     list_display = ("starts_at", "pet", "pet_parent", "veterinarian", "status", "duration")
     list_filter = ("status", "veterinarian", ("starts_at", admin.DateFieldListFilter))
     search_fields = (
@@ -77,24 +94,21 @@ class AppointmentAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Appointment, form: forms.ModelForm, change: bool
     ) -> None:
-        super().save_model(request, obj, form, change)
+        handed_to = None
         if change and "veterinarian" in form.changed_data:
-            # The vet swapped out here loses the chat (keep them by adding them to the team).
-            # as for a hand-over on the page: the new vet is no longer also a team member
-            AppointmentMember.objects.filter(appointment=obj, user=obj.veterinarian).delete()
-            previous = form.initial.get("veterinarian")
-            if previous:
-                veterinarian_changed.send(
-                    sender=Appointment,
-                    appointment=obj,
-                    previous=User.objects.get(pk=previous),
-                    by=request.user,
-                )
-                transaction.on_commit(
-                    lambda: access_revoked.send(
-                        sender=Appointment, appointment_ids=[obj.pk], user_ids=[previous]
-                    )
-                )
+            # Saved as it was; the hand-over below moves it, as the page's does.
+            handed_to, obj.veterinarian_id = obj.veterinarian_id, form.initial["veterinarian"]
+        super().save_model(request, obj, form, change)
+        if handed_to is not None:
+            from chat.services import appointment_hand_over  # the chat app sits above this one
+
+            try:
+                appointment_hand_over(appointment_id=obj.pk, by=request.user, to_id=handed_to)
+            except DomainError as error:
+                self.message_user(request, f"Not handed over: {error}", messages.ERROR)
+            obj.refresh_from_db(fields=["veterinarian"])
+        if change and "pet_parent" in form.changed_data:
+            access_ended(appointment_ids=[obj.pk], user_ids=[form.initial["pet_parent"]])
         if change and "status" in form.changed_data:
             transaction.on_commit(
                 lambda: appointment_status_changed.send(
@@ -109,21 +123,23 @@ class AppointmentAdmin(admin.ModelAdmin):
         formset: forms.BaseModelFormSet,
         change: bool,
     ) -> None:
-        """Members added here are recorded as added by this staff member; those removed lose
-        their open sockets at once."""
-        members = formset.save(commit=False)
-        for member in members:
-            if member.added_by_id is None:
-                member.added_by = request.user
-            member.save()
-        removed = [member.user_id for member in formset.deleted_objects]
-        for member in formset.deleted_objects:
-            member.delete()
-        formset.save_m2m()
-        if removed:
-            appointment_ids = [form.instance.pk]
-            transaction.on_commit(
-                lambda: access_revoked.send(
-                    sender=Appointment, appointment_ids=appointment_ids, user_ids=removed
-                )
-            )
+        """Care-team rows added, changed or removed here go through the care-team services:
+        recorded as this staff member's, and whoever leaves loses their open sockets at once."""
+        if formset.model is not AppointmentMember:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)  # sorts the rows into new, changed and deleted; saves none
+        appointment_id = form.instance.pk
+        leaving = [member.user_id for member in formset.deleted_objects]
+        joining = [member.user_id for member in formset.new_objects]
+        for member, fields in formset.changed_objects:
+            if "user" in fields:
+                leaving.append(AppointmentMember.objects.get(pk=member.pk).user_id)
+                joining.append(member.user_id)
+        for user_id in leaving:
+            team_member_remove(appointment_id=appointment_id, by=request.user, user_id=user_id)
+        for user_id in joining:
+            try:
+                team_member_add(appointment_id=appointment_id, by=request.user, user_id=user_id)
+            except DomainError as error:
+                self.message_user(request, f"Not added to the care team: {error}", messages.ERROR)

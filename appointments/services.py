@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -27,13 +27,24 @@ from vetchat.errors import Conflict, InvalidInput, NotFound, NotPermitted
 _INVITATION_SALT = "vetchat.appointments.co_owner"
 
 
-def _revoked(*, appointment_ids: list[UUID], user_ids: list[UUID]) -> None:
+def access_ended(*, appointment_ids: list[UUID], user_ids: list[UUID]) -> None:
+    """After commit, these users' open sockets on these appointments' chats ask again."""
     if user_ids:
         transaction.on_commit(
             lambda: access_revoked.send(
                 sender=Appointment, appointment_ids=appointment_ids, user_ids=user_ids
             )
         )
+
+
+def pet_owner_changed(*, pet: Pet, previous_id: UUID) -> None:
+    """A pet given to another pet parent takes its appointments, and their chats, along: the
+    previous owner's access to them ends at once (its co-owners stay, for the new owner to keep
+    or revoke)."""
+    appointments = Appointment.objects.filter(pet=pet)
+    appointment_ids = list(appointments.values_list("pk", flat=True))
+    appointments.update(pet_parent=pet.owner_id, updated_at=timezone.now())
+    access_ended(appointment_ids=appointment_ids, user_ids=[previous_id])
 
 
 # Care team -----------------------------------------------------------------------------------
@@ -88,7 +99,7 @@ def team_member_remove(*, appointment_id: UUID, by: User, user_id: UUID) -> bool
             appointment=appointment, user_id=user_id
         ).delete()
         if deleted:
-            _revoked(appointment_ids=[appointment.pk], user_ids=[user_id])
+            access_ended(appointment_ids=[appointment.pk], user_ids=[user_id])
     return bool(deleted)
 
 
@@ -130,7 +141,7 @@ def appointment_hand_over(
             )
         else:
             AppointmentMember.objects.filter(appointment=appointment, user=previous).delete()
-            _revoked(appointment_ids=[appointment.pk], user_ids=[previous.pk])
+            access_ended(appointment_ids=[appointment.pk], user_ids=[previous.pk])
     return appointment, previous
 
 
@@ -150,7 +161,7 @@ def _owned_pet(*, by: User, pet_id: int | str) -> Pet:
 
 def co_owner_invite(*, pet_id: int | str, by: User, email: str) -> tuple[CoOwnership, str]:
     """Invite someone by email to co-own a pet; returns the invitation and its signed link's
-    token. The email goes out after commit."""
+    token. The email is queued in the same transaction, for the job worker to send."""
     pet = _owned_pet(by=by, pet_id=pet_id)
     email = (email or "").strip().lower()
     try:
@@ -163,16 +174,17 @@ def co_owner_invite(*, pet_id: int | str, by: User, email: str) -> tuple[CoOwner
         raise InvalidInput(
             "You already own this pet.", fields={"email": "Invite someone else's address."}
         )
-    try:
-        with transaction.atomic():
-            invitation = CoOwnership.objects.create(pet=pet, email=email, invited_by=by)
-    except IntegrityError as error:
-        raise Conflict(
-            f"{email} is already invited to co-own {pet.name}.",
-            fields={"email": "Already invited."},
-        ) from error
-    token = signing.dumps(invitation.pk, salt=_INVITATION_SALT)
-    transaction.on_commit(lambda: _invitation_send(invitation, token))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                invitation = CoOwnership.objects.create(pet=pet, email=email, invited_by=by)
+        except IntegrityError as error:
+            raise Conflict(
+                f"{email} is already invited to co-own {pet.name}.",
+                fields={"email": "Already invited."},
+            ) from error
+        token = signing.dumps(invitation.pk, salt=_INVITATION_SALT)
+        _invitation_send(invitation, token)
     return invitation, token
 
 
@@ -181,17 +193,21 @@ def invitation_url(token: str) -> str:
 
 
 def _invitation_send(invitation: CoOwnership, token: str) -> None:
+    """Queue the invitation email: the job worker sends it, so an SMTP outage never fails the
+    owner's page; its subject's names are made header-safe on the way."""
+    from notifications.mail import email_queue  # notifications depends on appointments
+
     inviter = invitation.invited_by.display_name
-    send_mail(
-        f"{inviter} invites you to co-own {invitation.pet.name}",
-        f"{inviter} invites you to co-own {invitation.pet.name} on "
+    message = EmailMessage(
+        subject=f"{inviter} invites you to co-own {invitation.pet.name}",
+        body=f"{inviter} invites you to co-own {invitation.pet.name} on "
         f"{settings.VETCHAT_CLINIC_NAME}: you would read and write in its appointment chats "
         f"with the clinic.\n\nSign in or sign up with this address ({invitation.email}), then "
         f"accept here:\n{invitation_url(token)}\n\nThe link expires in "
         f"{settings.VETCHAT_CO_OWNER_INVITE_DAYS} days.",
-        None,
-        [invitation.email],
+        to=[invitation.email],
     )
+    email_queue(message, kind="co_owner_invitation")
 
 
 def invitation_of_token(token: str) -> CoOwnership:
@@ -259,5 +275,5 @@ def co_owner_revoke(*, ownership_id: int | str, by: User) -> CoOwnership:
         ownership.save(update_fields=["revoked_at"])
         if ownership.user_id:
             appointment_ids = list(ownership.pet.appointments.values_list("pk", flat=True))
-            _revoked(appointment_ids=appointment_ids, user_ids=[ownership.user_id])
+            access_ended(appointment_ids=appointment_ids, user_ids=[ownership.user_id])
     return ownership

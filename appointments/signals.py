@@ -10,7 +10,3 @@ appointment_status_changed = Signal()
 # those appointments' chats (removed from a care team, a co-ownership revoked, handed over);
 # whatever they hold open there should check again now.
 access_revoked = Signal()
-
-# Sent inside the transaction with `appointment`, `previous` (the vet it was with) and `by` when
-# staff gave the appointment to another vet in the admin: the chat records the hand-over.
-veterinarian_changed = Signal()

@@ -1,9 +1,10 @@
 """The attachments' doors: the upload, and the download of a file or its thumbnail."""
 
 from http import HTTPStatus
+from typing import Any
 from uuid import UUID
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,8 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments.access import Action, access_appointment
+from appointments.models import Appointment
 from attachments.media import ALLOWED_LIST
 from attachments.models import Attachment
+from attachments.quota import upload_quota_allowed
 from attachments.selectors import attachment_for_download
 from attachments.services import attachment_upload, upload_allowed
 from attachments.serving import serve_file
@@ -66,6 +69,15 @@ class UploadOutput(serializers.Serializer):
 
 class AttachmentsApi(APIView):
     parser_classes = [MultiPartParser]
+    checked_appointment: Appointment | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Before DRF signs the request in: its CSRF check reads a POST's form, which here is
+        # the file itself. Its size, the quota and (named in the URL) the chat are known
+        # without reading a byte of it.
+        if request.method == "POST":
+            self.checked_appointment = _checked_before_body(request._request)
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="chat_attachment_upload",
@@ -74,7 +86,17 @@ class AttachmentsApi(APIView):
         "Photos are re-encoded upright without their metadata (HEIC becomes JPEG); videos "
         "lose their metadata; PDFs are kept as sent and only ever downloaded. Send the "
         "answer's `id` in a message's `attachments` to show it to the other participant; "
-        "uploads not sent within 24 hours are removed.",
+        "uploads not sent within 24 hours are removed. Name the appointment in the URL too "
+        "(`?appointmentId=`) to have access, the chat's state and the daily quota checked "
+        "before the file is sent.",
+        parameters=[
+            OpenApiParameter(
+                "appointmentId",
+                OpenApiTypes.UUID,
+                required=False,
+                description="The form's `appointmentId`, checked before the body is read.",
+            )
+        ],
         request={"multipart/form-data": UploadInput},
         responses={
             201: UploadOutput,
@@ -89,32 +111,66 @@ class AttachmentsApi(APIView):
                 422,
                 429,
                 507,
-                s400="No file, an empty or unreadable one, or an image with too many pixels.",
+                s400="No file, an empty or unreadable one, an image with too many pixels, no "
+                "Content-Length, or an `appointmentId` in the URL other than the form's.",
                 s413="Over the limit of its kind (photos and documents 20 MB, videos 200 MB "
                 "unless the clinic says otherwise).",
                 s415="A type that is not accepted; the message names the type found.",
                 s409="The chat is read-only (`chat_read_only`): cancelled, or its follow-up "
                 "window has closed.",
                 s422="The malware scanner found something (`infected`); nothing is kept.",
-                s429="Too many uploads: the daily quota, or a burst.",
+                s429="Too many uploads: a burst, the daily count, or the daily quota of bytes "
+                "uploaded and not yet sent (500 MB unless the clinic says otherwise).",
                 s507="The clinic's file storage is full or read-only; nothing was kept, and "
                 "the same upload may be sent again later.",
             ),
         },
     )
     def post(self, request: Request) -> Response:
-        appointment_id = _uuid(request.data.get("appointmentId"), "appointmentId")
-        appointment = access_appointment(
-            user=request.user, appointment_id=appointment_id, action=Action.CHAT
-        )
+        appointment = self.checked_appointment
+        named = request.data.get("appointmentId")
+        if appointment is None:  # named in the form only: checked once the form is read
+            appointment_id = _uuid(named, "appointmentId")
+            appointment = access_appointment(
+                user=request.user, appointment_id=appointment_id, action=Action.CHAT
+            )
+        elif named and str(named) != str(appointment.pk):
+            message = "Name the same appointment in the URL and the form."
+            raise InvalidInput(message, fields={"appointmentId": message})
         upload = request.data.get("file")
         if upload is None or isinstance(upload, str):
             raise InvalidInput("Choose a file to upload.", fields={"file": "No file was sent."})
-        upload_allowed(user=request.user, appointment=appointment)
+        if self.checked_appointment is None:
+            upload_allowed(user=request.user, appointment=appointment)
         attachment = attachment_upload(
             appointment=appointment, uploader=request.user, upload=upload
         )
         return Response({"attachment": attachment_json(attachment)}, status=HTTPStatus.CREATED)
+
+
+def _checked_before_body(request: HttpRequest) -> Appointment | None:
+    """What an upload is refused for before its body is read: no size, over the quota of
+    unsent uploads, or (when the URL names the appointment) a chat the user may not write in.
+    Returns that appointment, or None when only the form names it. Anonymous requests are
+    left to DRF's 401."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    try:
+        length = int(request.META["CONTENT_LENGTH"])
+    except (KeyError, ValueError):
+        length = -1
+    if length < 0:
+        raise InvalidInput("Send the upload with its size (a Content-Length header).")
+    appointment = None
+    if named := request.GET.get("appointmentId"):
+        appointment = access_appointment(
+            user=user, appointment_id=_uuid(named, "appointmentId"), action=Action.CHAT
+        )
+    upload_quota_allowed(user=user, incoming=length)
+    if appointment is not None:
+        upload_allowed(user=user, appointment=appointment)
+    return appointment
 
 
 def _uuid(value: object, field: str) -> UUID:

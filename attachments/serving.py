@@ -20,6 +20,9 @@ from attachments.storage import attachment_storage, is_local
 
 CHUNK = 64 * 1024
 SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# No file has a byte position of 20 digits (2**63 has 19), and Python refuses to parse an
+# integer of more than 4,300: such a number is refused before it is read.
+BEYOND_ANY_FILE = re.compile(r"\d{20}")
 # Even if a browser were tricked into rendering a file as a page, it could run nothing and
 # reach nothing.
 SANDBOX = "sandbox; default-src 'none'"
@@ -28,7 +31,9 @@ SANDBOX = "sandbox; default-src 'none'"
 def byte_range(header: str, size: int) -> tuple[int, int] | None:
     """The (first, last) byte of a single `Range: bytes=…`, clamped to the file; None to send
     the whole file (no range, several ranges, or one not understood). Raises `Unsatisfiable`
-    for a range that starts past the end."""
+    for a range that starts past the end, or names a position no file has."""
+    if BEYOND_ANY_FILE.search(header):
+        raise Unsatisfiable
     match = SINGLE_RANGE.fullmatch(header.strip())
     if match is None:
         return None

@@ -1,11 +1,14 @@
+from typing import Any
 from uuid import UUID
 
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from audit.services import record_search
 
 RECENT_APPOINTMENTS = 20
 
@@ -44,6 +47,17 @@ class AppointmentFilter(admin.SimpleListFilter):
             return UUID(self.value()) if self.value() else None
         except ValueError:
             return None
+
+
+class AuditedSearch:
+    """For the admin lists that reach patients' records: each search is written to the audit
+    trail before its results are read."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        term = request.GET.get(SEARCH_VAR, "").strip()
+        if term:
+            record_search(request=request, where=self.opts.verbose_name_plural, term=term)
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
 
 @admin.register(AuditEvent)

@@ -18,15 +18,18 @@ class AuditEvent(models.Model):
         CHAT_READ = "chat.read", "Chat read"
         TRANSCRIPT_EXPORT = "transcript.export", "Transcript exported"
         ATTACHMENT_DOWNLOAD = "attachment.download", "Attachment downloaded"
+        ADMIN_SEARCH = "admin.search", "Searched in the admin"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_events"
     )
     action = models.CharField(max_length=40, choices=Action)
+    # None for a search in the admin, which reaches no one appointment.
     appointment = models.ForeignKey(
-        Appointment, on_delete=models.PROTECT, related_name="audit_events"
+        Appointment, on_delete=models.PROTECT, related_name="audit_events", null=True, blank=True
     )
-    # What within the appointment was reached (a message, an attachment, a format), if one thing.
+    # What within the appointment was reached (a message, an attachment, a format), if one thing;
+    # for a search, what was searched for and where.
     object_id = models.CharField("object id", max_length=100, blank=True)
     at = models.DateTimeField("when", default=timezone.now)
     ip = models.GenericIPAddressField("IP address", null=True, blank=True)

@@ -45,8 +45,25 @@ write_targets(Path(sys.argv[1]), chats, {})
 """
 
 
+# This checkout is installed editable: Python looks up a module the earlier commit lacks (a new
+# admin.py) in this tree. The earlier tree's processes drop that finder as they start.
+SITECUSTOMIZE = """import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+"""
+
+
+def isolated(work: Path) -> Path:
+    folder = work / "earlier-site"
+    folder.mkdir(exist_ok=True)
+    (folder / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    return folder
+
+
 def run(*command: str, **kwargs) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs).stdout
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode:
+        sys.exit(f"{command[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def main() -> None:
@@ -74,6 +91,8 @@ def main() -> None:
                 **os.environ,
                 "DATABASE_URL": run("scripts/postgres.sh", "start", str(pg), cwd=ROOT).strip(),
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                # Commits that sign the record's chain refuse to start without a key.
+                "VETCHAT_INTEGRITY_KEYS": f"bench:{secrets.token_urlsafe(32)}",
                 "DJANGO_RATE_LIMITS": "off",
                 "DJANGO_DEBUG": "0",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
@@ -82,6 +101,8 @@ def main() -> None:
                 "DJANGO_STATIC_ROOT": str(work / f"{name}-static"),
                 "DJANGO_STATIC_COMPRESS": "0",
             }
+            if tree != ROOT:
+                env["PYTHONPATH"] = str(isolated(work))
             services.append(("scripts/postgres.sh", pg))
             env["REDIS_URL"] = run("scripts/redis.sh", "start", str(redis), cwd=ROOT).strip()
             services.append(("scripts/redis.sh", redis))

@@ -5,7 +5,9 @@ Production layout on one box: HTTP on gunicorn's sync workers (the POST), WebSoc
 gunicorn with 2 uvicorn workers, one Redis between them. Run by scripts/bench.sh after
 `bench.run`, on its dataset; `--smoke` opens a few sockets only,
 BENCH_LIVE_SOCKETS=0,1000,5000,10000 chooses the idle socket counts and BENCH_LIVE_SENDS the
-sends measured at each.
+sends measured at each. Every send is heard by two listeners: one on that server, which passes
+each event through the per-event access guard, and one on a second server started with the guard
+off (VETCHAT_SOCKET_GUARD=off), so the guard's cost is read from the same sends.
 """
 
 import argparse
@@ -14,6 +16,7 @@ import json
 import os
 import resource
 import shutil
+import socket as sockets
 import statistics
 import subprocess
 import sys
@@ -30,16 +33,25 @@ WS_PORT = int(os.environ.get("BENCH_LIVE_PORT", HTTP_PORT + 1))
 CSRF = "b" * 32
 
 
-def start_asgi() -> subprocess.Popen:
+def free_port() -> int:
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+UNGUARDED_PORT = free_port()
+
+
+def start_asgi(port: int = WS_PORT, **env: str) -> subprocess.Popen:
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     server = subprocess.Popen(
         [
-            *(gunicorn, "vetchat.asgi", "--bind", f"127.0.0.1:{WS_PORT}"),
+            *(gunicorn, "vetchat.asgi", "--bind", f"127.0.0.1:{port}"),
             *("--workers", "2", "--worker-class", "vetchat.workers.UvicornWorker"),
             *("--log-level", "warning"),
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
+        env={**os.environ, "DJANGO_DEBUG": "0", **env},
         start_new_session=True,
         stdout=open_log(),  # not the caller's pipe, which a server left behind would hold
         stderr=subprocess.STDOUT,
@@ -47,7 +59,7 @@ def start_asgi() -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            url = f"http://127.0.0.1:{WS_PORT}/healthz"
+            url = f"http://127.0.0.1:{port}/healthz"
             with urllib.request.urlopen(url, timeout=1) as response:  # nosec B310 - our loopback
                 if response.status == 200:
                     return server
@@ -80,11 +92,11 @@ def workers_rss_mb(server: subprocess.Popen) -> float:
     return total / 1024
 
 
-async def open_socket(session: str, appointment_id: str) -> ClientConnection:
+async def open_socket(session: str, appointment_id: str, port: int = WS_PORT) -> ClientConnection:
     socket = await connect(
-        f"ws://127.0.0.1:{WS_PORT}/ws/appointment-chat/{appointment_id}/",
+        f"ws://127.0.0.1:{port}/ws/appointment-chat/{appointment_id}/",
         additional_headers={"Cookie": f"sessionid={session}"},
-        origin=f"http://127.0.0.1:{WS_PORT}",  # type: ignore[arg-type]
+        origin=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
         ping_interval=None,  # idle: the page's own ping is every 25 s
         open_timeout=60,
     )
@@ -114,20 +126,27 @@ def timed_post(session: str, appointment_id: str, content: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+async def heard(listener: ClientConnection, started: float) -> float:
+    """Milliseconds from `started` to the next message pushed to this listener."""
+    while True:
+        event = json.loads(await asyncio.wait_for(listener.recv(), 10))
+        if event["type"] == "message":
+            return (time.perf_counter() - started) * 1000
+
+
 async def deliveries(
-    listener: ClientConnection, session: str, appointment_id: str, n: int
-) -> tuple[list[float], list[float]]:
-    """Milliseconds from the start of each POST to the push on the listener, and of the POST."""
+    listeners: list[ClientConnection], session: str, appointment_id: str, n: int
+) -> tuple[list[list[float]], list[float]]:
+    """Milliseconds from the start of each POST to its push on each listener, and of the POST."""
     loop = asyncio.get_running_loop()
-    latencies, posts = [], []
+    latencies: list[list[float]] = [[] for _ in listeners]
+    posts = []
     for number in range(n):
         started = time.perf_counter()
         sending = loop.run_in_executor(None, timed_post, session, appointment_id, f"b{number}")
-        while True:
-            event = json.loads(await asyncio.wait_for(listener.recv(), 10))
-            if event["type"] == "message":
-                break
-        latencies.append((time.perf_counter() - started) * 1000)
+        times = await asyncio.gather(*(heard(listener, started) for listener in listeners))
+        for own, took in zip(latencies, times, strict=True):
+            own.append(took)
         posts.append(await sending)
         await asyncio.sleep(0.02)
     return latencies, posts
@@ -141,6 +160,7 @@ def percentile(values: list[float], share: float) -> float:
 async def run(levels: list[int], sends: int, targets: list[tuple[str, str]], measured) -> list:
     listener_session, sender_session, appointment_id = measured
     listener = await open_socket(listener_session, appointment_id)
+    unguarded = await open_socket(listener_session, appointment_id, UNGUARDED_PORT)
     idle: list[ClientConnection] = []
     rows = []
     for level in levels:
@@ -149,8 +169,11 @@ async def run(levels: list[int], sends: int, targets: list[tuple[str, str]], mea
             idle.extend(await asyncio.gather(*(open_socket(s, a) for s, a in batch)))
         await asyncio.sleep(2)  # let the workers settle before reading their memory
         rss = workers_rss_mb(SERVERS["asgi"])
-        await deliveries(listener, sender_session, appointment_id, 5)  # warm-up
-        latencies, posts = await deliveries(listener, sender_session, appointment_id, sends)
+        listeners = [listener, unguarded]
+        await deliveries(listeners, sender_session, appointment_id, 5)  # warm-up
+        (latencies, bare), posts = await deliveries(
+            listeners, sender_session, appointment_id, sends
+        )
         rows.append(
             (
                 level,
@@ -158,10 +181,12 @@ async def run(levels: list[int], sends: int, targets: list[tuple[str, str]], mea
                 statistics.median(latencies),
                 percentile(latencies, 0.99),
                 statistics.median(posts),
+                statistics.median(bare),
+                percentile(bare, 0.99),
             )
         )
         print(f"live step: {level} idle sockets done", flush=True)
-    for socket in [listener, *idle]:
+    for socket in [listener, unguarded, *idle]:
         await socket.close()
     return rows
 
@@ -204,6 +229,7 @@ def main() -> None:
     try:
         SERVERS["http"] = start_gunicorn()
         SERVERS["asgi"] = start_asgi()  # stopped below whether or not it started in time
+        SERVERS["unguarded"] = start_asgi(UNGUARDED_PORT, VETCHAT_SOCKET_GUARD="off")
         floor = []
         for _ in range(50):
             started = time.perf_counter()
@@ -225,15 +251,23 @@ def main() -> None:
     print()
     print(
         f"| {'idle sockets':>12} | {'ASGI RSS MB':>11} | {'MB / 1,000 idle':>15} | "
-        f"{'delivery p50 ms':>15} | {'delivery p99 ms':>15} | {'POST p50 ms':>11} |"
+        f"{'delivery p50 ms':>15} | {'delivery p99 ms':>15} | {'POST p50 ms':>11} | "
+        f"{'no guard p50 ms':>15} | {'no guard p99 ms':>15} |"
     )
-    print(f"|{'-' * 14}|{'-' * 13}|{'-' * 17}|{'-' * 17}|{'-' * 17}|{'-' * 13}|")
-    for level, rss, p50, p99, post_p50 in rows:
+    print(
+        f"|{'-' * 14}|{'-' * 13}|{'-' * 17}|{'-' * 17}|{'-' * 17}|{'-' * 13}|{'-' * 17}|{'-' * 17}|"
+    )
+    for level, rss, p50, p99, post_p50, bare_p50, bare_p99 in rows:
         per_1000 = f"{(rss - base_rss) / level * 1000:.1f}" if level else "-"
         print(
             f"| {level:>12,} | {rss:>11.0f} | {per_1000:>15} | {p50:>15.2f} | {p99:>15.2f} "
-            f"| {post_p50:>11.2f} |"
+            f"| {post_p50:>11.2f} | {bare_p50:>15.2f} | {bare_p99:>15.2f} |"
         )
+    print()
+    print(
+        "no guard: the same sends heard on a second ASGI server started with the per-event "
+        "access guard off (VETCHAT_SOCKET_GUARD=off)"
+    )
 
 
 if __name__ == "__main__":

@@ -202,9 +202,10 @@ def own_messages(user) -> int:
 def with_authenticator(vet) -> None:
     """A vet signs in with an authenticator app; without one the API asks them to set it up."""
     from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
 
     Authenticator.objects.get_or_create(
-        user=vet, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "A" * 32}}
+        user=vet, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt("A" * 32)}}
     )
 
 

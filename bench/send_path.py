@@ -10,7 +10,7 @@ with DJANGO_DEBUG=0, DJANGO_ALLOWED_HOSTS naming testserver, DJANGO_RATE_LIMITS=
 Each part is measured apart: blocks of sends with it off, then on, taking turns, so a slow
 moment of the machine falls on both alike. The parts:
 
-- the hash chain (`chat.integrity.link`), replaced by a constant when off;
+- the keyed chain (`chat.chain.chain_append`: the HMAC and its link row), skipped when off;
 - the live push (`chat.push.push_chat_event`, after commit, to the channel layer);
 - the unread notification (`notifications.subscribers.on_chat_event`, in the transaction).
 """
@@ -22,6 +22,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported once Django is set up
@@ -42,16 +43,16 @@ def _switches() -> dict[str, tuple[Callable[[], None], Callable[[], None]]]:
     from chat.push import push_chat_event
     from notifications.subscribers import on_chat_event
 
-    real_link = chat.services.link
+    real_append = chat.services.chain_append
 
-    def unchained(previous: str, canonical: bytes) -> str:
-        return previous
+    def unchained(*, locked, **change) -> SimpleNamespace:
+        return SimpleNamespace(hash=locked.last_hash)  # no link computed, none stored
 
-    def set_link(function: Callable[[str, bytes], str]) -> Callable[[], None]:
-        return lambda: setattr(chat.services, "link", function)
+    def set_append(function: Callable[..., object]) -> Callable[[], None]:
+        return lambda: setattr(chat.services, "chain_append", function)
 
     return {
-        "hash chain": (set_link(unchained), set_link(real_link)),
+        "hash chain": (set_append(unchained), set_append(real_append)),
         "live push": (
             lambda: unsubscribe(push_chat_event),
             lambda: subscribe(push_chat_event),

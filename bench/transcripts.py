@@ -46,7 +46,7 @@ def build_chat(messages: int) -> str:
         veterinarian__email=f"v{uuid.uuid4().hex}@x.io",
         reason="Itching, hair loss on the flanks, follow-up of the skin scrape",
     )
-    StaffFactory(email=f"s{uuid.uuid4().hex}@x.io")
+    StaffFactory(email=f"s{uuid.uuid4().hex}@x.io", is_superuser=True)
     parent, vet = appointment.pet_parent, appointment.veterinarian
     as_parent = access_chat(user=parent, appointment_id=appointment.pk)
     as_vet = access_chat(user=vet, appointment_id=appointment.pk)

@@ -3,7 +3,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -13,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from appointments.access import access_appointment
 from attachments.admin import thumbnail_html
+from audit.admin import AuditedSearch
 from audit.models import AuditEvent
 from audit.services import record_access
 from chat.conversation import conversation
@@ -25,7 +25,7 @@ def conversation_url(appointment_id: UUID, message_id: UUID | None = None) -> st
 
 
 @admin.register(Chat)
-class ChatAdmin(admin.ModelAdmin):
+class ChatAdmin(AuditedSearch, admin.ModelAdmin):
     list_display = ("appointment", "last_seq", "created_at", "read_link")
     search_fields = (
         "appointment__id",
@@ -50,8 +50,6 @@ class ChatAdmin(admin.ModelAdmin):
     def conversation_view(self, request: HttpRequest, appointment_id: UUID) -> HttpResponse:
         """The appointment's chat as a conversation, every version shown; each opening is
         recorded in the audit trail before anything is read."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         appointment = access_appointment(user=request.user, appointment_id=appointment_id)
         record_access(request=request, action=AuditEvent.Action.CHAT_READ, appointment=appointment)
         chat = Chat.objects.filter(appointment=appointment).first()
@@ -101,7 +99,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditedSearch, admin.ModelAdmin):
     """A medical record: readable by staff, never edited or deleted here."""
 
     inlines = [RevisionInline]

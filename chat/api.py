@@ -3,6 +3,7 @@
 Views parse, call access and services, and shape; every rule lives in `chat.rules`.
 """
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
@@ -24,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments.access import AppointmentNotFound
-from chat.limits import poll_allowed, send_allowed
+from chat.limits import edit_allowed, poll_allowed, send_allowed
 from chat.models import Message
 from chat.page import add_message_html, read_receipt_html
 from chat.rules import MAX_ATTACHMENTS, SENDABLE_TYPES, MessageNotFound
@@ -59,6 +60,7 @@ BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 # `?limit=` reads as no limit given (see `message_list_params`); the schema says so.
 EMPTY_MEANS_DEFAULT = {"x-allow-empty-value": True}
 CLIENT_ID = r"[A-Za-z0-9_.:-]{1,64}"
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 # `?render=html`: the chat page's own scripts ask every answer that carries messages for each
 # message's HTML as the page draws it (`chat.page.add_message_html`), so that a message is drawn
 # by one template only. Other clients leave it out and get the seed's shape, byte for byte.
@@ -154,6 +156,16 @@ class JsonInteger(serializers.IntegerField):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonUuid(serializers.UUIDField):
+    """A JSON string in the form `format: uuid` means (8-4-4-4-12 hex digits): not a number,
+    braces, `urn:uuid:` or bare hex, which DRF's field would also take."""
+
+    def to_internal_value(self, data: Any) -> UUID:
+        if not isinstance(data, str) or not CANONICAL_UUID.fullmatch(data):
+            self.fail("invalid", value=data)
         return super().to_internal_value(data)
 
 
@@ -338,7 +350,11 @@ def messages_answer(
     page = chat_messages(
         chat, limit=params["limit"], after=params["after"], before=params["before"]
     )
-    if params["markRead"] and page.rows:
+    # A link or form on another site (`Sec-Fetch-Site: cross-site`) sends the user's cookie too,
+    # but the user read nothing: such a fetch is answered and marks nothing read. Without the
+    # header (older browsers, programs) the fetch marks as the seed's did.
+    cross_site = request.META.get("HTTP_SEC_FETCH_SITE") == "cross-site"
+    if params["markRead"] and page.rows and not cross_site:
         chat_mark_read(chat=chat, user=user, up_to_seq=page.rows[-1].seq)
 
     # The HTML is another answer to the same question, so it has another ETag.
@@ -421,7 +437,8 @@ class MessagesApi(APIView):
                 "markRead",
                 {"type": "boolean", "default": True},
                 description="True: the other participant's returned messages become read. "
-                "False fetches without reading (a hidden tab).",
+                "False fetches without reading (a hidden tab). A request another site made "
+                "(`Sec-Fetch-Site: cross-site`) reads nothing either way.",
                 extensions=EMPTY_MEANS_DEFAULT,
             ),
             RENDER_PARAMETER,
@@ -469,9 +486,10 @@ class MessagesApi(APIView):
         f"`image`, `video` and `file` need 1-{MAX_ATTACHMENTS} attachments of that kind "
         '(`{"id"}` of the sender\'s uploads into this chat not sent yet; a file message '
         "takes any kind); "
-        "`assessment` and `prescription` are for the appointment's veterinarian and carry a "
-        "`payload` of their fields (a prescription's `medication` is required, and names it "
-        "when `content` is empty).",
+        "`assessment` and `prescription` are for the appointment's veterinarian and may carry a "
+        "`payload` of their fields (a prescription's payload names its `medication`, which "
+        "stands for the text when `content` is empty); without one, the content alone is the "
+        "message, as the seed's clients send it.",
     )
     def post(self, request: Request) -> Response:
         html = render_param(request.query_params)
@@ -539,7 +557,10 @@ class MessageApi(APIView):
         summary="Correct or retract a message you sent",
         request=MessageChangeInput,
         parameters=[RENDER_PARAMETER],
-        responses={200: SingleMessageOutput, **error_responses(400, 401, 403, 404, 409, 413, 415)},
+        responses={
+            200: SingleMessageOutput,
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+        },
         description="The sender may correct a text message, or retract any message, for a "
         "short while after sending it (15 minutes unless the clinic says otherwise). Every "
         "version stays in the record; participants see that a message was edited or removed.",
@@ -548,6 +569,7 @@ class MessageApi(APIView):
         html = render_param(request.query_params)
         data = validated(MessageChangeInput, request.data)
         chat = message_chat(request.user, message_id)
+        edit_allowed(user=request.user)
         if data.get("retracted"):
             row = message_retract(chat=chat, user=request.user, message_id=message_id)
         else:
@@ -611,8 +633,8 @@ class ChatTestApi(APIView):
 
 
 class MarkUnreadInput(StrictSerializer):
-    appointmentId = serializers.UUIDField()
-    fromMessageId = serializers.UUIDField(help_text="The first message to show as unread again.")
+    appointmentId = JsonUuid()
+    fromMessageId = JsonUuid(help_text="The first message to show as unread again.")
 
 
 class MarkUnreadApi(APIView):

@@ -9,26 +9,35 @@ Close codes (after the handshake, so a browser can tell them from a server that 
 (the same answer for both, as at every other door); 4403 one this user may see but not chat in
 (clinic staff, who read chats in the admin; the API answers them 403); 4429 more frames than
 the per-connection budget.
+
+Access ends everywhere at once: a change of who may read a chat pushes a re-check to the user's
+sockets, every event from the chat passes the access versions' guard first (`chat.access_versions`:
+a lost push lets nothing through), and each socket wakes when its sign-in ends (idle or absolute
+limit) and, well inside the channel layer's `group_expiry`, to renew its groups.
 """
 
+import asyncio
 import json
 import logging
+import os
 import time
 from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib import auth
 from django.core.cache import cache
 
-from accounts.middleware import mfa_pending
+from accounts.middleware import mfa_pending, session_ends_at
 from accounts.models import User
 from appointments.access import Action
+from chat import access_versions
 from chat.push import chat_group, session_group, user_group
 from chat.services import access_chat
-from vetchat.authentication import user_of_session
 from vetchat.errors import NotFound, NotPermitted
 
 logger = logging.getLogger(__name__)
@@ -45,6 +54,8 @@ FRAME_WINDOW = 10
 TYPING_INTERVAL = 3
 # A ping re-checks the session, the user and their access at most this often.
 RECHECK_INTERVAL = 20
+# Off only for `make bench`, which compares delivery with and without the per-event guard.
+GUARD = os.environ.get("VETCHAT_SOCKET_GUARD", "on") != "off"
 
 
 def display_name(user: User) -> str:
@@ -55,6 +66,38 @@ def display_name(user: User) -> str:
 def open_chat(user: User, appointment_id: UUID) -> int:
     """The chat's last seq when this user may chat in it; the access module's error if not."""
     return access_chat(user=user, appointment_id=appointment_id, action=Action.CHAT).last_seq
+
+
+def signed_in(session_key: str | None, user_id: UUID) -> tuple[User, float] | None:
+    """The socket's user and when their sign-in ends (epoch seconds), or None if it has: the
+    session read afresh, as the next request would (signed out, expired, idle too long, the
+    password changed, the account deactivated)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    session = engine.SessionStore(session_key)
+    user = auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+    if getattr(user, "pk", None) != user_id:
+        return None
+    ends = session_ends_at(session, user)
+    return (user, ends) if ends > time.time() else None
+
+
+@database_sync_to_async
+def recheck(
+    session_key: str | None, user_id: UUID, appointment_id: UUID
+) -> tuple[int | None, float]:
+    """Whether this socket may stay open: the close code if not (else None), and when its
+    sign-in ends."""
+    signed = signed_in(session_key, user_id)
+    if signed is None:
+        return CLOSE_UNAUTHENTICATED, 0.0
+    user, ends = signed
+    try:
+        access_chat(user=user, appointment_id=appointment_id, action=Action.CHAT)
+    except NotFound:
+        return CLOSE_NOT_FOUND, ends
+    except NotPermitted:
+        return CLOSE_NOT_PERMITTED, ends
+    return None, ends
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -71,6 +114,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if mfa_pending(self.user, self.scope["session"]):
             await self.refuse(CLOSE_NOT_PERMITTED)
             return
+        # Read before access is decided: a change committed after this read is a new version.
+        self.versions = await access_versions.current(
+            self.channel_layer, appointment_id=self.appointment_id, user_id=self.user.pk
+        )
         try:
             last_seq = await open_chat(self.user, self.appointment_id)
         except NotFound:
@@ -89,14 +136,74 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.checked_at = time.monotonic()
         await self.accept()
         await self.send_json({"type": "hello", "lastSeq": last_seq})
+        self.watch(session_ends_at(self.scope["session"], self.user))
 
     async def refuse(self, code: int) -> None:
         await self.accept()
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
+        self.gone = True
+        if self.watcher is not None:
+            self.watcher.cancel()
         for group in self.subscriptions:
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    # The socket's own clock --------------------------------------------------------------
+
+    watcher: asyncio.TimerHandle | None = None
+    gone = False  # disconnected: a check still running must not wake it again
+
+    def watch(self, ends: float) -> None:
+        """Wake when the sign-in ends, or in time to renew the groups, whichever comes first."""
+        if self.gone:
+            return
+        renew = getattr(self.channel_layer, "group_expiry", 86400) / 2
+        delay = max(0.0, min(ends - time.time(), renew))
+        self.watcher = asyncio.get_running_loop().call_later(delay, self.wake)
+
+    def wake(self) -> None:
+        self.waking = asyncio.ensure_future(self.renew())
+
+    async def renew(self) -> None:
+        """Stay in the groups (the layer forgets a member after `group_expiry`, and the socket
+        would hear nothing more), then close if the sign-in or the access ended. Renewed first:
+        the check waits for the worker's one database thread, which a busy moment may hold."""
+        if self.gone:
+            return
+        for group in self.subscriptions:
+            await self.channel_layer.group_add(group, self.channel_name)
+        code, ends = await recheck(
+            self.scope["session"].session_key, self.user.pk, self.appointment_id
+        )
+        if code is not None:
+            await self.close(code=code)
+            return
+        self.watch(ends)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Every event from the chat passes the access guard before it is sent on."""
+        guarded = GUARD and message["type"].startswith("chat.")
+        if guarded and not await self.versions_unchanged():
+            return
+        await super().dispatch(message)
+
+    async def versions_unchanged(self) -> bool:
+        """Whether this socket may still hear its chat: yes at once while nobody's access changed
+        (one Redis read); otherwise after the access module said so (and closed if it did not)."""
+        try:
+            versions = await access_versions.current(
+                self.channel_layer, appointment_id=self.appointment_id, user_id=self.user.pk
+            )
+        except Exception:
+            logger.warning("Access versions unreadable; asking the database", exc_info=True)
+            versions = (b"unreadable", None)
+        if versions == self.versions:
+            return True
+        if not await self.still_allowed(now=True):
+            return False
+        self.versions = versions
+        return True
 
     # From the client ---------------------------------------------------------------------
 
@@ -160,18 +267,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not now and time.monotonic() - self.checked_at < RECHECK_INTERVAL:
             return True
         self.checked_at = time.monotonic()
-        engine = import_module(settings.SESSION_ENGINE)
-        user = await user_of_session(engine.SessionStore(self.scope["session"].session_key))
-        if getattr(user, "pk", None) != self.user.pk:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return False
-        try:
-            await open_chat(user, self.appointment_id)
-        except NotFound:
-            await self.close(code=CLOSE_NOT_FOUND)
-            return False
-        except NotPermitted:
-            await self.close(code=CLOSE_NOT_PERMITTED)
+        code, _ = await recheck(
+            self.scope["session"].session_key, self.user.pk, self.appointment_id
+        )
+        if code is not None:
+            await self.close(code=code)
             return False
         return True
 
@@ -253,8 +353,13 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "unread", "appointmentId": event["appointmentId"]})
 
     async def access_recheck(self, event: dict[str, Any]) -> None:
-        """The lists of a user who lost access to a chat refresh their rows."""
-        await self.send_json({"type": "unread", "appointmentId": ""})
+        """The lists of a user who lost access to a chat refresh their rows; a socket whose
+        sign-in ended (deactivated, the password changed) closes."""
+        user = self.scope["user"]
+        if await database_sync_to_async(signed_in)(self.scope["session"].session_key, user.pk):
+            await self.send_json({"type": "unread", "appointmentId": ""})
+        else:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def socket_revoke(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)

@@ -7,9 +7,9 @@ see what was sent, each change with who made it and when, and what the message s
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from appointments.models import Appointment
+from appointments.participants import PART_LABELS, part_of
 from chat.models import Message
 from chat.rules import PAYLOAD_FIELDS
 from chat.selectors import record_messages
@@ -39,14 +39,14 @@ class Entry:
 def conversation(appointment: Appointment) -> list[Entry]:
     """Every message of the appointment's chat, oldest first, ready to read."""
     messages = record_messages(appointment_id=appointment.pk)
-    roles: dict[UUID, str] = {
-        appointment.pet_parent_id: "Pet parent",
-        appointment.veterinarian_id: "Veterinarian",
-    }
     entries = [
         Entry(
             message=message,
-            sender_role=roles.get(message.sender_id, "Clinic"),
+            sender_role=PART_LABELS[
+                part_of(
+                    user_id=message.sender_id, role=message.sender.role, appointment=appointment
+                )
+            ],
             details=_details(message.message_type, message.payload),
             history=_history(message),
         )

@@ -50,7 +50,7 @@ return over
 Sends = list[tuple[str, dict[str, Any]]]
 
 
-def _client(host: dict[str, Any]) -> redis.Redis:
+def blocking_client(host: dict[str, Any]) -> redis.Redis:
     """A blocking client for one of the layer's hosts, configured as its asyncio pool is."""
     host = dict(host)
     if "address" in host:
@@ -71,7 +71,7 @@ class Fanout:
         self.layer = layer
         self._redis = isinstance(layer, RedisChannelLayer)
         if self._redis:
-            clients = [_client(host) for host in layer.hosts]
+            clients = [blocking_client(host) for host in layer.hosts]
             self._read_groups = [client.register_script(_READ_GROUPS) for client in clients]
             self._fill_channels = [client.register_script(_FILL_CHANNELS) for client in clients]
 

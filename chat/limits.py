@@ -1,7 +1,9 @@
-"""How fast one person may send into and poll chats (settings.VETCHAT_RATE_LIMITS).
+"""How fast one person may use the chat's doors (settings.VETCHAT_RATE_LIMITS): sending,
+polling, and the expensive ones (edits, search, the unread total, transcripts).
 
 Checked at each door (API, the page's form) before the work is done; over a limit the door
-answers 429 with Retry-After, and the sender's text is kept to send again.
+answers 429 with Retry-After (the API in its JSON error, a page as a page), and a sender's
+text is kept to send again.
 """
 
 from django.http import HttpRequest
@@ -25,4 +27,38 @@ def poll_allowed(*, request: HttpRequest) -> None:
         scope="poll",
         key=f"session:{session_key}",
         message="Too many refreshes. Wait a moment, then try again.",
+    )
+
+
+def edit_allowed(*, user: User) -> None:
+    """Corrections and retractions together: each writes a new version into the record."""
+    ratelimit.hit(
+        scope="message_edit",
+        key=f"user:{user.pk}",
+        message="You are changing messages very fast. Wait a moment, then try again.",
+    )
+
+
+def search_allowed(*, user: User) -> None:
+    ratelimit.hit(
+        scope="search",
+        key=f"user:{user.pk}",
+        message="Too many searches. Wait a moment, then search again.",
+    )
+
+
+def unread_total_allowed(*, user: User) -> None:
+    ratelimit.hit(
+        scope="unread_total",
+        key=f"user:{user.pk}",
+        message="Too many refreshes of the unread count. Wait a moment, then try again.",
+    )
+
+
+def transcript_allowed(*, user: User) -> None:
+    """The PDF and the JSON share one budget: each reads the whole chat."""
+    ratelimit.hit(
+        scope="transcript",
+        key=f"user:{user.pk}",
+        message="Too many transcript downloads. Wait a moment, then download it again.",
     )

@@ -23,8 +23,12 @@ class Chat(models.Model):
 
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="chat")
     last_seq = models.PositiveIntegerField(default=0)
-    # The hash of the newest message: the head of the chat's chain (chat/integrity.py).
+    # The head of the chat's chain (chat/integrity.py): the hash of its newest link, and that
+    # link's position.
     last_hash = models.CharField(max_length=64, blank=True, db_default="")
+    last_link = models.PositiveIntegerField(default=0, db_default=0)
+    # The newest link already written to a checkpoint outside the database (chat/checkpoints.py).
+    checkpointed_link = models.PositiveIntegerField(default=0, db_default=0)
     # Bumped under the chat's row lock by every change to it (a send, an edit, a retraction,
     # an acknowledgement): clients pass back the rev they hold to learn what changed since.
     rev = models.PositiveBigIntegerField(default=0, db_default=0)
@@ -63,7 +67,7 @@ class Message(models.Model):
     attachments = models.JSONField(default=list, blank=True)
     # Chosen by the sending client so that a retried send is stored once.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: none given
-    # sha256 of the previous message's hash and this message as sent (chat/integrity.py).
+    # The hash of this message's link as sent in the chat's chain (chat/integrity.py).
     hash = models.CharField(max_length=64, blank=True, db_default="")
     # Set before the insert, not by the database: the hash covers it.
     created_at = models.DateTimeField(default=timezone.now)
@@ -136,6 +140,40 @@ class MessageRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_change_display()} {self.message_id} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class ChainLink(models.Model):
+    """One change to a chat in its keyed hash chain (chat/integrity.py, chat/chain.py): a
+    message sent, edited, retracted or acknowledged. The link stores no copy of the change: it is
+    read back from the message and its kept versions, so a silent change to either shows."""
+
+    class Change(models.TextChoices):
+        SENT = "sent", "Sent"
+        EDITED = "edited", "Edited"
+        RETRACTED = "retracted", "Retracted"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+    chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="links")
+    # 1, 2, 3… within the chat, in the order the changes were made (under the chat's row lock).
+    position = models.PositiveIntegerField()
+    change = models.CharField(max_length=20, choices=Change)
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="+")
+    # The version an edit or a retraction kept (its text before the change).
+    revision = models.OneToOneField(
+        MessageRevision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Which of the configured keys made `hash`, so older links verify after a rotation.
+    key_id = models.CharField(max_length=16)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["chat", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["chat", "position"], name="chat_chainlink_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Link #{self.position} of chat {self.chat_id}: {self.get_change_display()}"
 
 
 class ReadState(models.Model):

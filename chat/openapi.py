@@ -1,8 +1,9 @@
 """The chat API's request body as OpenAPI states it: one schema per message type.
 
 Built from the constants of `chat.rules` and `chat.api`, so the published contract says what the
-server checks: which types need attachments or a payload, when `content` may be empty, lengths,
-and the characters that are refused. Generated clients and the schema fuzzer rely on it.
+server checks: which types need attachments, what a payload holds when one is sent, when
+`content` may be empty, lengths, and the characters that are refused. Generated clients and the
+schema fuzzer rely on it.
 """
 
 from typing import Any
@@ -64,9 +65,12 @@ def attachment_schema(message_type: str) -> Schema:
 
 
 def payload_schema(message_type: str) -> Schema:
+    """Optional for every type (null or left out: the message is its content alone); once sent,
+    it holds its type's fields, the required ones filled in."""
     fields = PAYLOAD_FIELDS[message_type]
     schema: Schema = {
         "type": "object",
+        "nullable": True,
         "additionalProperties": False,
         "properties": {
             field.name: text(field.max_length, blank=not field.required, description=field.label)
@@ -76,17 +80,21 @@ def payload_schema(message_type: str) -> Schema:
     required = [field.name for field in fields if field.required]
     if required:
         schema["required"] = required
-    else:
-        schema["nullable"] = True
     return schema
 
 
-def needs_content(message_type: str) -> bool:
-    """Whether `content` may be empty only when the payload gives a summary (`chat.rules`)."""
-    if message_type in ATTACHMENT_TYPES:
-        return False
+def summary_fields(message_type: str) -> tuple[str, ...]:
+    """The payload fields that can stand for empty content: those of the summary the payload
+    must hold once sent, if any (a prescription's medication), else any of the summary."""
     fields = {field.name: field for field in PAYLOAD_FIELDS.get(message_type, ())}
-    return not any(fields[name].required for name in SUMMARY_FIELDS.get(message_type, ()))
+    names = SUMMARY_FIELDS.get(message_type, ())
+    return tuple(name for name in names if fields[name].required) or names
+
+
+def needs_content(message_type: str) -> bool:
+    """Whether `content` may be empty only when the payload gives a summary (`chat.rules`):
+    every type but those that carry attachments."""
+    return message_type not in ATTACHMENT_TYPES
 
 
 def message_schema(message_type: str, ref: dict[str, Schema]) -> Schema:
@@ -129,8 +137,6 @@ def message_schema(message_type: str, ref: dict[str, Schema]) -> Schema:
 
     if message_type in PAYLOAD_FIELDS:
         properties["payload"] = ref["payload"]
-        if any(field.required for field in PAYLOAD_FIELDS[message_type]):
-            required.append("payload")
     else:
         # Nothing but null (`not: {}` refuses every other value; OpenAPI 3.0 has no null type).
         properties["payload"] = {
@@ -140,7 +146,7 @@ def message_schema(message_type: str, ref: dict[str, Schema]) -> Schema:
         }
 
     schema: Schema = {"type": "object", "additionalProperties": False, "properties": properties}
-    summary = SUMMARY_FIELDS.get(message_type, ())
+    summary = summary_fields(message_type)
     if needs_content(message_type) and not summary:
         properties["content"] = text(MAX_CONTENT_LENGTH, blank=False)
         required.append("content")
@@ -174,13 +180,14 @@ def describe(message_type: str) -> str:
         parts.append(
             f"Needs 1-{MAX_ATTACHMENTS} attachments of {kind} media type; content may be empty."
         )
-    elif needs_content(message_type) and SUMMARY_FIELDS.get(message_type):
-        names = " or ".join(f"`{name}`" for name in SUMMARY_FIELDS[message_type])
-        parts.append(f"Needs content, or a payload whose {names} says what it is.")
-    elif needs_content(message_type):
-        parts.append("Needs content that is not only whitespace.")
+    elif summary_fields(message_type):
+        names = " or ".join(f"`{name}`" for name in summary_fields(message_type))
+        parts.append(
+            f"Needs content, or a payload whose {names} says what it is. The payload is "
+            "optional: without one, the content alone is the message."
+        )
     else:
-        parts.append("Content may be empty: the payload's summary fields become the text.")
+        parts.append("Needs content that is not only whitespace.")
     if message_type in VET_ONLY_TYPES:
         parts.append("Only the appointment's veterinarian may send it (403 for anyone else).")
     parts.append(
@@ -259,3 +266,18 @@ class MessageChangeInputExtension(OpenApiSerializerExtension):
                 component(auto_schema, "MessageRetraction", retract),
             ]
         }
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """Every other `StrictSerializer` refuses keys it does not know, and its schema says so: a
+    body with a key more is not one the schema allows (the fuzzer sends many)."""
+
+    target_class = "chat.api.StrictSerializer"
+    match_subclasses = True
+    priority = -1  # below the extensions of the send and change bodies above
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: str) -> Schema:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from appointments.access import Action, may
+from appointments.participants import is_clinic
 from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import MAX_ATTACHMENTS, PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
 from chat.selectors import amendable, amendments_of, chat_messages, message_window
@@ -244,7 +245,7 @@ def chat_box(
             "hasLater": has_later,
             "focusId": str(focus) if focus else None,
             **other_side_read(chat, user),
-            "isClinic": user.is_clinic,
+            "isClinic": is_clinic(user.role),
             "unreadUrl": reverse("api:chat_unread"),
             "pageSize": HISTORY_PAGE,
             "maxLength": MAX_CONTENT_LENGTH,

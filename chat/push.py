@@ -32,7 +32,7 @@ def chat_group(appointment_id: UUID) -> str:
 
 
 def user_group(user_id: UUID) -> str:
-    """Every socket of one user: closed together when the user is deactivated."""
+    """Every socket of one user: they ask again together when the user's access changed."""
     return f"user.{user_id.hex}"
 
 
@@ -149,10 +149,6 @@ def push_chat_alert(*, appointment_id: UUID, alert: dict[str, Any]) -> None:
     """Something every open page of the chat must show at once (e.g. a red flag's banner);
     `alert` names its `kind`, and the page decides how to show it."""
     group_send(chat_group(appointment_id), {"type": "chat.alert", "alert": alert})
-
-
-def close_sockets_of_user(user_id: UUID) -> None:
-    group_send(user_group(user_id), {"type": "socket.revoke"})
 
 
 def recheck_access_of_user(user_id: UUID) -> None:

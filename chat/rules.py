@@ -29,6 +29,10 @@ SENDABLE_TYPES = tuple(kind.value for kind in Message.Type if kind != Message.Ty
 
 @dataclass(frozen=True)
 class PayloadField:
+    """One structured field of a type's payload. A payload is optional for every type (the
+    seed's clients send none: their prescription is free text); `required` says what a
+    payload must hold once it is sent."""
+
     name: str
     label: str
     max_length: int
@@ -268,8 +272,6 @@ def check_acknowledge(*, chat: ChatSubject, message: Message, user: User) -> Non
 
 def _checked_payload(message_type: str, payload: Any) -> tuple[dict[str, str] | None, str]:
     if payload is None:
-        if any(f.required for f in PAYLOAD_FIELDS.get(message_type, ())):
-            return None, "Fill in the required fields."
         return None, ""
     fields = PAYLOAD_FIELDS.get(message_type)
     if fields is None:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat.api import EMPTY_MEANS_DEFAULT
+from chat.limits import search_allowed
 from chat.models import Message
 from chat.openapi import NOT_BLANK
 from chat.search import DEFAULT_PAGE, MAX_PAGE, MAX_QUERY_LENGTH, message_search
@@ -97,10 +98,11 @@ class SearchApi(APIView):
                 extensions=EMPTY_MEANS_DEFAULT,
             ),
         ],
-        responses={200: SearchOutput, **error_responses(400, 401, 403)},
+        responses={200: SearchOutput, **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
         params = search_params(request.query_params)
+        search_allowed(user=request.user)
         page = message_search(user=request.user, **params)
         return Response(
             {

@@ -1,6 +1,6 @@
 """Reads of the chat that more than one caller needs."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User, display_name
 from appointments.access import Action, check_access
-from chat.integrity import canonical
+from chat.chain import sent_body
 from chat.models import Chat, Message, MessageRevision, ReadState
 from chat.rules import VET_ONLY_TYPES
 from chat.sql import ChatHeader, chat_header
@@ -174,29 +174,8 @@ def message_window(
 
 
 def canonical_message(message: Message, content: str | None = None) -> bytes:
-    """The message as its chain link covers it, as it was sent (`chat.integrity.canonical`)."""
-    return canonical(
-        seq=message.seq,
-        sender_id=message.sender_id,
-        message_type=message.message_type,
-        content=message.content if content is None else content,
-        payload=message.payload,
-        attachments=message.attachments,
-        created_at=message.created_at,
-    )
-
-
-def chain_links(chat_id: int) -> Iterator[tuple[UUID, int, str, bytes]]:
-    """Every message of a chat in seq order as (id, seq, stored hash, canonical bytes)."""
-    first_revision = MessageRevision.objects.filter(message=OuterRef("pk")).order_by("pk")
-    messages = (
-        Message.objects.filter(chat_id=chat_id)
-        .annotate(sent_content=Subquery(first_revision.values("content")[:1]))
-        .order_by("seq")
-    )
-    for message in messages.iterator(chunk_size=2000):
-        sent = canonical_message(message, message.sent_content)
-        yield message.pk, message.seq, message.hash, sent
+    """The message as its chain link covers it, as it was sent (`chat.chain.sent_body`)."""
+    return sent_body(message, content)
 
 
 def message_changes(*, chat: ChatHeader, up_to_seq: int, since_rev: int) -> list[MessageRow]:
@@ -307,7 +286,7 @@ class AwaitingAcknowledgement:
     appointment_id: UUID
     message_id: UUID
     seq: int
-    medication: str
+    medication: str  # its medication, or the start of a free-text prescription's text
     pet_name: str
     pet_parent_name: str
     sent_at: datetime
@@ -339,6 +318,7 @@ def prescriptions_awaiting_acknowledgement(
             "id",
             "seq",
             "payload",
+            "content",
             "chat__appointment__pet__name",
             "chat__appointment__pet_parent__name",
             "chat__appointment__pet_parent__email",
@@ -350,10 +330,16 @@ def prescriptions_awaiting_acknowledgement(
             appointment_id,
             message_id,
             seq,
-            (payload or {}).get("medication", ""),
+            (payload or {}).get("medication") or _first_words(content),
             pet,
             display_name(name, email),
             sent_at,
         )
-        for appointment_id, message_id, seq, payload, pet, name, email, sent_at in rows
+        for appointment_id, message_id, seq, payload, content, pet, name, email, sent_at in rows
     ]
+
+
+def _first_words(text: str, limit: int = 80) -> str:
+    """A free-text prescription's first line, short enough for one row of a list."""
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

@@ -15,13 +15,14 @@ from accounts.models import User
 from accounts.services import clinic_account
 from appointments.access import Action
 from appointments.models import Appointment
+from appointments.participants import is_clinic
 from appointments.services import appointment_hand_over as team_hand_over
 from attachments.selectors import attachments_unsent
 from attachments.services import attachments_attach, attachments_withdraw
 from attachments.shapes import attachment_json
+from chat.chain import chain_append
 from chat.events import ChatMarkedUnread, ChatRead, MessageChanged, MessageCreated, publish
-from chat.integrity import link
-from chat.models import MAX_CONTENT_LENGTH, Chat, Message, MessageRevision, ReadState
+from chat.models import MAX_CONTENT_LENGTH, ChainLink, Chat, Message, MessageRevision, ReadState
 from chat.rules import (
     InvalidMessage,
     MessageNotFound,
@@ -31,7 +32,7 @@ from chat.rules import (
     check_edit,
     check_message,
 )
-from chat.selectors import MessageRow, canonical_message, chat_for
+from chat.selectors import MessageRow, chat_for
 from chat.sql import ChatHeader
 
 
@@ -159,7 +160,7 @@ def message_edit(*, chat: ChatHeader, user: User, message_id: UUID, content: str
         message = _message_of(chat, message_id)
         now = timezone.now()
         corrected = check_edit(chat=chat, message=message, user=user, content=content, now=now)
-        MessageRevision.objects.create(
+        revision = MessageRevision.objects.create(
             message=message,
             change=MessageRevision.Change.EDITED,
             content=message.content,
@@ -167,7 +168,7 @@ def message_edit(*, chat: ChatHeader, user: User, message_id: UUID, content: str
             changed_at=now,
         )
         message.content, message.edited_at = corrected, now
-        return _changed(chat, locked, message, "edited", ["content", "edited_at"])
+        return _changed(chat, locked, message, "edited", ["content", "edited_at"], revision)
 
 
 def message_retract(*, chat: ChatHeader, user: User, message_id: UUID) -> MessageRow:
@@ -177,7 +178,7 @@ def message_retract(*, chat: ChatHeader, user: User, message_id: UUID) -> Messag
         message = _message_of(chat, message_id)
         now = timezone.now()
         check_change(chat=chat, message=message, user=user, now=now)
-        MessageRevision.objects.create(
+        revision = MessageRevision.objects.create(
             message=message,
             change=MessageRevision.Change.RETRACTED,
             content=message.content,
@@ -186,7 +187,7 @@ def message_retract(*, chat: ChatHeader, user: User, message_id: UUID) -> Messag
         )
         message.retracted_at = now
         attachments_withdraw(message_id=message.pk, at=now)
-        return _changed(chat, locked, message, "retracted", ["retracted_at"])
+        return _changed(chat, locked, message, "retracted", ["retracted_at"], revision)
 
 
 def prescription_acknowledge(*, chat: ChatHeader, user: User, message_id: UUID) -> MessageRow:
@@ -209,7 +210,11 @@ def _lock(chat: ChatHeader) -> Chat:
 
 def _lock_chat(chat_id: int) -> Chat:
     """The chat row, locked: every change to a chat takes its turn here."""
-    return Chat.objects.select_for_update().only("last_seq", "last_hash", "rev").get(pk=chat_id)
+    return (
+        Chat.objects.select_for_update()
+        .only("last_seq", "last_hash", "last_link", "rev")
+        .get(pk=chat_id)
+    )
 
 
 def _append(locked: Chat, appointment_id: UUID, message: Message) -> MessageRow:
@@ -218,9 +223,9 @@ def _append(locked: Chat, appointment_id: UUID, message: Message) -> MessageRow:
     locked.rev += 1
     message.chat_id, message.seq, message.rev = locked.pk, locked.last_seq, locked.rev
     message.created_at = timezone.now()
-    message.hash = locked.last_hash = link(locked.last_hash, canonical_message(message))
+    message.hash = chain_append(locked=locked, change=ChainLink.Change.SENT, message=message).hash
     message.save(force_insert=True)
-    locked.save(update_fields=["last_seq", "last_hash", "rev"])
+    locked.save(update_fields=["last_seq", "last_hash", "last_link", "rev"])
     row = MessageRow.of(message, message.sender)
     publish(MessageCreated(appointment_id, locked.pk, row))
     return row
@@ -238,10 +243,17 @@ def _message_of(chat: ChatHeader, message_id: UUID, field: str = "messageId") ->
 
 
 def _changed(
-    chat: ChatHeader, locked: Chat, message: Message, change: str, fields: list[str]
+    chat: ChatHeader,
+    locked: Chat,
+    message: Message,
+    change: str,
+    fields: list[str],
+    revision: MessageRevision | None = None,
 ) -> MessageRow:
+    """Store a change to a message, linked into the chat's chain, and publish it."""
+    chain_append(locked=locked, change=change, message=message, revision=revision)
     locked.rev += 1
-    locked.save(update_fields=["rev"])
+    locked.save(update_fields=["rev", "last_hash", "last_link"])
     message.rev = locked.rev
     message.save(update_fields=[*fields, "rev", "updated_at"])
     row = MessageRow.of(message, message.sender)
@@ -291,7 +303,7 @@ def chat_mark_read(*, chat: ChatHeader, user: User, up_to_seq: int) -> bool:
                 user.pk,
                 row[0],
                 user_name=user.display_name,
-                clinic=user.is_clinic,
+                clinic=is_clinic(user.role),
             )
         )
     elif row is not None and marked:

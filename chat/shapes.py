@@ -7,7 +7,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import CLINIC_ROLES, User, initials, role_label
+from accounts.models import User, initials, role_label
+from appointments.participants import is_clinic
 from chat.search import SearchHit
 from chat.selectors import MessagePage, MessageRow
 from chat.sql import ChatHeader
@@ -65,7 +66,7 @@ def messages_json(rows: list[MessageRow], chat: ChatHeader) -> list[dict[str, An
 
 def message_in_chat(row: MessageRow, chat: ChatHeader) -> dict[str, Any]:
     """A message with its receipt as the chat's read cursors have it."""
-    reader = chat.read_by(seq=row.seq, sender_clinic=row.sender_role in CLINIC_ROLES)
+    reader = chat.read_by(seq=row.seq, sender_clinic=is_clinic(row.sender_role))
     return message_json(row, is_read=reader is not None, read_by=reader)
 
 
@@ -99,7 +100,7 @@ def chat_page_json(
 
 def other_side_read(chat: ChatHeader, user: User) -> dict[str, Any]:
     """How far the other side has read this user's messages, and who read that far."""
-    seq, name = chat.last_read_by_other_side(clinic=user.role in CLINIC_ROLES)
+    seq, name = chat.last_read_by_other_side(clinic=is_clinic(user.role))
     return {"otherLastReadSeq": seq, "otherReaderName": name or None}
 
 

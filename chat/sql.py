@@ -15,8 +15,9 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import Model
 
-from accounts.models import CLINIC_ROLES, User, display_name
+from accounts.models import User, display_name
 from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
+from appointments.participants import is_clinic
 from chat.models import Chat, ReadState
 from vetchat.prepared import PreparedQuery
 
@@ -172,7 +173,7 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
     for user_id, seq, marked, role, name, email in read_states or ():
         user_id = UUID(user_id)
         read_seqs[user_id] = seq
-        readers[user_id] = Reader(display_name(name, email), clinic=role in CLINIC_ROLES)
+        readers[user_id] = Reader(display_name(name, email), clinic=is_clinic(role))
         if marked is not None:
             unread_from[user_id] = marked
     return ChatHeader(

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import User, display_name
 from chat.models import Chat, Message, ReadState
+from notifications.mail import header_text, headers_make_safe
 from notifications.models import UnreadEmail
 from notifications.push import push_send
 from notifications.services import preference_of, unread_email_mark
@@ -64,12 +65,18 @@ def _message_id(email_ids: list[int]) -> str:
     return f"<vetchat-unread-{'-'.join(map(str, email_ids))}@{host}>"
 
 
+# A name in a subject line: enough to recognise, never the whole line.
+SUBJECT_NAME_MAX = 60
+
+
 def _subject(chats: list[ChatSummary]) -> str:
     count = sum(chat.count for chat in chats)
     noun = "message" if count == 1 else "messages"
     if len(chats) == 1:
         chat = chats[0]
-        return f"{count} unread {noun} about {chat.pet_name} from {', '.join(chat.senders)}"
+        pet = header_text(chat.pet_name, limit=SUBJECT_NAME_MAX)
+        senders = ", ".join(header_text(name, limit=SUBJECT_NAME_MAX) for name in chat.senders)
+        return f"{count} unread {noun} about {pet} from {senders}"
     return f"{count} unread {noun} in {len(chats)} chats"
 
 
@@ -102,7 +109,7 @@ def build(user: User, emails: list[UnreadEmail]) -> EmailMultiAlternatives:
     message.attach_alternative(
         render_to_string("notifications/email/unread.html", context), "text/html"
     )
-    return message
+    return headers_make_safe(message)
 
 
 def _still_unread(email: UnreadEmail) -> bool:

@@ -101,6 +101,8 @@ class UnreadEmail(models.Model):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         READ_FIRST = "read_first", "Read before it could be sent"
+        # Given up after its retries; listed as an UndeliveredEmail, never tried again.
+        FAILED = "failed", "Could not be sent"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unread_emails"
@@ -130,6 +132,48 @@ class UnreadEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_count} unread in {self.chat_id} for {self.user_id}"
+
+
+class QueuedEmail(models.Model):
+    """An email waiting for the job worker, written in the transaction of what caused it.
+
+    Its text stays here rather than in the job's arguments, which procrastinate writes into its
+    log lines and admin: a confirmation or reset email carries a link that acts for its
+    recipient. The row is deleted once the email is sent or set aside.
+    """
+
+    kind = models.CharField(max_length=100)
+    message = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} email #{self.pk}"
+
+
+class UndeliveredEmail(models.Model):
+    """An email the worker gave up on, after its retries or at once for an error no retry
+    mends: set aside for staff to see, so it holds back no other email. Its text is not kept:
+    an account email's links would let whoever reads it act for its recipient."""
+
+    kind = models.CharField(max_length=100)
+    recipient = models.CharField(max_length=320)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="undelivered_emails",
+    )
+    subject = models.CharField(max_length=400)
+    reason = models.CharField(max_length=500)
+    attempts = models.PositiveSmallIntegerField()
+    failed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient}"
 
 
 class PushSubscription(models.Model):

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
 from appointments.access import appointments_of_participant
+from appointments.participants import FAMILY_ROLES
 from chat.models import Chat, Message, ReadState
 from chat.selectors import unread_after
 from clinic.models import UrgentChat
@@ -98,7 +99,7 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
     latest_role = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
     vets_last = (
         people.filter(chat_id=OuterRef(OuterRef("pk")))
-        .exclude(sender__role=User.Role.PET_PARENT)
+        .exclude(sender__role__in=FAMILY_ROLES)
         .order_by("-seq")
         .values("seq")[:1]
     )
@@ -116,7 +117,7 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
         _my_chats(vet)
         .filter(last_seq__gt=0)
         .annotate(latest_role=Subquery(latest_role))
-        .filter(latest_role=User.Role.PET_PARENT)
+        .filter(latest_role__in=FAMILY_ROLES)
         .annotate(
             waiting_since=Subquery(unanswered.values("first")),
             unanswered=Subquery(unanswered.values("count")),

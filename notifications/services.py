@@ -16,7 +16,13 @@ from procrastinate.exceptions import AlreadyEnqueued
 from accounts.models import User
 from chat.models import Message, ReadState
 from clinic.models import UrgentChat
-from notifications.models import ChatNotification, Preference, PushSubscription, UnreadEmail
+from notifications.models import (
+    ChatNotification,
+    Preference,
+    QueuedEmail,
+    UndeliveredEmail,
+    UnreadEmail,
+)
 from notifications.selectors import chats_with_unread, takes_part
 from notifications.sql import Recipient, recipients_of
 
@@ -48,6 +54,10 @@ def quiet_hours_end(preference: Preference, at: datetime) -> datetime | None:
     return timezone.make_aware(datetime.combine(end_day, end), local.tzinfo)
 
 
+# The worker takes due jobs highest priority first: a red flag's email goes before a backlog.
+URGENT_PRIORITY = 10
+
+
 def unread_lock(user_id: UUID, chat_id: int) -> str:
     """The queueing lock of the unread job: one waiting job per user and chat."""
     return f"unread:{user_id}:{chat_id}"
@@ -62,7 +72,7 @@ def _when(preference: Preference, *, now: datetime) -> datetime | None:
     return quiet_hours_end(preference, at) or at
 
 
-def unread_job_defer(*, user_id: UUID, chat_id: int, at: datetime) -> bool:
+def unread_job_defer(*, user_id: UUID, chat_id: int, at: datetime, priority: int = 0) -> bool:
     """Defer the unread job unless one is already waiting for this user and chat.
 
     The queueing lock makes a second pending job a unique violation; the savepoint keeps that
@@ -73,7 +83,7 @@ def unread_job_defer(*, user_id: UUID, chat_id: int, at: datetime) -> bool:
     try:
         with transaction.atomic():
             notify_unread.configure(
-                queueing_lock=unread_lock(user_id, chat_id), schedule_at=at
+                queueing_lock=unread_lock(user_id, chat_id), schedule_at=at, priority=priority
             ).defer(user_id=str(user_id), chat_id=chat_id)
     except AlreadyEnqueued:
         return False
@@ -99,7 +109,8 @@ def _wants_any(preference: Preference) -> bool:
 
 
 def unread_job_hurry(*, user_id: UUID, chat_id: int) -> bool:
-    """Bring the user's waiting unread job of the chat forward to now; whether there was one.
+    """Bring the user's waiting unread job of the chat forward to now, ahead of ordinary jobs;
+    whether there was one.
 
     procrastinate offers no way to reschedule a job and its Django model is read-only, so this
     is one UPDATE of its table; a worker polling for jobs finds it due at once.
@@ -107,8 +118,9 @@ def unread_job_hurry(*, user_id: UUID, chat_id: int) -> bool:
     table = connection.ops.quote_name(ProcrastinateJob._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET scheduled_at = now() WHERE queueing_lock = %s AND status = 'todo'",  # noqa: S608  # nosec B608  # the table name is procrastinate's, values are parameters
-            [unread_lock(user_id, chat_id)],
+            f"UPDATE {table} SET scheduled_at = now(), priority = greatest(priority, %s)"  # noqa: S608  # nosec B608  # the table name is procrastinate's, values are parameters
+            " WHERE queueing_lock = %s AND status = 'todo'",
+            [URGENT_PRIORITY, unread_lock(user_id, chat_id)],
         )
         return cursor.rowcount > 0
 
@@ -139,7 +151,9 @@ def _schedule_for(recipient: Recipient, *, chat_id: int, urgent: bool) -> bool:
             return False
         if recipient.job_waiting and unread_job_hurry(user_id=recipient.user_id, chat_id=chat_id):
             return True
-        return unread_job_defer(user_id=recipient.user_id, chat_id=chat_id, at=now)
+        return unread_job_defer(
+            user_id=recipient.user_id, chat_id=chat_id, at=now, priority=URGENT_PRIORITY
+        )
     if recipient.role == User.Role.VETERINARIAN and preference.digest_hours:
         if not preference.email_enabled:
             return False
@@ -274,6 +288,39 @@ def unread_email_mark(*, email: UnreadEmail, status: UnreadEmail.Status) -> None
     email.save(update_fields=["status", "sent_at"])
 
 
+def email_set_aside(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    error: BaseException,
+    attempts: int,
+    user_id: UUID | None = None,
+    unread: list[UnreadEmail] | tuple[()] = (),
+    queued: QueuedEmail | None = None,
+) -> UndeliveredEmail:
+    """Record an email the worker gave up on, for staff to see in the admin.
+
+    Its unread-message records are marked failed, so the recipient's next job starts with new
+    messages rather than this email again; a queued email's text is deleted with its row.
+    """
+    if user_id is None:
+        user_id = User.objects.filter(email__iexact=recipient).values_list("pk", flat=True).first()
+    with transaction.atomic():
+        for email in unread:
+            unread_email_mark(email=email, status=UnreadEmail.Status.FAILED)
+        if queued is not None:
+            queued.delete()
+        return UndeliveredEmail.objects.create(
+            kind=kind,
+            recipient=recipient[:320],
+            user_id=user_id,
+            subject=subject[:400],
+            reason=f"{type(error).__name__}: {error}"[:500],
+            attempts=attempts,
+        )
+
+
 def preference_save(
     *,
     user: User,
@@ -307,21 +354,3 @@ def email_unsubscribe(*, user_id: UUID) -> bool:
         return False
     Preference.objects.update_or_create(user=user, defaults={"email_enabled": False})
     return True
-
-
-def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str) -> bool:
-    """Keep a browser's subscription for the user; returns whether it is new.
-
-    An endpoint belongs to one browser profile: signing in as someone else there moves it.
-    """
-    _, created = PushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
-    )
-    Preference.objects.update_or_create(user=user, defaults={"web_push_enabled": True})
-    return created
-
-
-def push_subscription_delete(*, user: User, endpoint: str) -> bool:
-    """Forget one of the user's subscriptions; returns whether there was one."""
-    deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
-    return deleted > 0

@@ -20,6 +20,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.models import User
 from appointments.models import Appointment, AppointmentMember, CoOwnership
+from appointments.participants import family_sql
 from notifications.models import Preference
 from vetchat.prepared import PreparedQuery
 
@@ -58,7 +59,7 @@ def _recipient_sql() -> str:
     a, u, p, j = Appointment, User, Preference, ProcrastinateJob
     m, co = AppointmentMember, CoOwnership
     preference = ", ".join(f"p.{_column(p, name)}" for name in _PREFERENCE_FIELDS)
-    family = f"s.{_column(u, 'role')} = '{User.Role.PET_PARENT}'"
+    family = family_sql(f"s.{_column(u, 'role')}")
     return f"""
         WITH s AS (SELECT * FROM {_table(u)} WHERE {_column(u, "id")} = %(sender)s),
              a AS (SELECT * FROM {_table(a)} WHERE {_column(a, "id")} = %(appointment)s),

@@ -35,7 +35,7 @@ from appointments.services import (
     team_member_remove,
 )
 from attachments.services import profile_photo_remove, profile_photo_set
-from chat.limits import send_allowed
+from chat.limits import search_allowed, send_allowed
 from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
@@ -260,12 +260,15 @@ def search(request: HttpRequest) -> HttpResponse:
     cursor = request.GET.get("cursor") or None
     context: dict[str, Any] = {"q": text, "max_length": MAX_QUERY_LENGTH}
     status = 200
+    headers: dict[str, str] = {}
     if text.strip():
         try:
+            search_allowed(user=request.user)
             page = message_search(user=request.user, text=text, cursor=cursor)
         except DomainError as error:
             context["error"] = error.fields.get("q") or error.message
             status = status_of(error)
+            headers = error_headers(error)
         else:
             context["hits"] = [
                 {"hit": hit, "url": message_url(hit.appointment_id, hit.message_id)}
@@ -274,7 +277,10 @@ def search(request: HttpRequest) -> HttpResponse:
             context["next_cursor"] = page.next_cursor
             context["searched"] = True
             context["continued"] = cursor is not None
-    return render(request, "search/search.html", context, status=status)
+    response = render(request, "search/search.html", context, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 @login_required

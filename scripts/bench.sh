@@ -19,6 +19,8 @@ REDIS_URL=$(scripts/redis.sh start "$work/redis")
 export DATABASE_URL REDIS_URL
 export DJANGO_SECRET_KEY
 DJANGO_SECRET_KEY=$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")
+export VETCHAT_INTEGRITY_KEYS
+VETCHAT_INTEGRITY_KEYS=bench:$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))")
 # The hot paths' cost, not the per-user budgets (tests/chat/test_limits.py covers those).
 export DJANGO_RATE_LIMITS=off
 export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,testserver BENCH_WORKDIR=$work

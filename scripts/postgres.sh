@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # A project-local PostgreSQL cluster that listens only on a unix socket inside its own folder.
 #   scripts/postgres.sh start DIR [fast]   init if needed, start if stopped, print DATABASE_URL
+#   scripts/postgres.sh url DIR ROLE       print the URL of ROLE: owner or app
 #   scripts/postgres.sh stop DIR
 # "fast" trades durability for speed (fsync off): for throwaway test clusters only.
+# Three roles, as in production (README, "Deploying"): vetchat, the cluster's superuser, whose
+# URL `start` prints for tests and tools (the test runner creates databases with it);
+# vetchat_owner, which owns the vetchat database and its tables and runs the migrations
+# (DATABASE_MIGRATION_URL); vetchat_app, the app's own role (DATABASE_URL), which owns nothing
+# and is granted row rights by `manage.py migrate`.
 set -euo pipefail
 
 action=${1:?usage: postgres.sh start|stop DIR [fast]}
@@ -37,6 +43,51 @@ data=$dir/data
 socket=$dir/run
 log=$dir/postgres.log
 
+psql_as_superuser() {
+  as_owner "$bindir/psql" -h "$socket" -U vetchat -v ON_ERROR_STOP=1 -qtA "$@"
+}
+
+# The roles, and the vetchat database owned by vetchat_owner. A database made before the roles
+# were (a .pgdata of an earlier checkout) is handed over with everything the superuser made in
+# it, so that migrations run as its owner.
+set_up_roles() {
+  psql_as_superuser -d postgres >/dev/null <<'SQL'
+SELECT 'CREATE ROLE vetchat_owner LOGIN'
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vetchat_owner') \gexec
+SELECT 'CREATE ROLE vetchat_app LOGIN'
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vetchat_app') \gexec
+SQL
+  owner=$(psql_as_superuser -d postgres -c \
+    "select pg_get_userbyid(datdba) from pg_database where datname = 'vetchat'")
+  if [ -z "$owner" ]; then
+    as_owner "$bindir/createdb" -h "$socket" -U vetchat -O vetchat_owner vetchat
+  elif [ "$owner" != vetchat_owner ]; then
+    psql_as_superuser -d vetchat >/dev/null <<'SQL'
+ALTER DATABASE vetchat OWNER TO vetchat_owner;
+SELECT format('ALTER TABLE %s OWNER TO vetchat_owner', c.oid::regclass)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relowner = 'vetchat'::regrole
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') \gexec
+SELECT format('ALTER SEQUENCE %s OWNER TO vetchat_owner', c.oid::regclass)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relowner = 'vetchat'::regrole AND c.relkind = 'S'
+  AND NOT EXISTS (
+    SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i', 'e')
+  ) \gexec
+SELECT format('ALTER ROUTINE %s OWNER TO vetchat_owner', p.oid::regprocedure)
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public' AND p.proowner = 'vetchat'::regrole
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \gexec
+SELECT format('ALTER TYPE %s OWNER TO vetchat_owner', t.oid::regtype)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = 'public' AND t.typowner = 'vetchat'::regrole
+  AND t.typtype IN ('e', 'd', 'r', 'm') AND t.typelem = 0
+  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') \gexec
+SQL
+  fi
+}
+
 case "$action" in
   start)
     mkdir -p "$dir"
@@ -61,11 +112,18 @@ case "$action" in
         exit 1
       }
     fi
-    if ! as_owner "$bindir/psql" -h "$socket" -U vetchat -d postgres -tAc \
-      "select 1 from pg_database where datname = 'vetchat'" | grep -q 1; then
-      as_owner "$bindir/createdb" -h "$socket" -U vetchat vetchat
-    fi
+    set_up_roles
     echo "postgresql://vetchat@/vetchat?host=$socket"
+    ;;
+  url)
+    case "$mode" in
+      owner) echo "postgresql://vetchat_owner@/vetchat?host=$socket" ;;
+      app) echo "postgresql://vetchat_app@/vetchat?host=$socket" ;;
+      *)
+        echo "usage: postgres.sh url DIR owner|app" >&2
+        exit 2
+        ;;
+    esac
     ;;
   stop)
     if [ -d "$data" ]; then
@@ -73,7 +131,7 @@ case "$action" in
     fi
     ;;
   *)
-    echo "usage: postgres.sh start|stop DIR [fast]" >&2
+    echo "usage: postgres.sh start|stop DIR [fast], postgres.sh url DIR owner|app" >&2
     exit 2
     ;;
 esac

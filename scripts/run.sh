@@ -19,12 +19,12 @@ worker=
 announcer=
 signins=
 # In a script, Ctrl+C does not reach a background process, so the exit trap stops the job
-# worker (SIGTERM: it finishes the job in hand) before Redis and the database.
+# workers (SIGTERM: each finishes the job in hand) before Redis and the database.
 cleanup() {
   if [ -n "$announcer" ]; then kill "$announcer" 2>/dev/null || true; fi
   if [ -n "$worker" ]; then
-    kill "$worker" 2>/dev/null || true
-    wait "$worker" 2>/dev/null || true
+    kill $worker 2>/dev/null || true
+    wait $worker 2>/dev/null || true
   fi
   if [ -n "$local_redis" ]; then scripts/redis.sh stop .redisdata; fi
   if [ -n "$local_db" ]; then scripts/postgres.sh stop .pgdata; fi
@@ -32,8 +32,11 @@ cleanup() {
 trap cleanup EXIT
 if [ -z "${DATABASE_URL:-}" ]; then
   local_db=1
-  DATABASE_URL=$(scripts/postgres.sh start .pgdata)
-  export DATABASE_URL
+  # As in production: the app's role owns nothing, migrations run as the tables' owner.
+  scripts/postgres.sh start .pgdata >/dev/null
+  DATABASE_URL=$(scripts/postgres.sh url .pgdata app)
+  DATABASE_MIGRATION_URL=$(scripts/postgres.sh url .pgdata owner)
+  export DATABASE_URL DATABASE_MIGRATION_URL
 fi
 if [ -z "${REDIS_URL:-}" ]; then
   local_redis=1
@@ -41,10 +44,27 @@ if [ -z "${REDIS_URL:-}" ]; then
   export REDIS_URL
 fi
 
+# The chat record's integrity key, made once and kept outside the database in the ignored
+# .devdata/ (README, "Security").
+if [ -z "${VETCHAT_INTEGRITY_KEYS:-}${VETCHAT_INTEGRITY_KEY_FILE:-}" ]; then
+  mkdir -p .devdata
+  [ -s .devdata/integrity.keys ] || (
+    umask 077
+    .venv/bin/python -c "import secrets; print('dev1:' + secrets.token_urlsafe(32))" \
+      >.devdata/integrity.keys
+  )
+  export VETCHAT_INTEGRITY_KEY_FILE=$PWD/.devdata/integrity.keys
+fi
+
 .venv/bin/python manage.py migrate --no-input
-# The sign-ins are kept to be shown once everything has started (below).
+# The sign-ins are kept to be shown once everything has started (below). With debug off
+# (DJANGO_DEBUG=0 make run) seed_demo refuses unless forced: the cluster in .pgdata/ is this
+# checkout's own, so it is forced there; a database named by DATABASE_URL is left as it is.
 if [ -n "$local_db" ]; then
-  signins=$(.venv/bin/python manage.py seed_demo)
+  case "${DJANGO_DEBUG,,}" in
+    1 | true | yes | on) signins=$(.venv/bin/python manage.py seed_demo) ;;
+    *) signins=$(.venv/bin/python manage.py seed_demo --force) ;;
+  esac
 else
   signins=$(.venv/bin/python manage.py seed_demo) ||
     echo "Demo data skipped (see above); serving anyway."
@@ -60,9 +80,12 @@ if [ -z "${VETCHAT_VAPID_PRIVATE_KEY:-}" ]; then
   set +a
 fi
 
-# The job queue's worker (unread-message emails) runs beside the web server.
-.venv/bin/python manage.py procrastinate worker &
+# The job queue's workers run beside the web server: one for the emails, transcripts and
+# uploads, and one for web push alone, so that slow push services hold back no email.
+.venv/bin/python manage.py procrastinate worker --queues notifications,transcripts,attachments &
 worker=$!
+.venv/bin/python manage.py procrastinate worker --queues push &
+worker="$worker $!"
 
 # The address and the sign-ins, printed once the site answers and the worker has started, so
 # they are the last lines on screen rather than above every startup line.

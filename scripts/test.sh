@@ -37,6 +37,7 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")}
 export DJANGO_DEBUG=0
+export VETCHAT_INTEGRITY_KEYS=${VETCHAT_INTEGRITY_KEYS:-test:$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))")}
 
 # Pages under test load the same hashed static files production serves; their compressed copies
 # are tested by tests/e2e/test_static_files.py alone.

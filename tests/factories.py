@@ -6,6 +6,7 @@ from pathlib import Path
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
@@ -55,7 +56,7 @@ class ClinicUserFactory(UserFactory):
     def totp(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
         if create and extracted is not False:
             Authenticator.objects.create(
-                user=self, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET}
+                user=self, type=Authenticator.Type.TOTP, data={"secret": encrypt(TOTP_SECRET)}
             )
 
 

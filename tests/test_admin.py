@@ -203,6 +203,7 @@ def test_the_admin_index_groups_models_by_what_staff_come_for(client_for, staff)
         "Clinic",
         "Conversations",
         "Record",
+        "Notifications",
         "Background jobs",
     ]
     people = index.text.split('class="app-people module')[1].split("</table>")[0]

@@ -14,6 +14,7 @@ from django.core import mail
 from django.test import Client
 
 from tests.factories import AppointmentFactory, PetParentFactory, StaffFactory, VetFactory
+from tests.queued_email import send_queued_emails
 from tests.signin import sign_in
 from vetchat.logs import JsonFormatter, RequestIdFilter
 
@@ -111,6 +112,7 @@ def test_a_whole_chat_session_logs_ids_and_never_names_emails_or_text(captured_l
     sign_in(staff_client, StaffFactory(is_superuser=True))
     staff_client.get("/admin/accounts/user/", {"q": SECRETS["parent name"]})
     staff_client.get("/admin/chat/message/", {"q": SECRETS["message"]})
+    send_queued_emails()
     assert mail.outbox  # the session really sent mail about these people
 
     logs = captured_logs.getvalue()
@@ -154,3 +156,62 @@ def test_other_libraries_log_lines_keep_the_process_id():
     assert (
         stream.getvalue() == f"[{os.getpid()}] [{threading.current_thread().name}] Booting worker\n"
     )
+
+
+def secret_links(parent) -> dict[str, tuple[str, str]]:
+    """Each kind of link whose path holds a secret, made as the app makes it: (secret, path)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+    from allauth.account.utils import user_pk_to_url_str
+    from django.urls import reverse
+
+    from appointments.services import co_owner_invite
+    from notifications.tokens import unsubscribe_token
+
+    reset_key = default_token_generator.make_token(parent)
+    address = EmailAddress.objects.create(user=parent, email="second@example.org", verified=False)
+    confirmation = EmailConfirmationHMAC(address).key
+    _, invitation = co_owner_invite(
+        pet_id=parent.pets.get().pk, by=parent, email="friend@example.org"
+    )
+    unsubscribe = unsubscribe_token(parent.pk)
+    uid = user_pk_to_url_str(parent)
+    return {
+        "password reset": (
+            reset_key,
+            reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": reset_key}),
+        ),
+        "email confirmation": (confirmation, reverse("account_confirm_email", args=[confirmation])),
+        "co-owner invitation": (invitation, reverse("co_owner_accept", args=[invitation])),
+        "unsubscribe": (unsubscribe, reverse("notifications_unsubscribe", args=[unsubscribe])),
+    }
+
+
+def test_links_with_secrets_are_logged_without_them(caplog, captured_logs):
+    # given every kind of link that carries a secret, made for a real pet parent
+    parent = PetParentFactory()
+    AppointmentFactory(pet__owner=parent)
+    links = secret_links(parent)
+    caplog.set_level(logging.DEBUG)
+
+    # when each is followed, signed out and signed in, with the secret in its query too
+    visitor, signed_in = Client(), Client()
+    signed_in.force_login(parent)
+    for secret, path in links.values():
+        for client in (visitor, signed_in):
+            client.get(path)
+            client.get(path, {"token": secret, "key": secret, "next": path})
+        visitor.post(path)  # the one-click unsubscribe, and the forms behind the others
+
+    # then no record holds any secret, in its message or in any field
+    requests = [r for r in caplog.records if r.name == "vetchat.request"]
+    assert len(requests) >= 5 * len(links)
+    for what, (secret, path) in links.items():
+        assert any(r.path == path.rsplit("/", 2)[0] + "/…/" for r in requests), what
+        for record in caplog.records:
+            assert secret not in record.getMessage(), (what, record.getMessage())
+            for name, value in vars(record).items():
+                if name not in {"args", "request"}:  # args make the message above
+                    assert secret not in str(value), (what, name)
+        assert secret not in captured_logs.getvalue(), what
+    assert "GET /co-owners/accept/…/ 200" in {r.getMessage() for r in requests}

@@ -45,3 +45,30 @@ def test_deploy_check_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def hsts_of(**env: str) -> str:
+    """The Strict-Transport-Security header a secure request would get under these settings."""
+    result = run_django(
+        [
+            "shell",
+            "-c",
+            "from django.test import RequestFactory;"
+            "from django.middleware.security import SecurityMiddleware;"
+            "from django.http import HttpResponse;"
+            "request = RequestFactory().get('/', secure=True, HTTP_HOST='chat.clinic.example');"
+            "print(SecurityMiddleware(lambda r: HttpResponse())(request)"
+            "['Strict-Transport-Security'])",
+        ],
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="chat.clinic.example",
+        DJANGO_HTTPS="1",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_hsts_asks_for_no_preload_unless_the_site_chose_it():
+    assert hsts_of() == "max-age=31536000; includeSubDomains"
+    assert hsts_of(DJANGO_HSTS_PRELOAD="1") == "max-age=31536000; includeSubDomains; preload"

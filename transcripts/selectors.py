@@ -13,14 +13,13 @@ from django.utils import timezone
 from accounts.models import User, display_name
 from appointments.access import Standing, standing
 from appointments.models import Appointment
+from appointments.participants import FAMILY_PARTS, PART_LABELS, Part, Side, part_of
 from attachments.models import Attachment
 from attachments.storage import attachment_storage, is_local
 from chat.models import Chat, Message, MessageRevision
 from chat.rules import PAYLOAD_FIELDS
 from chat.selectors import MessageRow, message_page
 from transcripts.models import Transcript
-
-ROLE_LABELS = {"pet_parent": "Pet parent", "veterinarian": "Veterinarian"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,7 @@ class Entry:
     seq: int
     sender_id: UUID
     sender_name: str
-    sender_role: str  # "pet_parent", "veterinarian" or "other"
+    sender_part: Part  # what the sender is to the appointment
     message_type: str
     type_label: str
     content: str
@@ -76,8 +75,12 @@ class Entry:
     history: tuple[Version, ...] = ()
 
     @property
+    def sender_side(self) -> Side:
+        return Side.FAMILY if self.sender_part in FAMILY_PARTS else Side.CLINIC
+
+    @property
     def sender_role_label(self) -> str:
-        return ROLE_LABELS.get(self.sender_role, "Clinic")
+        return PART_LABELS[self.sender_part]
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,6 @@ def transcript_document(*, appointment: Appointment, audience: str) -> Transcrip
         rows = message_page(chat_id=chat["pk"], limit=chat["last_seq"], after=0).rows
         if full:
             histories = _histories(chat["pk"])
-    roles = {appointment.pet_parent_id: "pet_parent", appointment.veterinarian_id: "veterinarian"}
     amended_by: dict[UUID, list[int]] = defaultdict(list)
     for row in rows:
         if row.amends_id:
@@ -204,7 +206,9 @@ def transcript_document(*, appointment: Appointment, audience: str) -> Transcrip
                 seq=row.seq,
                 sender_id=row.sender_id,
                 sender_name=row.sender_name,
-                sender_role=roles.get(row.sender_id, "other"),
+                sender_part=part_of(
+                    user_id=row.sender_id, role=row.sender_role, appointment=appointment
+                ),
                 message_type=row.message_type,
                 type_label=labels.get(row.message_type, row.message_type),
                 content="" if hidden else row.content,

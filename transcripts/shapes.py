@@ -25,11 +25,12 @@ def verification_text(document: TranscriptDocument) -> str:
     if not document.last_seq:
         return "This chat holds no messages, so it has no chain to verify."
     return (
-        f"Each message's hash is sha256(previous hash, newline, the message as sent); the head "
-        f"is the hash of message #{document.last_seq}. Run `python manage.py "
+        f"Each message and each change to one (edit, retraction, acknowledgement) is a link: "
+        f"HMAC-SHA256, with the clinic's key, of the previous link and the change; the head is "
+        f"the newest link, up to message #{document.last_seq}. Run `python manage.py "
         f"verify_chat_integrity --appointment {document.appointment_id}`: it recomputes every "
-        f"link from the stored messages and fails unless they lead to the chat's recorded head, "
-        f"which must equal the head printed here."
+        f"link from the stored messages and their earlier versions and fails unless they lead "
+        f"to the chat's recorded head, which must equal the head printed here."
     )
 
 
@@ -40,7 +41,8 @@ def entry_json(entry: Entry, *, full_history: bool) -> dict[str, Any]:
         "sentAt": local_iso(entry.created_at),
         "senderId": str(entry.sender_id),
         "senderName": entry.sender_name,
-        "senderRole": entry.sender_role,
+        "senderRole": entry.sender_part,
+        "senderSide": entry.sender_side,
         "messageType": entry.message_type,
         "content": entry.content,
         "fields": [{"name": f.name, "label": f.label, "value": f.value} for f in entry.fields],

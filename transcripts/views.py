@@ -1,7 +1,9 @@
 """The transcript's doors: the PDF, the JSON and a stored (filed or prepared) PDF.
 
 Access is the appointment page's (`Action.VIEW`): its participants and clinic staff; anyone
-else is told the appointment does not exist.
+else is told the appointment does not exist. The PDF and the JSON share a per-user budget
+(`transcript`): over it the PDF answers a page, the JSON the API's error, both 429 with
+Retry-After.
 """
 
 from http import HTTPStatus
@@ -14,13 +16,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from appointments.access import Action, access_appointment
+from chat.limits import transcript_allowed
 from transcripts.exports import record_transcript_export
 from transcripts.models import Transcript
 from transcripts.selectors import audience_of, chat_size, transcript_document
 from transcripts.services import transcript_filename, transcript_request
 from transcripts.shapes import transcript_json
-from vetchat.errors import DomainError, NotFound
-from vetchat.http import error_body, status_of
+from vetchat.errors import DomainError, NotFound, RateLimited
+from vetchat.http import domain_error_response, error_body, error_headers, status_of
 
 PDF = "application/pdf"
 
@@ -40,6 +43,14 @@ def transcript_pdf_view(request: HttpRequest, appointment_id: UUID) -> HttpRespo
     appointment = access_appointment(
         user=request.user, appointment_id=appointment_id, action=Action.VIEW
     )
+    try:
+        transcript_allowed(user=request.user)
+    except RateLimited as error:
+        context = {"message": error.message, "retry_after": error.retry_after}
+        response = render(request, "429.html", context, status=status_of(error))
+        for name, value in error_headers(error).items():
+            response[name] = value
+        return response
     audience = audience_of(request.user, appointment)
     messages, _ = chat_size(appointment.pk)
     if messages > settings.VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES:
@@ -66,7 +77,7 @@ def transcript_pdf_view(request: HttpRequest, appointment_id: UUID) -> HttpRespo
 
 
 @require_safe
-def transcript_json_view(request: HttpRequest, appointment_id: UUID) -> JsonResponse:
+def transcript_json_view(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     """The chat as JSON (the shape in transcripts/shapes.py); errors in the API's JSON."""
     if not request.user.is_authenticated:
         body = error_body("not_authenticated", "Sign in to read transcripts.")
@@ -75,8 +86,9 @@ def transcript_json_view(request: HttpRequest, appointment_id: UUID) -> JsonResp
         appointment = access_appointment(
             user=request.user, appointment_id=appointment_id, action=Action.VIEW
         )
+        transcript_allowed(user=request.user)
     except DomainError as error:
-        return JsonResponse(error_body(error.code, error.message), status=status_of(error))
+        return domain_error_response(error)
     record_transcript_export(request=request, appointment=appointment, export_format="json")
     audience = audience_of(request.user, appointment)
     document = transcript_document(appointment=appointment, audience=audience)

@@ -50,7 +50,7 @@ class WebSocketAuthMiddleware(BaseMiddleware):
 
 @database_sync_to_async
 def user_of_session(session: SessionBase) -> AbstractBaseUser | AnonymousUser:
-    """The user a session belongs to, or AnonymousUser; for sockets re-checking their user."""
+    """The user a session belongs to, or AnonymousUser."""
     return auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
 
 

@@ -3,8 +3,9 @@
 Everything the cache holds is a shortcut or a limit: sessions live in PostgreSQL, pushes are
 doorbells, and a limit that cannot count lets the request through. So while Redis is down each
 cache call answers as an empty cache would (and logs it) instead of failing the request; this
-covers libraries that call the cache themselves, such as allauth's sign-in limits. `/readyz`
-still tells a load balancer that Redis is away: what it writes does not read back.
+covers libraries that call the cache themselves. The exception is allauth's guessing limits
+(sign-in, second factor, sign-up, reset): they move to PostgreSQL (vetchat.limit_fallback).
+`/readyz` still tells a load balancer that Redis is away: what it writes does not read back.
 """
 
 import logging
@@ -15,6 +16,8 @@ from typing import Any
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
+
+from vetchat.limit_fallback import fallback_cache, is_limit_key
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,8 @@ logger = logging.getLogger(__name__)
 # share between threads; it takes a connection from the pool only while a command runs.
 _clients: dict[tuple[str, str], Redis] = {}
 _clients_lock = threading.Lock()
+# The calls whose first argument is one key, as Django's database cache takes them too.
+SINGLE_KEY_CALLS = {"get", "add", "set", "delete", "has_key", "touch", "incr"}
 
 
 def _fail_open(name: str, answer: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,6 +42,10 @@ def _fail_open(name: str, answer: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return method(self, *args)
         except (ConnectionError, TimeoutError):
+            if name in SINGLE_KEY_CALLS and is_limit_key(args[0]):
+                # Guessing limits must hold through an outage: they count in PostgreSQL.
+                logger.warning("Cache unreachable: %s of a sign-in limit kept in PostgreSQL", name)
+                return getattr(fallback_cache(), name)(*args)
             logger.warning("Cache unreachable: %s answered as by an empty cache", name)
             return answer(*args)
 

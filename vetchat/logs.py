@@ -3,7 +3,9 @@ at a terminal (`make run`, DJANGO_LOG_FORMAT=text), one short line without the r
 
 Logs leave the medical record's protection (they go to files, collectors and other people),
 so they carry ids, never message text, names or email addresses: request lines log the path
-without its query string, and anything that looks like an email address is masked.
+without its query string, and anything that looks like an email address is masked. Nor do they
+carry the secrets some links hold (a password-reset or email-confirmation key, a co-owner
+invitation, an unsubscribe link): whoever reads the log could follow the link.
 """
 
 import json
@@ -23,6 +25,25 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 # A proxy's id is kept (nginx: proxy_set_header X-Request-ID $request_id) when it looks like one.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# The paths whose next segment is a secret, as the URLconf mounts them (allauth's under
+# accounts/), and query parameters that carry one. A slash may come URL-encoded, as it does in
+# a `?next=` back to an invitation.
+SECRET_PATHS = (
+    "accounts/password/reset/key",
+    "accounts/confirm-email",
+    "co-owners/accept",
+    "notifications/unsubscribe",
+)
+_SLASH = "(?:/|%2F)"
+SECRET_SEGMENT = re.compile(
+    rf"({_SLASH}(?:{'|'.join(path.replace('/', _SLASH) for path in SECRET_PATHS)}){_SLASH})"
+    rf"(?!done{_SLASH})(?:(?!%2F)[^/?#&\s\"'])+",
+    re.IGNORECASE,
+)
+SECRET_PARAMETER = re.compile(r"([?&](?:key|token)=)[^&#\s\"']+", re.IGNORECASE)
+# A line without any of these holds none of the above: this check answers most lines in a
+# fifth of the time the patterns take (1 µs against 5.7 µs for a poll's path).
+_SECRET_HINTS = ("reset", "confirm-email", "accept", "unsubscribe", "key=", "token=")
 # Extra fields of a record that are copied into the JSON line.
 FIELDS = ("method", "path", "status", "duration_ms", "user_id")
 
@@ -36,8 +57,17 @@ _ENCODER = json.JSONEncoder(default=str)
 logging._srcfile = None
 
 
+def redact(path: str) -> str:
+    """The path (and query, if any) with every secret it carries replaced by `…`."""
+    lowered = path.lower()
+    if not any(hint in lowered for hint in _SECRET_HINTS):
+        return path
+    return SECRET_PARAMETER.sub(r"\1…", SECRET_SEGMENT.sub(r"\1…", path))
+
+
 def mask(text: str) -> str:
-    return EMAIL.sub("[email]", text) if "@" in text else text
+    """A log line without email addresses or the secrets of links."""
+    return redact(EMAIL.sub("[email]", text) if "@" in text else text)
 
 
 class RequestIdFilter(logging.Filter):
@@ -116,14 +146,15 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             user = getattr(request, "user", None)
+            path = redact(request.path)
             access_log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.monotonic() - started) * 1000, 1),
                     "user_id": str(user.pk) if user is not None and user.is_authenticated else None,

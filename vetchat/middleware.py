@@ -1,4 +1,5 @@
-"""Headers every dynamic answer carries: its CSP and a ban on caching it."""
+"""Headers the answers carry: every answer its Permissions-Policy, every dynamic answer its CSP
+and a ban on caching it."""
 
 from collections.abc import Callable
 from functools import lru_cache
@@ -24,6 +25,27 @@ def _plain_policy(socket_origin: str, data_images: bool) -> str:
     if data_images:
         update["img-src"] = ["data:"]
     return build_policy(update=update)
+
+
+def permissions_policy(features: dict[str, list[str]]) -> str:
+    """`{"camera": [], "fullscreen": ["self"]}` as the header says it:
+    `camera=(), fullscreen=(self)`."""
+    return ", ".join(f"{name}=({' '.join(allowed)})" for name, allowed in features.items())
+
+
+class PermissionsPolicyMiddleware:
+    """The browser features no page may use (`PERMISSIONS_POLICY`), on every answer: pages, API,
+    files, static files and error pages alike, so no page and no frame in one can turn them
+    on."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.header = permissions_policy(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

@@ -71,6 +71,19 @@ if "DATABASE_URL" not in os.environ:
         "or use `make run`, which starts a local cluster for you."
     )
 DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
+# Migrations run as the role that owns the tables (DATABASE_MIGRATION_URL, on the same database);
+# `migrate` then grants DATABASE_URL's role only the row rights the app uses
+# (vetchat/database_roles.py). Unset, DATABASE_URL's role does both.
+VETCHAT_MIGRATION_DATABASE = (
+    database_from_url(os.environ["DATABASE_MIGRATION_URL"])
+    if os.environ.get("DATABASE_MIGRATION_URL")
+    else None
+)
+if (
+    VETCHAT_MIGRATION_DATABASE
+    and VETCHAT_MIGRATION_DATABASE["NAME"] != DATABASES["default"]["NAME"]
+):
+    raise ImproperlyConfigured("DATABASE_MIGRATION_URL must name the database DATABASE_URL names.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis is shared by every app server: the cache (sessions, allauth's rate limits) and the
@@ -148,6 +161,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "vetchat.logs.RequestLogMiddleware",
+    "vetchat.middleware.PermissionsPolicyMiddleware",
     "vetchat.http.ApiBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "vetchat.middleware.ContentSecurityPolicyMiddleware",
@@ -248,12 +262,22 @@ VETCHAT_RATE_LIMITS = (
             "30/m",
             f"{int(os.environ.get('VETCHAT_UPLOAD_DAILY_QUOTA', '200'))}/d",
         ],
+        # Doors whose work is expensive, per user: a transcript is laid out as a PDF (seconds
+        # of CPU) or read whole; an edit rewrites the record's chain; a search scans the index;
+        # the unread total sums every chat (each open tab asks every 10 s).
+        "transcript": ["10/m", "60/h"],
+        "message_edit": ["30/m", "300/h"],
+        "search": ["30/m", "600/h"],
+        "unread_total": ["60/m"],
     }
 )
 
 # TOTP with recovery codes; required for vets and staff (accounts.middleware), optional for
 # pet parents.
-MFA_ADAPTER = "accounts.adapter.MfaAdapter"
+MFA_ADAPTER = "accounts.mfa_adapter.MfaAdapter"
+# Fernet keys (comma-separated, the first encrypts) for the second-factor secrets kept in the
+# database; without one they are encrypted under a key derived from DJANGO_SECRET_KEY.
+VETCHAT_TOTP_KEY = os.environ.get("VETCHAT_TOTP_KEY", "")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "vetchat"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -270,6 +294,12 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "vetchat <noreply@localhost>")
+# Every email goes out from the job worker; a server that stops answering holds it this long.
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "15"))
+# A refused or failed send is tried again after 2, 4, 8 … 1024 seconds (about half an hour in
+# all), then set aside for staff (Notifications > Undelivered emails).
+VETCHAT_EMAIL_ATTEMPTS = int(os.environ.get("VETCHAT_EMAIL_ATTEMPTS", "11"))
+VETCHAT_EMAIL_RETRY_SECONDS = int(os.environ.get("VETCHAT_EMAIL_RETRY_SECONDS", "2"))
 
 # Notifications (notifications/): unread-message emails sent by the procrastinate worker.
 VETCHAT_CLINIC_NAME = os.environ.get("VETCHAT_CLINIC_NAME", "vetchat clinic")
@@ -282,6 +312,17 @@ VETCHAT_EMAIL_PREVIEWS = env_bool("VETCHAT_EMAIL_PREVIEWS")
 VETCHAT_VAPID_PUBLIC_KEY = os.environ.get("VETCHAT_VAPID_PUBLIC_KEY", "")
 VETCHAT_VAPID_PRIVATE_KEY = os.environ.get("VETCHAT_VAPID_PRIVATE_KEY", "")
 VETCHAT_VAPID_SUBJECT = os.environ.get("VETCHAT_VAPID_SUBJECT", "mailto:noreply@localhost")
+# The push services a browser's subscription may name, so the worker cannot be aimed at any
+# other address: a host, or `.domain` for every host under it (https on port 443 only), or an
+# exact origin with its scheme (`http://127.0.0.1:8123`: a local push service in tests).
+VETCHAT_PUSH_HOSTS = env_list("VETCHAT_PUSH_HOSTS") or [
+    "fcm.googleapis.com",  # Chrome, Edge, Opera, Android
+    ".push.services.mozilla.com",  # Firefox (updates.push.services.mozilla.com)
+    ".push.apple.com",  # Safari (web.push.apple.com)
+    ".notify.windows.com",  # Windows push notification service
+]
+# A push service slower than this (to connect, or between bytes) is given up on.
+VETCHAT_PUSH_TIMEOUT_SECONDS = float(os.environ.get("VETCHAT_PUSH_TIMEOUT_SECONDS", "5"))
 # A killed worker's jobs are retried once its heartbeat is this many seconds old.
 _stalled_seconds = float(os.environ.get("VETCHAT_WORKER_STALLED_SECONDS", "30"))
 PROCRASTINATE_WORKER_DEFAULTS = {
@@ -314,6 +355,18 @@ VETCHAT_TRANSCRIPT_BACKGROUND_MESSAGES = int(
 )
 # The clinic's settings (hours, red-flag signs) are kept per process this long between reads.
 VETCHAT_CLINIC_SETTINGS_SECONDS = float(os.environ.get("VETCHAT_CLINIC_SETTINGS_SECONDS", "30"))
+# The chat record's HMAC keys (chat/integrity.py), kept out of the database: `id:secret`
+# entries, comma-separated here or one a line in the file; VETCHAT_INTEGRITY_KEY_ID (default: the
+# first entry) signs new links, the others verify older ones. Required unless debug is on.
+VETCHAT_INTEGRITY_KEYS = os.environ.get("VETCHAT_INTEGRITY_KEYS", "")
+VETCHAT_INTEGRITY_KEY_FILE = os.environ.get("VETCHAT_INTEGRITY_KEY_FILE", "")
+VETCHAT_INTEGRITY_KEY_ID = os.environ.get("VETCHAT_INTEGRITY_KEY_ID", "")
+if not (VETCHAT_INTEGRITY_KEYS or VETCHAT_INTEGRITY_KEY_FILE or DEBUG):
+    raise ImproperlyConfigured(
+        "VETCHAT_INTEGRITY_KEYS is not set. Set it to id:secret with a long random secret "
+        '(python -c "import secrets; print(secrets.token_urlsafe(32))"), kept out of the '
+        "database, or name a file holding it in VETCHAT_INTEGRITY_KEY_FILE."
+    )
 # Check pet parents' messages for red-flag signs (off only to measure what the check costs).
 VETCHAT_RED_FLAGS = env_bool("VETCHAT_RED_FLAGS", default=True)
 USE_I18N = True
@@ -330,10 +383,21 @@ _MB = 1024 * 1024
 VETCHAT_IMAGE_MAX_BYTES = int(os.environ.get("VETCHAT_IMAGE_MAX_MB", "20")) * _MB
 VETCHAT_DOCUMENT_MAX_BYTES = int(os.environ.get("VETCHAT_DOCUMENT_MAX_MB", "20")) * _MB
 VETCHAT_VIDEO_MAX_BYTES = int(os.environ.get("VETCHAT_VIDEO_MAX_MB", "200")) * _MB
+# Bytes of uploads not yet sent in a message that one person may hold from the last 24 hours.
+VETCHAT_UPLOAD_DAILY_QUOTA_BYTES = int(os.environ.get("VETCHAT_UPLOAD_DAILY_QUOTA_MB", "500")) * _MB
 # Decoded pixels an image may have (a 48 MP phone photo fits): more is refused, not decoded.
 VETCHAT_IMAGE_MAX_PIXELS = int(os.environ.get("VETCHAT_IMAGE_MAX_PIXELS", "60000000"))
-# The longest a video's remux or poster frame may take before the upload is refused.
-VETCHAT_MEDIA_TIMEOUT_SECONDS = int(os.environ.get("VETCHAT_MEDIA_TIMEOUT_SECONDS", "60"))
+# The decoders of an upload (ffprobe, ffmpeg, the HEIC decoder) run as child processes under
+# limits (attachments/contained.py): all of one upload's decoding within this many seconds of
+# wall clock and of CPU, below gunicorn's 30 s worker timeout, so the upload is refused with a
+# clear error before its worker would be killed; each at most this much address space, and no
+# file it writes larger than the output limit (above the video limit: a remux is a copy).
+VETCHAT_MEDIA_TIMEOUT_SECONDS = int(os.environ.get("VETCHAT_MEDIA_TIMEOUT_SECONDS", "20"))
+VETCHAT_MEDIA_MAX_MEMORY_MB = int(os.environ.get("VETCHAT_MEDIA_MAX_MEMORY_MB", "1024"))
+VETCHAT_MEDIA_MAX_OUTPUT_BYTES = (
+    int(os.environ.get("VETCHAT_MEDIA_MAX_OUTPUT_MB", "0")) * _MB
+    or VETCHAT_VIDEO_MAX_BYTES + 16 * _MB
+)
 # Filesystem storage behind nginx: the door checks access, then nginx sends the bytes.
 VETCHAT_X_ACCEL_REDIRECT = env_bool("VETCHAT_X_ACCEL_REDIRECT")
 VETCHAT_X_ACCEL_PREFIX = os.environ.get("VETCHAT_X_ACCEL_PREFIX", "/_protected_media/")
@@ -398,13 +462,31 @@ if env_bool("DJANGO_HTTPS"):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading writes the domain into browsers themselves, and taking it out takes months:
+    # only a site that has chosen to (hstspreload.org) sets DJANGO_HSTS_PRELOAD=1.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "not preloaded": deliberately so
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_REFERRER_POLICY = "same-origin"
+# Browser features no page uses are off in every answer (vetchat.middleware); a page that comes
+# to need one (the chat's camera and microphone for calls) is allowed it here, e.g. ["self"].
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+}
 X_FRAME_OPTIONS = "DENY"
 
 # No inline script or style anywhere; the API docs page alone gets a nonce for its own.

@@ -26,7 +26,11 @@ async function send(method, body) {
     credentials: "same-origin",
     body: method === "DELETE" ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`The server answered ${response.status}`);
+  if (!response.ok) {
+    // A refusal names its reason, e.g. a browser whose push service the clinic does not send to.
+    const answer = await response.json().catch(() => null);
+    throw new Error(answer?.error?.message || `The server answered ${response.status}`);
+  }
 }
 
 async function registration() {

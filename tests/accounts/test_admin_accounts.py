@@ -9,6 +9,7 @@ from django.test import Client
 
 from accounts.models import User
 from tests.factories import PASSWORD, TOTP_SECRET, PetParentFactory, StaffFactory
+from tests.queued_email import send_queued_emails
 from tests.totp import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,7 @@ def test_an_account_staff_create_gets_a_set_your_password_email(
     assert response.status_code == HTTPStatus.FOUND, response.text[:2000]
     vet = User.objects.get(email="new.vet@example.com")
     assert not vet.has_usable_password()
+    send_queued_emails()
     assert [m.to for m in mail.outbox] == [["new.vet@example.com"]]
     assert "set your password" in mail.outbox[0].subject.lower()
 

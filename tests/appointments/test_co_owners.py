@@ -16,6 +16,7 @@ from appointments.services import co_owner_invite
 from chat.services import chat_get_or_create
 from tests.care_team import co_owner
 from tests.factories import PetFactory, PetParentFactory, VetFactory, send_message
+from tests.queued_email import send_queued_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,7 @@ def test_invite_accept_write_and_revoke(
     with django_capture_on_commit_callbacks(execute=True):
         response = invite(owner, appointment.pet, "Robin@Example.com")
     assert response.status_code == HTTPStatus.FOUND
+    send_queued_emails()
     [email] = mail.outbox
     assert email.to == ["robin@example.com"]
     link = path_of(link_in(email))

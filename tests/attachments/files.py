@@ -141,3 +141,50 @@ def video(tmp: Path, *, location: bool = True, container: str = "mp4", seconds: 
         check=True,
     )
     return out.read_bytes()
+
+
+def heic_coded_as(width: int, height: int) -> bytes:
+    """A small HEIC photo whose coded size (`ispe`) says width x height while the size shown
+    (its `clap` crop, what Pillow reports before decoding) stays 64 x 48."""
+    content = bytearray(heic_photo())
+    at = content.index(b"ispe") + 8  # after the box type, its version and flags
+    content[at : at + 8] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    return bytes(content)
+
+
+def heic_claiming(width: int, height: int) -> bytes:
+    """A small HEIC photo that declares itself width x height: its coded size (`ispe`) and its
+    clean aperture (`clap`, the crop that is shown) both say so, while its HEVC stream holds a
+    64 x 64 picture."""
+    content = bytearray(heic_coded_as(width, height))
+    at = content.index(b"clap") + 4  # width and height as fractions: N, D
+    content[at : at + 16] = b"".join(n.to_bytes(4, "big") for n in (width, 1, height, 1))
+    return bytes(content)
+
+
+def hls_playlist(*segments: Path) -> bytes:
+    """An HLS playlist: ffmpeg, left to guess the format, reads every file it names."""
+    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:0"]
+    for segment in segments:
+        lines += ["#EXTINF:2.0,", str(segment)]
+    return ("\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n").encode()
+
+
+def concat_script(*parts: Path) -> bytes:
+    """ffmpeg's concat script: the files it names are read as one video."""
+    return ("ffconcat version 1.0\n" + "".join(f"file 'file:{p}'\n" for p in parts)).encode()
+
+
+def encoded_video(
+    tmp: Path, *arguments: str, name: str = "clip.mp4", size: str = "160x120"
+) -> bytes:
+    """A one-second test pattern encoded with ffmpeg `arguments` (codec, container options)."""
+    out = tmp / name
+    subprocess.run(
+        [
+            *("ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi"),
+            *("-i", f"testsrc=size={size}:rate=5:duration=1", *arguments, str(out)),
+        ],
+        check=True,
+    )
+    return out.read_bytes()

@@ -76,6 +76,22 @@ def test_a_range_past_the_end_is_416(parent_client, clip, whole):
     assert response["Content-Range"] == f"bytes */{len(whole)}"
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=" + "9" * 5000,
+        "bytes=" + "1" * 5000 + "-",
+        "bytes=0-" + "9" * 5000,
+        "bytes=-" + "9" * 5000,
+    ],
+)
+def test_a_position_of_thousands_of_digits_is_416(parent_client, clip, whole, header):
+    response = parent_client.get(clip["url"], headers={"Range": header})
+
+    assert response.status_code == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE
+    assert response["Content-Range"] == f"bytes */{len(whole)}"
+
+
 def test_a_range_end_past_the_end_is_clamped(parent_client, clip, whole):
     response = parent_client.get(clip["url"], headers={"Range": "bytes=0-999999999"})
 

@@ -6,10 +6,12 @@ import io
 import json
 import subprocess
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from attachments import media
 from attachments.models import Attachment
 from tests.attachments import files
 from tests.attachments.conftest import URL, upload
@@ -346,3 +348,191 @@ def test_a_truncated_photo_is_refused_even_after_the_transcripts_load_weasyprint
     response = upload(parent_client, appointment.pk, files.truncated_jpeg(), "photo.jpg")
     assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
     assert response.json()["error"]["code"] == "unreadable_file"
+
+
+# Files that ask a decoder to read another file ----------------------------------------------
+
+
+def stream_bytes(video: bytes) -> bytes:
+    """A run of a video's last coded frame (its `mdat` ends where `moov` begins): what a copy
+    of its streams carries."""
+    at = video.index(b"moov") - 100
+    return video[at : at + 64]
+
+
+@pytest.fixture
+def other_video(tmp_path) -> Path:
+    """A file of the server's that no upload may reach: a video, so ffmpeg would copy it, of a
+    size no other test uses, so its frames are its own."""
+    other = tmp_path / "other"
+    other.mkdir()
+    files.encoded_video(
+        other, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", size="176x144"
+    )
+    return other / "clip.mp4"
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda other: files.hls_playlist(other), "walk.mp4"),
+        (lambda other: files.concat_script(other, Path("/etc/passwd")), "walk.mov"),
+    ],
+    ids=["hls-playlist-as-mp4", "concat-script-as-mov"],
+)
+def test_a_file_naming_other_files_is_refused_and_reads_nothing(
+    parent_client, appointment, private_media_root, other_video, make, name
+):
+    """Refused by its bytes (a playlist is text) before ffmpeg sees it."""
+    response = upload(parent_client, appointment.pk, make(other_video), name, declared="video/mp4")
+
+    assert response.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert response.json()["error"]["code"] == "type_not_allowed"
+    assert not Attachment.objects.exists()
+    stored = b"".join(f.read_bytes() for f in private_media_root.rglob("*") if f.is_file())
+    assert stream_bytes(other_video.read_bytes()) not in stored
+    assert b"root:" not in stored
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda other: files.hls_playlist(other),
+        lambda other: files.concat_script(other, Path("/etc/passwd")),
+    ],
+    ids=["hls-playlist", "concat-script"],
+)
+def test_ffmpeg_reads_a_file_taken_for_an_mp4_only_as_mp4(tmp_path, other_video, make):
+    """Should a playlist ever pass the type check, ffmpeg is told the demuxer (MP4): it finds
+    no video, and copies nothing of the files it names. Left to guess, ffmpeg took the HLS
+    playlist for what it is and copied the other video into the kept file. (It refuses
+    /etc/passwd as a segment by itself, and a concat script's absolute paths in its safe mode.)"""
+    hostile = tmp_path / "walk.mp4"
+    hostile.write_bytes(make(other_video))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+
+    with pytest.raises(media.UnreadableFile):
+        media.process_video(hostile, workdir, media.ALLOWED["video/mp4"])
+
+    secret = stream_bytes(other_video.read_bytes())
+    assert all(secret not in kept.read_bytes() for kept in workdir.iterdir())
+
+
+# Codecs and containers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "name", "codec"),
+    [
+        (("-c:v", "mpeg4"), "old-phone.mp4", "mpeg4"),
+        (("-c:v", "mjpeg", "-f", "mov"), "camera.mov", "mjpeg"),
+        (("-f", "lavfi", "-i", "sine=duration=1", "-map", "0:v", "-map", "1:a", "-c:v", "libx264",
+          "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", "-f", "mov"),
+         "pcm.mov", "pcm_s16le"),
+    ],
+    ids=["mpeg4-video", "mjpeg-video", "pcm-audio"],
+)  # fmt: skip
+def test_videos_in_codecs_off_the_list_are_refused_naming_the_codec(
+    parent_client, appointment, tmp_path, arguments, name, codec
+):
+    content = files.encoded_video(tmp_path, *arguments, name=name)
+
+    response = upload(parent_client, appointment.pk, content, name, declared="video/mp4")
+
+    assert response.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE, response.content
+    error = response.json()["error"]
+    assert error["code"] == "codec_not_allowed"
+    assert f"encoded as {codec}" in error["message"]
+    assert not Attachment.objects.exists()
+
+
+# Bombs ---------------------------------------------------------------------------------------
+
+
+def test_a_video_whose_frames_exceed_the_pixel_limit_is_refused_before_any_frame_is_decoded(
+    parent_client, appointment, settings, tmp_path
+):
+    """A 2000 x 1000 video with the limit at one million pixels stands for an 8K x 8K one
+    with the limit at 60 million: refused from what ffprobe reads of the stream."""
+    settings.VETCHAT_IMAGE_MAX_PIXELS = 1_000_000
+    content = files.encoded_video(
+        tmp_path, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        size="2000x1000",
+    )  # fmt: skip
+
+    response = upload(parent_client, appointment.pk, content, "huge.mp4", declared="video/mp4")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    error = response.json()["error"]
+    assert error["code"] == "too_many_pixels"
+    assert "2000 x 1000" in error["message"]
+    assert not Attachment.objects.exists()
+
+
+def test_a_heic_declaring_enormous_dimensions_is_refused_without_decoding(
+    parent_client, appointment
+):
+    response = upload(parent_client, appointment.pk, files.heic_claiming(60_000, 60_000), "a.heic")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    error = response.json()["error"]
+    assert error["code"] == "too_many_pixels"
+    assert "60000 x 60000" in error["message"]
+
+
+def test_a_heic_that_shows_small_but_is_coded_enormous_is_refused_not_a_crash(
+    parent_client, appointment
+):
+    """The size a HEIC shows (its crop) passes the pixel limit; the coded size behind it does
+    not. The decoder refuses it in its own process, and the upload is a 400, not a 500."""
+    response = upload(parent_client, appointment.pk, files.heic_coded_as(60_000, 60_000), "a.heic")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    assert response.json()["error"]["code"] == "unreadable_file"
+    assert not Attachment.objects.exists()
+
+
+# The decoders' limits ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["video", "heic"])
+def test_a_decoder_over_its_memory_limit_refuses_the_upload_and_the_app_carries_on(
+    parent_client, appointment, settings, tmp_path, kind
+):
+    content, name = {
+        "video": lambda: (files.video(tmp_path, location=False), "walk.mp4"),
+        "heic": lambda: (files.heic_photo(), "IMG_0001.HEIC"),
+    }[kind]()
+    settings.VETCHAT_MEDIA_MAX_MEMORY_MB = 16
+
+    refused = upload(parent_client, appointment.pk, content, name, declared="")
+
+    assert refused.status_code == HTTPStatus.BAD_REQUEST, refused.content
+    assert refused.json()["error"]["code"] == "unreadable_file"
+    assert not Attachment.objects.exists()
+    settings.VETCHAT_MEDIA_MAX_MEMORY_MB = 1024
+    assert upload(parent_client, appointment.pk, content, name).status_code == HTTPStatus.CREATED
+
+
+def test_a_decoder_writing_more_than_the_output_limit_refuses_the_upload(
+    parent_client, appointment, settings, tmp_path
+):
+    settings.VETCHAT_MEDIA_MAX_OUTPUT_BYTES = 1024
+    content = files.video(tmp_path, location=False)
+
+    response = upload(parent_client, appointment.pk, content, "walk.mp4", declared="video/mp4")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    assert response.json()["error"]["code"] == "unreadable_file"
+    assert not Attachment.objects.exists()
+
+
+def test_a_video_out_of_time_is_refused_as_too_slow(parent_client, appointment, settings, tmp_path):
+    settings.VETCHAT_MEDIA_TIMEOUT_SECONDS = 0
+    content = files.video(tmp_path, location=False)
+
+    response = upload(parent_client, appointment.pk, content, "walk.mp4", declared="video/mp4")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+    assert response.json()["error"]["message"] == "The video took too long to process."

@@ -27,7 +27,7 @@ from chat.consumers import (
     FRAME_BUDGET,
 )
 from chat.models import Chat
-from chat.push import close_sockets_of_session, close_sockets_of_user
+from chat.push import close_sockets_of_session
 from chat.services import access_chat, message_send
 from tests.care_team import TEAM_ROLES, co_owner, handed_over, make_role, team_member
 from tests.factories import AppointmentFactory
@@ -269,15 +269,6 @@ async def test_signing_out_closes_that_sessions_sockets(appointment, parent):
     await database_sync_to_async(close_sockets_of_session)(cookie)
     output = await communicator.receive_output(timeout=2)
     assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
-
-
-async def test_closing_a_users_sockets_closes_every_one_of_them(appointment, parent):
-    first = await opened(appointment.pk, parent)
-    second = await opened(appointment.pk, parent)
-    await database_sync_to_async(close_sockets_of_user)(parent.pk)
-    for communicator in (first, second):
-        output = await communicator.receive_output(timeout=2)
-        assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
 
 
 # Pushes ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ reading written to the audit trail."""
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from audit.models import AuditEvent
 from chat.models import Chat, Message
@@ -118,8 +119,42 @@ def test_non_staff_are_refused_and_nothing_is_recorded(request, client_for, full
 def test_staff_without_the_right_to_view_chats_are_refused(client_for, full_chat):
     clerk = StaffFactory(is_superuser=False)
     response = client_for(clerk).get(url(full_chat))
-    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.status_code == HTTPStatus.NOT_FOUND
     assert not AuditEvent.objects.exists()
+
+
+def test_one_right_opens_chats_to_staff_in_the_admin_and_in_exports_alike(client_for, full_chat):
+    clerk = StaffFactory(is_superuser=False)
+    client = client_for(clerk)
+    transcript = f"/appointments/{full_chat.pk}/transcript.json"
+    assert client.get(transcript).status_code == HTTPStatus.NOT_FOUND
+    clerk.user_permissions.add(Permission.objects.get(codename="view_chat"))
+    assert client.get(url(full_chat)).status_code == HTTPStatus.OK
+    body = client.get(transcript).json()
+    assert body["audience"] == "staff"
+
+
+@pytest.mark.parametrize(
+    ("where", "list_url"),
+    [
+        ("messages", "/admin/chat/message/"),
+        ("chats", "/admin/chat/chat/"),
+        ("appointments", "/admin/appointments/appointment/"),
+        ("pets", "/admin/appointments/pet/"),
+    ],
+)
+def test_a_search_in_the_admin_is_audited(client_for, staff, full_chat, where, list_url):
+    response = client_for(staff).get(list_url, {"q": "ear drops"})
+    assert response.status_code == HTTPStatus.OK
+    event = AuditEvent.objects.get()
+    assert (event.user, event.action, event.object_id) == (
+        staff,
+        AuditEvent.Action.ADMIN_SEARCH,
+        f"{where}: ear drops",
+    )
+    # a list opened without a search is not one
+    client_for(staff).get(list_url)
+    assert AuditEvent.objects.count() == 1
 
 
 def test_an_unknown_appointment_is_not_found(client_for, staff):

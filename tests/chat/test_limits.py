@@ -111,3 +111,71 @@ def test_a_send_goes_through_when_the_counters_cannot_be_reached(
     # then the message is stored all the same, and the lapse is logged
     assert response.status_code == HTTPStatus.CREATED, response.content
     assert "not counted" in caplog.text
+
+
+def over_the_budget(response) -> None:
+    """The API's answer past a budget: 429, the JSON error, and how long to wait."""
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS, response.content
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_edits_are_cut_at_the_budget(client_for, parent, vet, send, settings):
+    settings.VETCHAT_RATE_LIMITS = {**settings.VETCHAT_RATE_LIMITS, "message_edit": ["3/m"]}
+    sent = send(parent, "Biscuit ate a sock")
+    client = client_for(parent)
+    url = f"{URL}/{sent.id}"
+    within_one_window()
+    for n in range(3):
+        response = client.patch(url, {"content": f"Biscuit ate a sock ({n})"}, "application/json")
+        assert response.status_code == HTTPStatus.OK, response.content
+    # when the fourth change comes within the minute
+    refused = client.patch(url, {"content": "Biscuit ate two socks"}, "application/json")
+    # then it is refused, and the record keeps the third version
+    over_the_budget(refused)
+    assert Message.objects.get(pk=sent.id).content == "Biscuit ate a sock (2)"
+
+
+def test_searches_are_cut_at_the_budget(client_for, vet, send, parent, settings):
+    settings.VETCHAT_RATE_LIMITS = {**settings.VETCHAT_RATE_LIMITS, "search": ["2/m"]}
+    send(parent, "Biscuit is limping")
+    client = client_for(vet)
+    within_one_window()
+    for _ in range(2):
+        assert client.get("/api/appointment-chat/search?q=limping").status_code == HTTPStatus.OK
+    over_the_budget(client.get("/api/appointment-chat/search?q=limping"))
+    # the parent's budget is their own
+    parents = client_for(parent).get("/api/appointment-chat/search?q=limping")
+    assert parents.status_code == HTTPStatus.OK
+
+
+def test_the_unread_total_is_cut_at_the_budget(client_for, parent, settings):
+    settings.VETCHAT_RATE_LIMITS = {**settings.VETCHAT_RATE_LIMITS, "unread_total": ["2/m"]}
+    client = client_for(parent)
+    within_one_window()
+    for _ in range(2):
+        assert client.get("/api/notifications/unread/").status_code == HTTPStatus.OK
+    over_the_budget(client.get("/api/notifications/unread/"))
+
+
+def test_a_tab_open_all_day_stays_within_the_default_unread_budget(client_for, parent):
+    # the page asks every 10 s: six tabs of one person fit in a minute's budget
+    client = client_for(parent)
+    within_one_window()
+    for _ in range(6 * 6):
+        assert client.get("/api/notifications/unread/").status_code == HTTPStatus.OK
+
+
+def test_the_search_page_shares_the_budget_and_says_so_on_the_page(
+    client_for, vet, send, parent, settings
+):
+    settings.VETCHAT_RATE_LIMITS = {**settings.VETCHAT_RATE_LIMITS, "search": ["1/m"]}
+    send(parent, "Biscuit is limping")
+    client = client_for(vet)
+    within_one_window()
+    assert client.get("/api/appointment-chat/search?q=limping").status_code == HTTPStatus.OK
+    page = client.get("/search/?q=limping")
+    assert page.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert page["Content-Type"].startswith("text/html") and int(page["Retry-After"]) >= 1
+    assert "Too many searches" in page.content.decode()
+    assert 'value="limping"' in page.content.decode()  # the query stays in the field

@@ -117,7 +117,9 @@ def test_payload_schemas_come_from_the_rules(schema):
             field.name: field.max_length for field in fields
         }
         assert payload.get("required", []) == [f.name for f in fields if f.required]
-    assert "payload" in components["PrescriptionMessage"]["required"]
+        assert payload["nullable"] is True
+    # no type needs a payload: a seed client's prescription is its content alone
+    assert "payload" not in components["PrescriptionMessage"]["required"]
 
 
 def test_query_parameters_state_their_bounds(schema):
@@ -142,7 +144,11 @@ def test_query_parameters_state_their_bounds(schema):
     [
         (MESSAGES, "get", {"400", "401", "403", "404"}),
         (MESSAGES, "post", {"400", "401", "403", "404", "409", "413", "415"}),
-        (f"{MESSAGES}/{{message_id}}", "patch", {"400", "401", "403", "404", "409", "413", "415"}),
+        (
+            f"{MESSAGES}/{{message_id}}",
+            "patch",
+            {"400", "401", "403", "404", "409", "413", "415", "429"},
+        ),
         (f"{MESSAGES}/{{message_id}}/acknowledgement", "post", {"400", "401", "403", "404", "409"}),
         ("/api/appointment-chat/test", "get", {"400", "401", "403", "404"}),
         ("/api/appointments/", "get", {"401"}),
@@ -236,11 +242,17 @@ BODIES = [
     ({"messageType": "assessment", "content": "See", "payload": {"diagnosis": "x" * 1001}}, False),
     ({"messageType": "assessment", "content": "See", "payload": {"colour": "red"}}, False),
     ({"messageType": "assessment", "content": "See", "payload": "Otitis"}, False),
-    # prescription: the medication names it
+    # prescription: free text, or a payload whose medication names it
     ({"messageType": "prescription", "payload": {"medication": "Amoxicillin"}}, True),
     ({"messageType": "prescription", "payload": {"dose": "5 mg"}}, False),
     ({"messageType": "prescription", "payload": {"medication": " "}}, False),
-    ({"messageType": "prescription", "content": "Take this"}, False),
+    ({"messageType": "prescription", "content": "Take this"}, True),
+    ({"messageType": "prescription", "content": "Take this", "payload": None}, True),
+    ({"messageType": "prescription", "content": "Take this", "payload": {}}, False),
+    ({"messageType": "prescription", "content": "See", "payload": {"dose": "5 mg"}}, False),
+    ({"messageType": "prescription", "content": " \n"}, False),
+    ({"messageType": "prescription"}, False),
+    ({"messageType": "prescription", "payload": None}, False),
     ({"messageType": "prescription", "payload": {"medication": "A", "notes": 3}}, False),
 ]
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from appointments.models import CoOwnership
 from tests.care_team import team_member
 from tests.factories import PetParentFactory, VetFactory, send_message
+from tests.queued_email import send_queued_emails
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,6 +90,7 @@ def test_a_co_owner_is_invited_writes_and_is_revoked_mid_session(
     expect(owner_page.locator(f"#pet-{appointment.pet.pk}")).to_contain_text(
         "Invited, not yet accepted"
     )
+    send_queued_emails()
     [invitation] = mail.outbox
     link = re.search(r"/co-owners/accept/\S+/", invitation.body).group(0)
 

@@ -26,7 +26,9 @@ def test_the_inbox_lists_the_longest_waiting_chat_first_and_drops_it_once_answer
     expect(inbox.locator(".pet-name")).to_have_text(["Biscuit", "Pepper"])
     expect(inbox).to_contain_text("waiting")
 
-    inbox.get_by_role("link").first.click()
+    # the chat's script must be running before Enter means "send"
+    with page.expect_navigation(wait_until="load"):
+        inbox.get_by_role("link").first.click()
     page.get_by_label("Your message").fill("Bring Biscuit in today.")
     page.get_by_label("Your message").press("Enter")
     expect(page.locator(".message.mine .content")).to_have_text("Bring Biscuit in today.")

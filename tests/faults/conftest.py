@@ -119,7 +119,8 @@ def running_stack(extra_env: dict[str, str] | None = None, workers: int = 2) -> 
     log = ROOT / "artifacts" / f"faults-gunicorn-{port}.log"
     log.parent.mkdir(exist_ok=True)
     run(sys.executable, "manage.py", "migrate", "--no-input", "-v0", env=env)
-    run(sys.executable, "manage.py", "seed_demo", env=env)
+    # A cluster of its own, with debug off as in production: the demo is wanted all the same.
+    run(sys.executable, "manage.py", "seed_demo", "--force", env=env)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "vetchat.wsgi", "--workers", str(workers),
          "--bind", f"127.0.0.1:{port}", "--timeout", "30"],

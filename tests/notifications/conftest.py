@@ -47,12 +47,17 @@ class Mailbox:
         self.refuse = 0
         self.attempts = 0
         self.slow = 0.0  # seconds each recipient takes to be accepted
+        self.unknown: set[str] = set()  # addresses refused for good, as a server does
+        self.refused: list[str] = []
 
     async def handle_RCPT(
         self, server: object, session: object, envelope: object, address: str, options: list
     ) -> str:
         if self.slow:
             await asyncio.sleep(self.slow)
+        if address in self.unknown:
+            self.refused.append(address)
+            return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -68,6 +73,15 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
+    def stop(self) -> None:
+        """The server goes away: connections to its port are refused."""
+        self.controller.stop()
+
+    def start(self) -> None:
+        """Back on the same port (a stopped controller's event loop is closed: a new one)."""
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
 
 @pytest.fixture
 def smtp(settings) -> Iterator[Mailbox]:
@@ -81,8 +95,9 @@ def smtp(settings) -> Iterator[Mailbox]:
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = controller.port
     mailbox.port = controller.port
+    mailbox.controller = controller
     yield mailbox
-    controller.stop()
+    mailbox.controller.stop(no_assert=True)  # the test may have stopped it
 
 
 def test_database_url() -> str:
@@ -123,10 +138,14 @@ class Worker:
 
 @pytest.fixture
 def worker(transactional_db, smtp, tmp_path) -> Iterator[Callable[..., Worker]]:
-    """Start a worker: worker(VETCHAT_EMAIL_PREVIEWS="1", ...) with extra environment."""
+    """Start a worker: worker(VETCHAT_EMAIL_PREVIEWS="1", ...) with extra environment.
+
+    It takes the email and the push jobs; `queues="push"` and `queues="notifications"` start
+    the two workers `make run` and production run.
+    """
     started: list[Worker] = []
 
-    def start(**env: str) -> Worker:
+    def start(*, queues: str = "notifications,push", **env: str) -> Worker:
         log = tmp_path / f"worker-{len(started)}.log"
         before = newest_worker_id()
         environment = {
@@ -145,7 +164,7 @@ def worker(transactional_db, smtp, tmp_path) -> Iterator[Callable[..., Worker]]:
                 "procrastinate",
                 "worker",
                 "--queues",
-                "notifications",
+                queues,
                 "--fetch-job-polling-interval",
                 "0.2",
             ],

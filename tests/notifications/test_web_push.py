@@ -74,8 +74,11 @@ class PushService:
 
 
 @pytest.fixture
-def push_service():
+def push_service(settings):
+    """The local push service, which the setting allows over plain http (the worker is told
+    the same by its environment)."""
     service = PushService()
+    settings.VETCHAT_PUSH_HOSTS = [service.origin]
     yield service
     service.close()
 
@@ -128,7 +131,7 @@ def test_a_push_reaches_the_browser_encrypted_signed_and_without_message_text(
     key, public, auth = browser_keys
     subscribe(client_for, parent, f"{push_service.origin}/push/abc", public, auth)
     assert Preference.objects.get(user=parent).web_push_enabled
-    worker(**vapid)
+    worker(VETCHAT_PUSH_HOSTS=push_service.origin, **vapid)
 
     send_message(vet, appointment, "Start the amoxicillin tonight.")
 
@@ -154,7 +157,7 @@ def test_with_previews_the_push_carries_the_text(
 ):
     key, public, auth = browser_keys
     subscribe(client_for, parent, f"{push_service.origin}/push/abc", public, auth)
-    worker(VETCHAT_EMAIL_PREVIEWS="1", **vapid)
+    worker(VETCHAT_EMAIL_PREVIEWS="1", VETCHAT_PUSH_HOSTS=push_service.origin, **vapid)
     send_message(vet, appointment, "Start the amoxicillin tonight.")
     wait_until(lambda: push_service.received, timeout=15, what="the push")
     body = push_service.received[0]["body"]
@@ -169,10 +172,12 @@ def test_a_subscription_the_push_service_forgot_is_deleted(
 ):
     _, public, auth = browser_keys
     subscribe(client_for, parent, f"{push_service.origin}/gone/abc", public, auth)
-    worker(**vapid)
+    worker(VETCHAT_PUSH_HOSTS=push_service.origin, **vapid)
     send_message(vet, appointment, "Hello")
     wait_until(lambda: push_service.received, timeout=15, what="the push")
-    wait_until(lambda: jobs_left() == 0, timeout=10, what="the job to end")
+    wait_until(
+        lambda: jobs_left("notifications.tasks.send_push") == 0, timeout=10, what="the push job"
+    )
     assert not PushSubscription.objects.exists()
 
 
@@ -180,21 +185,24 @@ def test_unsubscribing_deletes_only_ones_own_subscription(
     browser_keys, client_for, parent, other_parent
 ):
     _, public, auth = browser_keys
-    subscribe(client_for, parent, "https://push.example.com/a", public, auth)
-    subscribe(client_for, other_parent, "https://push.example.com/b", public, auth)
+    subscribe(client_for, parent, "https://fcm.googleapis.com/fcm/send/a", public, auth)
+    subscribe(client_for, other_parent, "https://fcm.googleapis.com/fcm/send/b", public, auth)
     client = client_for(parent)
-    for endpoint in ("https://push.example.com/b", "https://push.example.com/a"):
+    for endpoint in (
+        "https://fcm.googleapis.com/fcm/send/b",
+        "https://fcm.googleapis.com/fcm/send/a",
+    ):
         response = client.delete(f"{API}?{urlencode({'endpoint': endpoint})}")
         assert response.status_code == HTTPStatus.NO_CONTENT
     assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [
-        "https://push.example.com/b"
+        "https://fcm.googleapis.com/fcm/send/b"
     ]
 
 
 def test_a_subscription_with_keys_that_are_not_keys_is_refused(client_for, parent):
     body = {
-        "endpoint": "https://push.example.com/a",
-        "keys": {"p256dh": "A" * 87, "auth": "B" * 22},
+        "endpoint": "https://fcm.googleapis.com/fcm/send/a",
+        "keys": {"p256dh": "BA" + "A" * 85, "auth": "B" * 22},
     }
     response = client_for(parent).post(API, body, content_type="application/json")
     assert response.status_code == HTTPStatus.BAD_REQUEST

@@ -11,6 +11,12 @@ from chat.models import Message
 from tests.factories import PetParentFactory
 
 
+@pytest.fixture(autouse=True)
+def debug_on(settings):
+    """The demo clinic is made on a development machine, where debug is on."""
+    settings.DEBUG = True
+
+
 def snapshot() -> dict:
     return {
         "users": sorted(User.objects.values_list("email", "role", "is_superuser")),
@@ -69,6 +75,19 @@ def test_seed_demo_refuses_a_database_with_real_users_unless_forced():
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo")
     assert not User.objects.filter(email="parent@example.com").exists()
+    call_command("seed_demo", "--force")
+    assert User.objects.filter(email="parent@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_with_debug_off_unless_forced(settings):
+    # given a site with debug off, as production runs
+    settings.DEBUG = False
+    # when the demo is asked for, then it is refused, saying why and how to insist
+    with pytest.raises(CommandError, match=r"DJANGO_DEBUG is off.*--force"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+    # and given --force, it is made
     call_command("seed_demo", "--force")
     assert User.objects.filter(email="parent@example.com").exists()
 

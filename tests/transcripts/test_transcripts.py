@@ -165,6 +165,7 @@ def test_json_has_the_documented_shape(client_for, appointment, parent, chat):
         "senderId",
         "senderName",
         "senderRole",
+        "senderSide",
         "messageType",
         "content",
         "fields",

@@ -3,6 +3,8 @@ from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -162,10 +164,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Seed even though the database holds users that are not demo users.",
+            help="Seed even with debug off, or a database holding users that are not demo users.",
         )
 
     def handle(self, *args: object, force: bool = False, **options: object) -> None:
+        # Debug off is how production runs: demo sign-ins with a published password and
+        # authenticator secret must not appear there by a slip of the keyboard.
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DJANGO_DEBUG is off, so this may be a production site; refusing to add demo "
+                "sign-ins with a published password. Use --force to seed anyway."
+            )
         demo_emails = [email for email, _, _ in DEMO_USERS]
         others = User.objects.exclude(email__in=demo_emails).count()
         if others and not force:
@@ -279,7 +288,7 @@ class Command(BaseCommand):
             Authenticator.objects.update_or_create(
                 user=user,
                 type=Authenticator.Type.TOTP,
-                defaults={"data": {"secret": DEMO_TOTP_SECRET}},
+                defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
             )
         return user
 

@@ -213,7 +213,10 @@ export class Uploads {
     this.setStatus(item, "uploading");
     const xhr = new XMLHttpRequest();
     item.xhr = xhr;
-    xhr.open("POST", this.data.attachmentsUrl);
+    // The appointment in the URL too: the server refuses an upload it cannot take before the
+    // file is sent.
+    const url = `${this.data.attachmentsUrl}?appointmentId=${encodeURIComponent(this.data.appointmentId)}`;
+    xhr.open("POST", url);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("X-CSRFToken", this.csrfToken());
     xhr.responseType = "json";
