@@ -7,9 +7,8 @@ for an id that does not exist, so no door confirms an appointment to an outsider
 How a user stands towards an appointment decides what they may do; a new kind of participant
 is a new `Standing` with its row in `ALLOWED`, and every door follows.
 
-The family's side of a chat is the pet's owner (the appointment's pet parent) and the pet's
-co-owners; the clinic's side is the appointment's veterinarian and its care team (vets and
-technicians added to it). A vet who hands an appointment over stops being its veterinarian and
+Who takes part, and on which side, is `appointments.participants`'s answer; this module says
+what each standing may do. A vet who hands an appointment over stops being its veterinarian and
 keeps access only if kept on the care team.
 """
 
@@ -24,7 +23,8 @@ from django.db.models import OuterRef, QuerySet
 from django.db.models.functions import JSONObject
 
 from accounts.models import User
-from appointments.models import Appointment, AppointmentMember, CoOwnership
+from appointments.models import Appointment, CoOwnership
+from appointments.participants import care_team, co_ownerships
 from vetchat.errors import NotFound, NotPermitted
 
 
@@ -146,16 +146,14 @@ def access_appointment(
 def with_participants(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """Annotate each appointment with its care team and its pet's co-owners (`Participants`),
     as arrays in the same query; `team` and `co_owners` hold what the page shows of them."""
-    members = AppointmentMember.objects.filter(appointment=OuterRef("pk"))
-    co_owners = CoOwnership.objects.filter(
-        pet=OuterRef("pet_id"), user__isnull=False, revoked_at__isnull=True
-    )
+    members = care_team().filter(appointment=OuterRef("pk"))
+    co_owners = co_ownerships().filter(pet=OuterRef("pet_id"))
     return appointments.annotate(
         team_vet_ids=ArraySubquery(
-            members.filter(user__role=User.Role.VETERINARIAN).values("user_id")
+            care_team(User.Role.VETERINARIAN).filter(appointment=OuterRef("pk")).values("user_id")
         ),
         technician_ids=ArraySubquery(
-            members.filter(user__role=User.Role.TECHNICIAN).values("user_id")
+            care_team(User.Role.TECHNICIAN).filter(appointment=OuterRef("pk")).values("user_id")
         ),
         co_owner_ids=ArraySubquery(co_owners.values("user_id")),
         team=ArraySubquery(members.order_by("added_at", "pk").values(json=_person("user"))),
@@ -176,7 +174,7 @@ def _person(path: str) -> JSONObject:
 
 
 def co_owned_pets(user: User) -> QuerySet[CoOwnership]:
-    return CoOwnership.objects.filter(user=user, revoked_at__isnull=True)
+    return co_ownerships().filter(user=user)
 
 
 def appointments_of_participant(user: User) -> QuerySet[Appointment]:
@@ -186,7 +184,7 @@ def appointments_of_participant(user: User) -> QuerySet[Appointment]:
     # Each standing is its own indexed SELECT, joined by UNION: as one WHERE with OR EXISTS,
     # the planner took it for half the clinic and planned every query around it accordingly.
     ids = Appointment.objects.values("pk").order_by()
-    member_of = AppointmentMember.objects.filter(user=user).values("appointment_id").order_by()
+    member_of = care_team().filter(user=user).values("appointment_id").order_by()
     if user.role == User.Role.PET_PARENT:
         co_owned = co_owned_pets(user).values("pet_id").order_by()
         standings = ids.filter(pet_parent=user).union(ids.filter(pet__in=co_owned))

@@ -13,13 +13,14 @@ from functools import cache
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Model
 
 from accounts.models import User, display_name
-from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
-from appointments.participants import is_clinic
+from appointments.models import Appointment, Pet
+from appointments.participants import care_team_ids_sql, co_owner_ids_sql, is_clinic
 from chat.models import Chat, ReadState
 from vetchat.prepared import PreparedQuery
+from vetchat.sql_names import column as _column
+from vetchat.sql_names import table as _table
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +95,9 @@ class ChatHeader:
         return self.read_by(seq=seq, sender_clinic=sender_clinic) is not None
 
 
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
 @cache
 def _chat_header_sql() -> str:
     a, p, u, c, r = Appointment, Pet, User, Chat, ReadState
-    m, co = AppointmentMember, CoOwnership
     readers = f"""(
         SELECT json_agg(json_build_array(
                    r.{_column(r, "user")}, r.{_column(r, "last_read_seq")},
@@ -115,17 +107,10 @@ def _chat_header_sql() -> str:
         FROM {_table(r)} r JOIN {_table(u)} ru ON ru.{_column(u, "id")} = r.{_column(r, "user")}
         WHERE r.{_column(r, "chat")} = c.{_column(c, "id")})"""  # noqa: S608  # nosec B608
 
-    def team(role: str) -> str:
-        return f"""ARRAY(
-            SELECT m.{_column(m, "user")} FROM {_table(m)} m
-            JOIN {_table(u)} mu ON mu.{_column(u, "id")} = m.{_column(m, "user")}
-            WHERE m.{_column(m, "appointment")} = a.{_column(a, "id")}
-              AND mu.{_column(u, "role")} = '{role}')"""  # noqa: S608  # nosec B608
-
-    co_owners = f"""ARRAY(
-        SELECT co.{_column(co, "user")} FROM {_table(co)} co
-        WHERE co.{_column(co, "pet")} = a.{_column(a, "pet")}
-          AND co.{_column(co, "user")} IS NOT NULL AND co.{_column(co, "revoked_at")} IS NULL)"""  # noqa: S608  # nosec B608
+    appointment_id, pet_id = f"a.{_column(a, 'id')}", f"a.{_column(a, 'pet')}"
+    team_vets = care_team_ids_sql(appointment_id, User.Role.VETERINARIAN)
+    technicians = care_team_ids_sql(appointment_id, User.Role.TECHNICIAN)
+    co_owners = co_owner_ids_sql(pet_id)
 
     return f"""
         SELECT a.{_column(a, "id")}, a.{_column(a, "status")}, a.{_column(a, "starts_at")},
@@ -137,8 +122,7 @@ def _chat_header_sql() -> str:
                vet.{_column(u, "email")},
                c.{_column(c, "id")}, c.{_column(c, "last_seq")}, c.{_column(c, "rev")},
                c.{_column(c, "reopened_until")},
-               {readers}, {team(User.Role.VETERINARIAN)}, {team(User.Role.TECHNICIAN)},
-               {co_owners}
+               {readers}, {team_vets}, {technicians}, {co_owners}
         FROM {_table(a)} a
         JOIN {_table(p)} pet ON pet.{_column(p, "id")} = a.{_column(a, "pet")}
         JOIN {_table(u)} parent ON parent.{_column(u, "id")} = a.{_column(a, "pet_parent")}

@@ -15,14 +15,15 @@ from functools import cache
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Model
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.models import User
-from appointments.models import Appointment, AppointmentMember, CoOwnership
-from appointments.participants import family_sql
+from appointments.models import Appointment
+from appointments.participants import care_team_ids_sql, co_owner_ids_sql, family_sql
 from notifications.models import Preference
 from vetchat.prepared import PreparedQuery
+from vetchat.sql_names import column as _column
+from vetchat.sql_names import table as _table
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +35,6 @@ class Recipient:
     is_active: bool
     job_waiting: bool
     preference: Preference  # the stored one, or the defaults (unsaved) when they never chose
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
 _PREFERENCE_FIELDS = (
@@ -57,9 +50,10 @@ _PREFERENCE_FIELDS = (
 @cache
 def _recipient_sql() -> str:
     a, u, p, j = Appointment, User, Preference, ProcrastinateJob
-    m, co = AppointmentMember, CoOwnership
     preference = ", ".join(f"p.{_column(p, name)}" for name in _PREFERENCE_FIELDS)
     family = family_sql(f"s.{_column(u, 'role')}")
+    care_team = care_team_ids_sql(f"a.{_column(a, 'id')}")
+    co_owners = co_owner_ids_sql(f"a.{_column(a, 'pet')}")
     return f"""
         WITH s AS (SELECT * FROM {_table(u)} WHERE {_column(u, "id")} = %(sender)s),
              a AS (SELECT * FROM {_table(a)} WHERE {_column(a, "id")} = %(appointment)s),
@@ -68,13 +62,11 @@ def _recipient_sql() -> str:
                              ELSE a.{_column(a, "pet_parent")} END AS id
                  FROM a, s
                  UNION
-                 SELECT m.{_column(m, "user")} FROM {_table(m)} m, a, s
-                 WHERE m.{_column(m, "appointment")} = a.{_column(a, "id")} AND {family}
+                 SELECT unnest({care_team}) FROM a, s
+                 WHERE {family}
                  UNION
-                 SELECT co.{_column(co, "user")} FROM {_table(co)} co, a, s
-                 WHERE co.{_column(co, "pet")} = a.{_column(a, "pet")} AND NOT {family}
-                   AND co.{_column(co, "user")} IS NOT NULL
-                   AND co.{_column(co, "revoked_at")} IS NULL
+                 SELECT unnest({co_owners}) FROM a, s
+                 WHERE NOT {family}
              )
         SELECT u.{_column(u, "id")}, u.{_column(u, "role")}, u.{_column(u, "is_active")},
                EXISTS (
