@@ -116,3 +116,17 @@ def client_for():
         return Client() if user is None else signed_in_client(user)
 
     return make
+
+
+@pytest.fixture
+def transcript_root(settings, tmp_path) -> Path:
+    """Filed transcripts and integrity checkpoints go to a folder of this test's own."""
+    root = tmp_path / "private-transcripts"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "transcripts": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root

@@ -10,7 +10,6 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.test import override_settings
-from django.utils import timezone
 
 from accounts.middleware import ACTIVE_AT, idle_limit
 from accounts.models import User
@@ -28,6 +27,7 @@ from tests.chat.test_consumers import (  # noqa: F401  (the fixture closes every
 )
 from tests.factories import PASSWORD, PetFactory, PetParentFactory, VetFactory
 from tests.signin import signed_in_client
+from tests.test_admin import appointment_form
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -42,25 +42,6 @@ async def closed_with(communicator, code: int) -> None:
 def admin_post(user: User, url: str, data: dict) -> None:
     response = signed_in_client(user).post(url, data)
     assert response.status_code == HTTPStatus.FOUND, response.content[-3000:]
-
-
-def appointment_form(appointment, **changes) -> dict:
-    local = timezone.localtime(appointment.starts_at)
-    return {
-        "pet_parent": str(appointment.pet_parent_id),
-        "pet": str(appointment.pet_id),
-        "veterinarian": str(appointment.veterinarian_id),
-        "starts_at_0": local.strftime("%Y-%m-%d"),
-        "starts_at_1": local.strftime("%H:%M:%S"),
-        "duration": "00:30:00",
-        "status": appointment.status,
-        "reason": appointment.reason,
-        "members-TOTAL_FORMS": "0",
-        "members-INITIAL_FORMS": "0",
-        "transcripts-TOTAL_FORMS": "0",
-        "transcripts-INITIAL_FORMS": "0",
-        **changes,
-    }
 
 
 @pytest.fixture

@@ -7,55 +7,24 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.management import CommandError, call_command
-from django.db import connection
+from django.core.management import call_command
 
 from chat.chain import sent_body
 from chat.checkpoints import checkpoint_write
 from chat.integrity import GENESIS, link
 from chat.models import Chat, Message
 from chat.tasks import checkpoint_chats
+from tests.chat.test_integrity import as_superuser, verify_fails
 from tests.factories import AppointmentFactory, send_message
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("transcript_root")]
 NOON = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def transcript_root(settings, tmp_path) -> Path:
-    root = tmp_path / "private-transcripts"
-    settings.STORAGES = {
-        **django_settings.STORAGES,
-        "transcripts": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
-
-
-def verify_fails() -> str:
-    err = StringIO()
-    with pytest.raises(CommandError):
-        call_command("verify_chat_integrity", stdout=StringIO(), stderr=err)
-    return err.getvalue()
 
 
 def verify_passes() -> str:
     out = StringIO()
     call_command("verify_chat_integrity", stdout=out, stderr=StringIO())
     return out.getvalue()
-
-
-def as_superuser(sql: str, params: list | None = None) -> None:
-    """A statement run with the tables' triggers off, as only a superuser can."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params or [])
-        finally:
-            cursor.execute("SET session_replication_role = origin")
 
 
 def lines(path: Path) -> list[dict]:

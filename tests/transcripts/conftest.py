@@ -7,27 +7,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pypdf
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.notifications.conftest import ROOT, Worker, test_database_url
 
 
 @pytest.fixture(autouse=True)
-def transcript_root(settings, tmp_path) -> Path:
-    root = tmp_path / "private-transcripts"
-    settings.STORAGES = {
-        **django_settings.STORAGES,
-        "transcripts": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
+def _transcripts_apart(transcript_root) -> None:
+    """Every transcript test files into a folder of its own."""
 
 
 def pdf_text(pdf: bytes) -> str:
