@@ -6,8 +6,10 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.signals import user_access_changed
+from tenancy.models import ClinicMembership
 
 # What decides what an account may open: a change to any of them ends its open sockets' access.
 ACCESS_FIELDS = ("is_active", "role", "password")
@@ -122,6 +124,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @cached_property
+    def clinic_ids(self) -> frozenset[int]:
+        """The clinics this account works at; none for a pet parent, a client of any clinic.
+
+        `accounts.backends` loads them with the user, so a request asks no second query.
+        """
+        if self.role == self.Role.PET_PARENT:
+            return frozenset()
+        memberships = ClinicMembership.objects.filter(user_id=self.pk)
+        return frozenset(memberships.values_list("clinic_id", flat=True))
+
+    def works_at(self, clinic_id: int) -> bool:
+        """Platform superusers work at every clinic; everyone else at their memberships'."""
+        return self.is_superuser or clinic_id in self.clinic_ids
 
     @property
     def is_staff(self) -> bool:

@@ -72,6 +72,7 @@ class Participants(Protocol):
     """Anything that names an appointment's participants: a model loaded by
     `access_appointment` (which annotates the member lists) or a row loaded by hand."""
 
+    clinic_id: int
     pet_parent_id: UUID
     veterinarian_id: UUID
     team_vet_ids: Collection[UUID]
@@ -98,10 +99,13 @@ def standing(user: User, appointment: Participants) -> Standing | None:
         return None
     if user.pk == appointment.pet_parent_id:
         return Standing.PET_PARENT
-    if user.pk == appointment.veterinarian_id:
-        return Standing.VETERINARIAN
     if user.pk in appointment.co_owner_ids:
         return Standing.CO_OWNER
+    # The family's side follows its pets to any clinic; the clinic's side stays in its clinics.
+    if not user.works_at(appointment.clinic_id):
+        return None
+    if user.pk == appointment.veterinarian_id:
+        return Standing.VETERINARIAN
     if user.pk in appointment.technician_ids:
         return Standing.TECHNICIAN
     if user.pk in appointment.team_vet_ids:
@@ -185,13 +189,14 @@ def appointments_of_participant(user: User) -> QuerySet[Appointment]:
     # the planner took it for half the clinic and planned every query around it accordingly.
     ids = Appointment.objects.values("pk").order_by()
     member_of = care_team().filter(user=user).values("appointment_id").order_by()
-    if user.role == User.Role.PET_PARENT:
+    if user.role == User.Role.PET_PARENT:  # at every clinic their pets are seen at
         co_owned = co_owned_pets(user).values("pet_id").order_by()
         standings = ids.filter(pet_parent=user).union(ids.filter(pet__in=co_owned))
-    elif user.role == User.Role.VETERINARIAN:
+        return Appointment.objects.filter(pk__in=standings)
+    if user.role == User.Role.VETERINARIAN:
         standings = ids.filter(veterinarian=user).union(member_of)
     elif user.role == User.Role.TECHNICIAN:
         standings = member_of
     else:
         return Appointment.objects.none()
-    return Appointment.objects.filter(pk__in=standings)
+    return Appointment.objects.filter(pk__in=standings, clinic__in=user.clinic_ids)

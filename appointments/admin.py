@@ -61,8 +61,16 @@ class PetAdmin(AuditedSearch, admin.ModelAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(AuditedSearch, admin.ModelAdmin):
-    list_display = ("starts_at", "pet", "pet_parent", "veterinarian", "status", "duration")
-    list_filter = ("status", "veterinarian", ("starts_at", admin.DateFieldListFilter))
+    list_display = (
+        "starts_at",
+        "pet",
+        "pet_parent",
+        "veterinarian",
+        "clinic",
+        "status",
+        "duration",
+    )
+    list_filter = ("clinic", "status", "veterinarian", ("starts_at", admin.DateFieldListFilter))
     search_fields = (
         "id",
         "pet__name",
@@ -80,6 +88,7 @@ class AppointmentAdmin(AuditedSearch, admin.ModelAdmin):
     inlines = (AppointmentMemberInline,)
     fields = (
         "id",
+        "clinic",
         "pet_parent",
         "pet",
         "veterinarian",

@@ -7,6 +7,12 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from tenancy.models import Clinic, ClinicMembership
+
+
+def works_at(user_id: uuid.UUID, clinic_id: int) -> bool:
+    return ClinicMembership.objects.filter(user_id=user_id, clinic_id=clinic_id).exists()
+
 
 class Pet(models.Model):
     class Species(models.TextChoices):
@@ -54,6 +60,9 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     pet = models.ForeignKey(Pet, on_delete=models.PROTECT, related_name="appointments")
     pet_parent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,6 +88,7 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["pet_parent", "starts_at"]),
             models.Index(fields=["veterinarian", "starts_at"]),
+            models.Index(fields=["clinic", "starts_at"], name="appointment_clinic_starts"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -96,6 +106,12 @@ class Appointment(models.Model):
         errors = {}
         if self.veterinarian_id and self.veterinarian.role != self.veterinarian.Role.VETERINARIAN:
             errors["veterinarian"] = "Choose a user with the veterinarian role."
+        elif (
+            self.veterinarian_id
+            and self.clinic_id
+            and not works_at(self.veterinarian_id, self.clinic_id)
+        ):
+            errors["veterinarian"] = "This veterinarian does not work at the appointment's clinic."
         if self.pet_parent_id and self.pet_parent.role != self.pet_parent.Role.PET_PARENT:
             errors["pet_parent"] = "Choose a user with the pet parent role."
         if self.pet_id and self.pet_parent_id and self.pet.owner_id != self.pet_parent_id:
@@ -156,6 +172,12 @@ class AppointmentMember(models.Model):
             and self.appointment.veterinarian_id == self.user_id
         ):
             raise ValidationError({"user": "This is the appointment's own veterinarian."})
+        if (
+            self.user_id
+            and self.appointment_id
+            and not works_at(self.user_id, self.appointment.clinic_id)
+        ):
+            raise ValidationError({"user": "They do not work at the appointment's clinic."})
 
 
 class CoOwnership(models.Model):

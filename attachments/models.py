@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from appointments.models import Appointment
+from tenancy.models import Clinic
 
 MAX_NAME_LENGTH = 200
 
@@ -20,6 +21,7 @@ class Attachment(models.Model):
         DOCUMENT = "document", "Document"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     appointment = models.ForeignKey(
         Appointment, on_delete=models.PROTECT, related_name="attachments"
     )

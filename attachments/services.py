@@ -85,6 +85,7 @@ def attachment_upload(
             for size, path in processed.thumbnails.items()
         }
         return Attachment.objects.create(
+            clinic_id=appointment.clinic_id,
             appointment=appointment,
             uploader=uploader,
             kind=kind.kind,

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from appointments.models import Appointment
+from tenancy.models import Clinic
 
 USER_AGENT_LENGTH = 300
 
@@ -24,6 +25,15 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_events"
     )
     action = models.CharField(max_length=40, choices=Action)
+    # The appointment's clinic; for a search in the admin, the searcher's (None: every clinic's).
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
     # None for a search in the admin, which reaches no one appointment.
     appointment = models.ForeignKey(
         Appointment, on_delete=models.PROTECT, related_name="audit_events", null=True, blank=True
@@ -41,6 +51,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["appointment", "at"], name="audit_event_appointment_at"),
             models.Index(fields=["user", "at"], name="audit_event_user_at"),
             models.Index(fields=["at"], name="audit_event_at"),
+            models.Index(fields=["clinic", "at"], name="audit_event_clinic_at"),
         ]
 
     def __str__(self) -> str:

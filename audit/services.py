@@ -44,19 +44,27 @@ def record_access(
             appointment = with_participants(Appointment.objects.filter(pk=appointment_id)).get()
         if standing(user, appointment) in PARTICIPANTS:
             return None
-    return _recorded(request, action, appointment_id, obj_id)
+    clinic_id = getattr(appointment, "clinic_id", None)
+    if clinic_id is None:
+        clinic_id = Appointment.objects.values_list("clinic_id", flat=True).get(pk=appointment_id)
+    return _recorded(request, action, appointment_id, obj_id, clinic_id)
 
 
 def record_search(*, request: HttpRequest, where: str, term: str) -> AuditEvent:
     """Record that staff searched `where` (an admin list) for `term`: a search reaches many
     records at once, so it is accountable as a reading is."""
-    return _recorded(request, AuditEvent.Action.ADMIN_SEARCH, None, f"{where}: {term}"[:100])
+    clinics = request.user.clinic_ids
+    clinic_id = next(iter(clinics)) if len(clinics) == 1 and not request.user.is_superuser else None
+    return _recorded(
+        request, AuditEvent.Action.ADMIN_SEARCH, None, f"{where}: {term}"[:100], clinic_id
+    )
 
 
 def _recorded(
-    request: HttpRequest, action: str, appointment_id: object, obj_id: object
+    request: HttpRequest, action: str, appointment_id: object, obj_id: object, clinic_id: int | None
 ) -> AuditEvent:
     return AuditEvent.objects.create(
+        clinic_id=clinic_id,
         user=request.user,
         action=action,
         appointment_id=appointment_id,

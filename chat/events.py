@@ -26,6 +26,7 @@ class MessageCreated:
     appointment_id: UUID
     chat_id: int
     message: MessageRow
+    clinic_id: int
 
 
 @dataclass(frozen=True)

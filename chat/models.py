@@ -9,6 +9,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from appointments.models import Appointment
+from tenancy.models import Clinic
 
 MAX_CONTENT_LENGTH = 10_000
 # The text search configuration of the messages' index, and so of every search. English: the
@@ -22,6 +23,8 @@ class Chat(models.Model):
     """The conversation of one appointment. `last_seq` is the seq of its newest message."""
 
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="chat")
+    # The appointment's clinic, on every row of the chat: the column it would be distributed by.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     last_seq = models.PositiveIntegerField(default=0)
     # The head of the chat's chain (chat/integrity.py): the hash of its newest link, and that
     # link's position.
@@ -56,6 +59,7 @@ class Message(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="messages")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+", db_index=False)
     # 1, 2, 3… within the chat, in commit order: clients page and poll by it.
     seq = models.PositiveIntegerField()
     sender = models.ForeignKey(

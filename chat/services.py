@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,9 +37,13 @@ from chat.selectors import MessageRow, chat_for
 from chat.sql import ChatHeader
 
 
-def chat_get_or_create(*, appointment_id: UUID) -> Chat:
-    """The appointment's chat; concurrent first calls still make exactly one."""
-    chat, _ = Chat.objects.get_or_create(appointment_id=appointment_id)
+def chat_get_or_create(*, appointment_id: UUID, clinic_id: int | None = None) -> Chat:
+    """The appointment's chat, in the appointment's clinic; concurrent first calls still make
+    exactly one."""
+    clinic = clinic_id or Subquery(Appointment.objects.filter(pk=appointment_id).values("clinic"))
+    chat, _ = Chat.objects.get_or_create(
+        appointment_id=appointment_id, defaults={"clinic_id": clinic}
+    )
     return chat
 
 
@@ -46,7 +51,9 @@ def access_chat(*, user: User, appointment_id: UUID, action: Action = Action.CHA
     """Load an appointment's chat for a user who may `action` it; the chat is made on first use."""
     header = chat_for(user=user, appointment_id=appointment_id, action=action)
     if header.chat_id is None:
-        header.chat_id = chat_get_or_create(appointment_id=appointment_id).pk
+        header.chat_id = chat_get_or_create(
+            appointment_id=appointment_id, clinic_id=header.clinic_id
+        ).pk
     return header
 
 
@@ -212,7 +219,7 @@ def _lock_chat(chat_id: int) -> Chat:
     """The chat row, locked: every change to a chat takes its turn here."""
     return (
         Chat.objects.select_for_update()
-        .only("last_seq", "last_hash", "last_link", "rev")
+        .only("clinic_id", "last_seq", "last_hash", "last_link", "rev")
         .get(pk=chat_id)
     )
 
@@ -221,13 +228,14 @@ def _append(locked: Chat, appointment_id: UUID, message: Message) -> MessageRow:
     """Give a new message the locked chat's next seq and rev, chain it, store it, publish it."""
     locked.last_seq += 1
     locked.rev += 1
-    message.chat_id, message.seq, message.rev = locked.pk, locked.last_seq, locked.rev
+    message.chat_id, message.clinic_id = locked.pk, locked.clinic_id
+    message.seq, message.rev = locked.last_seq, locked.rev
     message.created_at = timezone.now()
     message.hash = chain_append(locked=locked, change=ChainLink.Change.SENT, message=message).hash
     message.save(force_insert=True)
     locked.save(update_fields=["last_seq", "last_hash", "last_link", "rev"])
     row = MessageRow.of(message, message.sender)
-    publish(MessageCreated(appointment_id, locked.pk, row))
+    publish(MessageCreated(appointment_id, locked.pk, row, locked.clinic_id))
     return row
 
 

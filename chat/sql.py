@@ -42,6 +42,7 @@ class ChatHeader:
     """
 
     appointment_id: UUID
+    clinic_id: int
     status: str
     starts_at: datetime
     ends_at: datetime
@@ -113,7 +114,8 @@ def _chat_header_sql() -> str:
     co_owners = co_owner_ids_sql(pet_id)
 
     return f"""
-        SELECT a.{_column(a, "id")}, a.{_column(a, "status")}, a.{_column(a, "starts_at")},
+        SELECT a.{_column(a, "id")}, a.{_column(a, "clinic")}, a.{_column(a, "status")},
+               a.{_column(a, "starts_at")},
                a.{_column(a, "starts_at")} + a.{_column(a, "duration")},
                pet.{_column(p, "name")},
                a.{_column(a, "pet_parent")}, parent.{_column(u, "name")},
@@ -144,8 +146,8 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    (pk, status, starts_at, ends_at, pet_name, parent_id, parent_name, parent_email, vet_id,
-     vet_name, vet_email, chat_id, last_seq, rev, reopened_until, read_states, team_vet_ids,
+    (pk, clinic_id, status, starts_at, ends_at, pet_name, parent_id, parent_name, parent_email,
+     vet_id, vet_name, vet_email, chat_id, last_seq, rev, reopened_until, read_states, team_vet_ids,
      technician_ids, co_owner_ids) = row  # fmt: skip
     parent = display_name(parent_name, parent_email)
     vet = display_name(vet_name, vet_email)
@@ -162,6 +164,7 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
             unread_from[user_id] = marked
     return ChatHeader(
         appointment_id=pk,
+        clinic_id=clinic_id,
         status=status,
         starts_at=starts_at,
         ends_at=ends_at,

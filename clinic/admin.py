@@ -2,13 +2,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 
 from clinic.models import (
     AfterHoursReply,
     CannedAnswer,
-    ClinicSettings,
     Closure,
     EmergencyNumber,
     OpeningSpan,
@@ -16,6 +14,8 @@ from clinic.models import (
     UrgentChat,
 )
 from clinic.selectors import forget_clinic_snapshot
+from clinic.services import red_flag_signs_copy
+from tenancy.models import Clinic, ClinicMembership
 
 
 class ForgetsSnapshot:
@@ -57,31 +57,56 @@ class EmergencyNumberInline(admin.TabularInline):
     fields = ("position", "label", "number")
 
 
-@admin.register(ClinicSettings)
-class ClinicSettingsAdmin(ForgetsSnapshot, admin.ModelAdmin):
-    inlines = (OpeningSpanInline, ClosureInline, EmergencyNumberInline)
-    fields = ("name", "phone", "after_hours_reply", "updated_at")
+class MembershipInline(admin.TabularInline):
+    model = ClinicMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+    verbose_name_plural = "vets, technicians and staff working here"
+
+
+@admin.register(Clinic)
+class ClinicAdmin(ForgetsSnapshot, admin.ModelAdmin):
+    inlines = (OpeningSpanInline, ClosureInline, EmergencyNumberInline, MembershipInline)
+    list_display = ("name", "slug", "time_zone", "phone")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = (
+        "name",
+        "slug",
+        "time_zone",
+        "phone",
+        "address",
+        "colour",
+        "email_sender_name",
+        "after_hours_reply",
+        "updated_at",
+    )
     readonly_fields = ("updated_at",)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
+        clinics = super().get_queryset(request)
+        if request.user.is_superuser:
+            return clinics
+        return clinics.filter(pk__in=request.user.clinic_ids)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not ClinicSettings.objects.exists() and super().has_add_permission(request)
+        """New clinics are the platform's to open."""
+        return request.user.is_superuser
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        """There is one clinic: its settings page is the list."""
-        settings_row, _ = ClinicSettings.objects.get_or_create(pk=1)
-        return HttpResponseRedirect(
-            reverse("admin:clinic_clinicsettings_change", args=[settings_row.pk])
-        )
+    def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            red_flag_signs_copy(clinic=obj)
 
 
 @admin.register(RedFlagSign)
 class RedFlagSignAdmin(ForgetsSnapshot, admin.ModelAdmin):
-    list_display = ("name", "species", "enabled", "position")
+    list_display = ("name", "clinic", "species", "enabled", "position")
     list_editable = ("enabled", "position")
-    list_filter = ("enabled", "species")
+    list_filter = ("clinic", "enabled", "species")
     search_fields = ("name", "phrases")
 
 
@@ -89,9 +114,9 @@ class RedFlagSignAdmin(ForgetsSnapshot, admin.ModelAdmin):
 class SharedCannedAnswerAdmin(admin.ModelAdmin):
     """The clinic's shared canned answers; vets keep their own on their canned answers page."""
 
-    list_display = ("title", "updated_at")
+    list_display = ("title", "clinic", "updated_at")
     search_fields = ("title", "body")
-    fields = ("title", "body")
+    fields = ("clinic", "title", "body")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CannedAnswer]:
         return super().get_queryset(request).filter(owner__isnull=True)

@@ -1,5 +1,6 @@
-"""The clinic's settings that staff edit in the admin, the chats marked urgent, the after-hours
-replies sent, and the canned answers."""
+"""What each clinic sets in the admin (opening hours, closures, emergency numbers, red-flag signs,
+shared canned answers), the chats marked urgent and the after-hours replies sent. The clinic
+itself is `tenancy.Clinic`."""
 
 from django.conf import settings
 from django.db import models
@@ -7,36 +8,7 @@ from django.db.models import F, Q
 
 from appointments.models import Pet
 from chat.models import Chat, Message
-
-DEFAULT_AFTER_HOURS_REPLY = (
-    "Thank you for your message. The clinic is closed right now; a member of the team will "
-    "answer when we open. If your pet needs urgent care, call one of the emergency numbers below."
-)
-
-
-class ClinicSettings(models.Model):
-    """The one row of the clinic's settings (pk 1, made by the first migration)."""
-
-    name = models.CharField(max_length=150, blank=True, help_text="Shown to pet parents.")
-    phone = models.CharField(
-        "clinic phone",
-        max_length=40,
-        blank=True,
-        help_text="Fills the {clinic_phone} placeholder of canned answers.",
-    )
-    after_hours_reply = models.TextField(
-        default=DEFAULT_AFTER_HOURS_REPLY,
-        help_text="Sent once per chat and closed period to a pet parent who writes while the "
-        "clinic is closed; the emergency numbers are added below it.",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "clinic settings"
-        verbose_name_plural = "clinic settings"
-
-    def __str__(self) -> str:
-        return "Clinic settings"
+from tenancy.models import Clinic
 
 
 class OpeningSpan(models.Model):
@@ -51,7 +23,7 @@ class OpeningSpan(models.Model):
         SATURDAY = 5, "Saturday"
         SUNDAY = 6, "Sunday"
 
-    clinic = models.ForeignKey(ClinicSettings, on_delete=models.CASCADE, related_name="spans")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="spans")
     weekday = models.PositiveSmallIntegerField(choices=Weekday)
     opens = models.TimeField()
     closes = models.TimeField()
@@ -71,21 +43,22 @@ class OpeningSpan(models.Model):
 class Closure(models.Model):
     """A day the clinic is closed whatever its weekday's hours: a holiday, training, a move."""
 
-    clinic = models.ForeignKey(ClinicSettings, on_delete=models.CASCADE, related_name="closures")
-    date = models.DateField(unique=True)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
     reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "date"], name="clinic_closure_once_a_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.reason}".strip()
 
 
 class EmergencyNumber(models.Model):
-    clinic = models.ForeignKey(
-        ClinicSettings, on_delete=models.CASCADE, related_name="emergency_numbers"
-    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="emergency_numbers")
     label = models.CharField(max_length=100, help_text="e.g. Out-of-hours emergency hospital")
     number = models.CharField(max_length=40)
     position = models.PositiveSmallIntegerField(default=0)
@@ -98,8 +71,20 @@ class EmergencyNumber(models.Model):
 
 
 class RedFlagSign(models.Model):
-    """An emergency sign the pet parents' messages are checked against (`clinic.redflags`)."""
+    """An emergency sign the pet parents' messages are checked against (`clinic.redflags`).
 
+    Signs without a clinic are the shared default list; a new clinic starts with a copy of it and
+    edits its own, and a clinic with no signs of its own is checked against the shared list.
+    """
+
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="red_flag_signs",
+        help_text="Empty: the shared default list new clinics start from.",
+    )
     name = models.CharField(max_length=100, help_text="Shown to the vet, e.g. Seizure")
     phrases = models.TextField(
         help_text="One phrase a line. Words match as written; word* matches any ending "
@@ -126,6 +111,7 @@ class RedFlagSign(models.Model):
 class UrgentChat(models.Model):
     """A chat whose pet parent wrote about a red-flag sign; the latest such message."""
 
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+", db_index=False)
     chat = models.OneToOneField(Chat, on_delete=models.PROTECT, related_name="urgent")
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveIntegerField()
@@ -134,6 +120,7 @@ class UrgentChat(models.Model):
 
     class Meta:
         ordering = ["-flagged_at"]
+        indexes = [models.Index(fields=["clinic", "flagged_at"], name="clinic_urgent_flagged")]
 
     def __str__(self) -> str:
         return f"{self.chat_id} urgent: {self.sign} (#{self.seq})"
@@ -162,15 +149,24 @@ class AfterHoursReply(models.Model):
 
 
 class CannedAnswer(models.Model):
-    """A snippet a clinician inserts into the composer; no owner: shared by the whole clinic."""
+    """A snippet a clinician inserts into the composer: their own (in every clinic they work
+    at), or with no owner, shared by one clinic's team."""
 
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_answers",
+        help_text="The clinic sharing it; empty for a clinician's own.",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="canned_answers",
-        help_text="Empty: shared with every vet of the clinic.",
+        help_text="Empty: shared with the clinic's team.",
     )
     title = models.CharField(max_length=80)
     body = models.TextField(
@@ -182,6 +178,12 @@ class CannedAnswer(models.Model):
 
     class Meta:
         ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | Q(clinic__isnull=False),
+                name="clinic_canned_answer_owned_or_shared",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

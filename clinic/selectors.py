@@ -1,9 +1,10 @@
-"""Reads of the clinic: its settings as one snapshot, whether it is open, red flags in a
-message, urgent chats, canned answers."""
+"""Reads of a clinic: its settings as one snapshot, whether it is open, red flags in a message,
+urgent chats, canned answers. Each takes the clinic's id: every appointment has its clinic."""
 
 import functools
 import threading
 import time as clock
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from uuid import UUID
@@ -18,8 +19,9 @@ from appointments.models import Appointment
 from chat.events import MessageCreated
 from chat.models import Message
 from clinic.hours import OpeningState, opening_state, reopening_text
-from clinic.models import CannedAnswer, ClinicSettings, RedFlagSign, UrgentChat
+from clinic.models import CannedAnswer, RedFlagSign, UrgentChat
 from clinic.redflags import Match, Matcher, Sign
+from tenancy.models import Clinic
 
 # Who works in the chats on the clinic's side: they see canned answers and urgent marks, and
 # never get an after-hours reply. A new clinical role is one more entry here.
@@ -43,8 +45,12 @@ class EmergencyContact:
 
 @dataclass(frozen=True)
 class ClinicSnapshot:
+    id: int
     name: str
     phone: str
+    address: str
+    colour: str
+    zone: ZoneInfo
     after_hours_reply: str
     spans: dict[int, tuple[tuple[time, time], ...]]
     closures: frozenset[date]
@@ -52,78 +58,83 @@ class ClinicSnapshot:
     matcher: Matcher
 
 
-def _load() -> ClinicSnapshot:
+def _load(clinic_id: int) -> ClinicSnapshot:
     clinic = (
-        ClinicSettings.objects.prefetch_related("spans", "closures", "emergency_numbers")
-        .filter(pk=1)
+        Clinic.objects.prefetch_related("spans", "closures", "emergency_numbers")
+        .filter(pk=clinic_id)
         .first()
-    ) or ClinicSettings(pk=1)
+    )
+    if clinic is None:
+        raise Clinic.DoesNotExist(f"No clinic {clinic_id}.")
     spans: dict[int, list[tuple[time, time]]] = {}
-    closures: frozenset[date] = frozenset()
-    numbers: tuple[EmergencyContact, ...] = ()
-    if clinic._state.adding is False:
-        for span in clinic.spans.all():
-            spans.setdefault(span.weekday, []).append((span.opens, span.closes))
-        closures = frozenset(c.date for c in clinic.closures.all())
-        numbers = tuple(EmergencyContact(n.label, n.number) for n in clinic.emergency_numbers.all())
+    for span in clinic.spans.all():
+        spans.setdefault(span.weekday, []).append((span.opens, span.closes))
+    # The clinic's own signs; until it has any, the shared default list.
+    own = RedFlagSign.objects.filter(clinic=clinic)
+    rows = own if own.exists() else RedFlagSign.objects.filter(clinic__isnull=True)
     signs = [
         Sign(s.name, tuple(line for line in s.phrases.splitlines() if line.strip()), s.species)
-        for s in RedFlagSign.objects.filter(enabled=True)
+        for s in rows.filter(enabled=True)
     ]
     return ClinicSnapshot(
-        name=clinic.name or settings.VETCHAT_CLINIC_NAME,
+        id=clinic.pk,
+        name=clinic.name,
         phone=clinic.phone,
+        address=clinic.address,
+        colour=clinic.colour,
+        zone=clinic.zone,
         after_hours_reply=clinic.after_hours_reply,
         spans={day: tuple(each) for day, each in spans.items()},
-        closures=closures,
-        emergency_numbers=numbers,
+        closures=frozenset(c.date for c in clinic.closures.all()),
+        emergency_numbers=tuple(
+            EmergencyContact(n.label, n.number) for n in clinic.emergency_numbers.all()
+        ),
         matcher=Matcher(signs),
     )
 
 
-_cached: tuple[float, ClinicSnapshot] | None = None
+_cached: dict[int, tuple[float, ClinicSnapshot]] = {}
 _lock = threading.Lock()
 
 
-def clinic_snapshot() -> ClinicSnapshot:
-    """The clinic's settings, compiled, kept per process for VETCHAT_CLINIC_SETTINGS_SECONDS.
+def clinic_snapshot(clinic_id: int) -> ClinicSnapshot:
+    """A clinic's settings, compiled, kept per process for VETCHAT_CLINIC_SETTINGS_SECONDS.
 
     Every message send reads them (opening hours, red-flag signs): kept, they cost no query. An
-    edit in the admin clears this process's copy at once; other processes see it when theirs
-    expires.
+    edit in the admin clears this process's copies at once; other processes see it when theirs
+    expire.
     """
-    global _cached
     ttl = settings.VETCHAT_CLINIC_SETTINGS_SECONDS
     now = clock.monotonic()
     with _lock:
-        if _cached is not None and now - _cached[0] < ttl:
-            return _cached[1]
-    snapshot = _load()
+        kept = _cached.get(clinic_id)
+        if kept is not None and now - kept[0] < ttl:
+            return kept[1]
+    snapshot = _load(clinic_id)
     with _lock:
-        _cached = (now, snapshot)
+        _cached[clinic_id] = (now, snapshot)
     return snapshot
 
 
 def forget_clinic_snapshot() -> None:
-    global _cached
     with _lock:
-        _cached = None
+        _cached.clear()
 
 
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+def clinic_zone(clinic_id: int) -> ZoneInfo:
+    return clinic_snapshot(clinic_id).zone
 
 
-def hours_set() -> bool:
+def hours_set(clinic_id: int) -> bool:
     """Whether staff have set opening hours; until they do, nobody is told the clinic is
     closed and no after-hours reply is sent."""
-    return bool(clinic_snapshot().spans)
+    return bool(clinic_snapshot(clinic_id).spans)
 
 
-def opening_now(at: datetime | None = None) -> OpeningState:
-    clinic = clinic_snapshot()
+def opening_now(clinic_id: int, at: datetime | None = None) -> OpeningState:
+    clinic = clinic_snapshot(clinic_id)
     return opening_state(
-        at or timezone.now(), spans=clinic.spans, closures=clinic.closures, zone=clinic_zone()
+        at or timezone.now(), spans=clinic.spans, closures=clinic.closures, zone=clinic.zone
     )
 
 
@@ -133,24 +144,24 @@ class ClosedNotice:
     emergency_numbers: tuple[EmergencyContact, ...]
 
 
-def closed_notice(at: datetime | None = None) -> ClosedNotice | None:
+def closed_notice(clinic_id: int, at: datetime | None = None) -> ClosedNotice | None:
     """What a pet parent reads above the composer while the clinic is closed; None while open."""
     at = at or timezone.now()
-    state = opening_now(at)
-    if state.open or not hours_set():
+    state = opening_now(clinic_id, at)
+    if state.open or not hours_set(clinic_id):
         return None
     if state.next_open is None:  # every day ahead is a closure
         text = "The clinic is closed."
     else:
         text = "The clinic is closed — replies from " + reopening_text(
-            state.next_open, now=at, zone=clinic_zone()
+            state.next_open, now=at, zone=clinic_zone(clinic_id)
         )
-    return ClosedNotice(text, clinic_snapshot().emergency_numbers)
+    return ClosedNotice(text, clinic_snapshot(clinic_id).emergency_numbers)
 
 
-def after_hours_reply_text() -> str:
+def after_hours_reply_text(clinic_id: int) -> str:
     """The clinic's after-hours reply with its emergency numbers below it."""
-    clinic = clinic_snapshot()
+    clinic = clinic_snapshot(clinic_id)
     lines = [clinic.after_hours_reply.strip()]
     if clinic.emergency_numbers:
         lines.append("")
@@ -171,15 +182,19 @@ def red_flag_of(event: MessageCreated) -> tuple[Match, ...]:
     if not settings.VETCHAT_RED_FLAGS or not event.message.content:
         return ()
     return _red_flag(
-        event.message.id, event.appointment_id, event.message.sender_id, event.message.content
+        event.message.id,
+        event.clinic_id,
+        event.appointment_id,
+        event.message.sender_id,
+        event.message.content,
     )
 
 
 @functools.lru_cache(maxsize=512)
 def _red_flag(
-    message_id: UUID, appointment_id: UUID, sender_id: UUID, content: str
+    message_id: UUID, clinic_id: int, appointment_id: UUID, sender_id: UUID, content: str
 ) -> tuple[Match, ...]:
-    matches = clinic_snapshot().matcher.find(content)
+    matches = clinic_snapshot(clinic_id).matcher.find(content)
     if not matches:
         return ()
     row = (
@@ -212,7 +227,7 @@ def _answered(urgent_seq: OuterRef | int) -> Exists:
     )
 
 
-def urgent_alert(*, chat_id: int | None) -> UrgentAlert | None:
+def urgent_alert(*, clinic_id: int, chat_id: int | None) -> UrgentAlert | None:
     """The chat's red flag while no clinician has answered it since; one query."""
     if chat_id is None:
         return None
@@ -224,12 +239,12 @@ def urgent_alert(*, chat_id: int | None) -> UrgentAlert | None:
     )
     if row is None or row[3]:
         return None
-    clinic = clinic_snapshot()
+    clinic = clinic_snapshot(clinic_id)
     return UrgentAlert(row[0], row[1], row[2], clinic.emergency_numbers, clinic.phone)
 
 
-def emergency_contacts() -> tuple[EmergencyContact, ...]:
-    return clinic_snapshot().emergency_numbers
+def emergency_contacts(clinic_id: int) -> tuple[EmergencyContact, ...]:
+    return clinic_snapshot(clinic_id).emergency_numbers
 
 
 # Canned answers --------------------------------------------------------------------------
@@ -241,8 +256,8 @@ def personal_canned_answers(*, user: User) -> QuerySet[CannedAnswer]:
     return CannedAnswer.objects.filter(owner=user)
 
 
-def shared_canned_answers() -> QuerySet[CannedAnswer]:
-    return CannedAnswer.objects.filter(owner__isnull=True)
+def shared_canned_answers(*, clinic_ids: Collection[int]) -> QuerySet[CannedAnswer]:
+    return CannedAnswer.objects.filter(owner__isnull=True, clinic__in=clinic_ids)
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:
@@ -253,18 +268,19 @@ def fill_placeholders(text: str, values: dict[str, str]) -> str:
 
 
 def canned_answers_for_chat(*, user: User, appointment: Appointment) -> list[dict[str, str]]:
-    """The clinician's own canned answers, then the clinic's, filled for this appointment; one
-    query. Nobody else gets any."""
+    """The clinician's own canned answers, then the appointment's clinic's, filled for this
+    appointment; one query. Nobody else gets any."""
     if not is_clinician(user):
         return []
     values = {
         "pet": appointment.pet.name,
         "parent": appointment.pet_parent.display_name,
         "vet": appointment.veterinarian.display_name,
-        "clinic_phone": clinic_snapshot().phone,
+        "clinic_phone": clinic_snapshot(appointment.clinic_id).phone,
     }
     rows = (
-        CannedAnswer.objects.filter(owner=user) | CannedAnswer.objects.filter(owner__isnull=True)
+        CannedAnswer.objects.filter(owner=user)
+        | CannedAnswer.objects.filter(owner__isnull=True, clinic_id=appointment.clinic_id)
     ).values_list("pk", "title", "body", "owner_id")
     answers = sorted(rows, key=lambda r: (r[3] is None, r[1].lower(), r[0]))
     return [

@@ -10,9 +10,10 @@ from django.utils import timezone
 from accounts.models import User
 from chat.events import MessageCreated
 from chat.push import push_chat_alert
-from clinic.models import AfterHoursReply, CannedAnswer, UrgentChat
+from clinic.models import AfterHoursReply, CannedAnswer, RedFlagSign, UrgentChat
 from clinic.redflags import Match
 from clinic.selectors import after_hours_reply_text, hours_set, is_clinician, opening_now
+from tenancy.models import Clinic
 from vetchat.errors import InvalidInput, NotFound, NotPermitted
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def urgent_mark(*, event: MessageCreated, matches: tuple[Match, ...]) -> UrgentC
     urgent, _ = UrgentChat.objects.update_or_create(
         chat_id=event.chat_id,
         defaults={
+            "clinic_id": event.clinic_id,
             "message_id": event.message.id,
             "seq": event.message.seq,
             "sign": signs,
@@ -44,7 +46,9 @@ def _post_clinic_entry(*, appointment_id: UUID, content: str) -> None:
     system_entry_post(appointment_id=appointment_id, content=content)
 
 
-def after_hours_reply_send(*, appointment_id: UUID, chat_id: int, at: datetime) -> bool:
+def after_hours_reply_send(
+    *, clinic_id: int, appointment_id: UUID, chat_id: int, at: datetime
+) -> bool:
     """Answer a pet parent who wrote while the clinic is closed: once per chat and closed
     period. Returns whether this call sent it.
 
@@ -52,13 +56,15 @@ def after_hours_reply_send(*, appointment_id: UUID, chat_id: int, at: datetime) 
     waits on the first's insert and then finds the period taken. The reply is posted in the same
     transaction, so a failed post leaves the period free for the next message.
     """
-    state = opening_now(at)
-    if state.open or not hours_set():
+    state = opening_now(clinic_id, at)
+    if state.open or not hours_set(clinic_id):
         return False
     try:
         with transaction.atomic():
             AfterHoursReply.objects.create(chat_id=chat_id, period_ends=state.next_open)
-            _post_clinic_entry(appointment_id=appointment_id, content=after_hours_reply_text())
+            _post_clinic_entry(
+                appointment_id=appointment_id, content=after_hours_reply_text(clinic_id)
+            )
     except IntegrityError:
         return False
     return True
@@ -67,13 +73,32 @@ def after_hours_reply_send(*, appointment_id: UUID, chat_id: int, at: datetime) 
 def after_hours_reply_if_closed(event: MessageCreated) -> bool:
     """A new message while the clinic is closed: reply if a pet parent wrote it."""
     now = timezone.now()
-    if not hours_set() or opening_now(now).open:  # most sends: no query at all
+    clinic_id = event.clinic_id
+    if not hours_set(clinic_id) or opening_now(clinic_id, now).open:  # most sends: no query
         return False
     role = User.objects.filter(pk=event.message.sender_id).values_list("role", flat=True).first()
     if role != User.Role.PET_PARENT:
         return False
     return after_hours_reply_send(
-        appointment_id=event.appointment_id, chat_id=event.chat_id, at=now
+        clinic_id=clinic_id, appointment_id=event.appointment_id, chat_id=event.chat_id, at=now
+    )
+
+
+def red_flag_signs_copy(*, clinic: Clinic) -> int:
+    """Start a clinic's red-flag signs as a copy of the shared default list; returns how many."""
+    shared = RedFlagSign.objects.filter(clinic__isnull=True).order_by("position", "pk")
+    return len(
+        RedFlagSign.objects.bulk_create(
+            RedFlagSign(
+                clinic=clinic,
+                name=sign.name,
+                phrases=sign.phrases,
+                species=sign.species,
+                enabled=sign.enabled,
+                position=sign.position,
+            )
+            for sign in shared
+        )
     )
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from chat.models import Chat
+from tenancy.models import Clinic
 
 
 class Preference(models.Model):
@@ -76,6 +77,7 @@ class ChatNotification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_notifications"
     )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="notifications")
     last_notified_seq = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,6 +109,7 @@ class UnreadEmail(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unread_emails"
     )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="unread_emails")
     first_seq = models.PositiveIntegerField()
     last_seq = models.PositiveIntegerField()

@@ -14,7 +14,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from procrastinate.exceptions import AlreadyEnqueued
 
 from accounts.models import User
-from chat.models import Message, ReadState
+from chat.models import Chat, Message, ReadState
 from clinic.models import UrgentChat
 from notifications.models import (
     ChatNotification,
@@ -194,8 +194,10 @@ def _unread_window(*, user_id: UUID, chat_id: int, notified_seq: int) -> Window 
 
 def _claim(*, user_id: UUID, chat_id: int) -> tuple[ChatNotification, Window | None]:
     """Lock the user's notification state of the chat (made on first use) and find its window."""
+    clinic_id = Chat.objects.filter(pk=chat_id).values_list("clinic_id", flat=True).get()
     ChatNotification.objects.bulk_create(
-        [ChatNotification(user_id=user_id, chat_id=chat_id)], ignore_conflicts=True
+        [ChatNotification(user_id=user_id, chat_id=chat_id, clinic_id=clinic_id)],
+        ignore_conflicts=True,
     )
     state = ChatNotification.objects.select_for_update().get(user_id=user_id, chat_id=chat_id)
     return state, _unread_window(
@@ -207,6 +209,7 @@ def _record(state: ChatNotification, window: Window) -> UnreadEmail:
     state.last_notified_seq = window.last_seq
     state.save(update_fields=["last_notified_seq", "updated_at"])
     return UnreadEmail.objects.create(
+        clinic_id=state.clinic_id,
         user_id=state.user_id,
         chat_id=state.chat_id,
         first_seq=window.first_seq,

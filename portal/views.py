@@ -51,6 +51,7 @@ from chat.services import (
 from chat.shapes import message_url
 from clinic.selectors import (
     canned_answers_for_chat,
+    clinic_snapshot,
     closed_notice,
     emergency_contacts,
     is_clinician,
@@ -156,7 +157,7 @@ def canned_answers(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "answers": personal_canned_answers(user=request.user),
-        "shared": shared_canned_answers(),
+        "shared": shared_canned_answers(clinic_ids=request.user.clinic_ids),
     }
     return render(request, "clinic/canned_answers.html", context, status=status)
 
@@ -320,13 +321,15 @@ def acknowledge_prescription(
 def clinic_context(user: User, appointment: Appointment, chat: dict[str, Any]) -> dict[str, Any]:
     """What the clinic adds to the chat: the red-flag banner (both sides), the closed notice
     above a pet parent's composer, the canned answers of a clinician."""
+    clinic_id = appointment.clinic_id
     context: dict[str, Any] = {
-        "urgent": urgent_alert(chat_id=chat["chat_id"]),
-        "emergency_numbers": emergency_contacts(),
+        "clinic": clinic_snapshot(clinic_id),
+        "urgent": urgent_alert(clinic_id=clinic_id, chat_id=chat["chat_id"]),
+        "emergency_numbers": emergency_contacts(clinic_id),
         "canned_answers": canned_answers_for_chat(user=user, appointment=appointment),
     }
     if chat["is_parent"] and not chat["read_only"]:
-        context["closed_notice"] = closed_notice()
+        context["closed_notice"] = closed_notice(clinic_id)
         if context["closed_notice"]:
             context["above_composer"] = "clinic/_closed_notice.html"
     return context

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment, Pet
+from tenancy.models import Clinic, ClinicMembership
 
 PASSWORD = "correct-horse-battery"
 # Base32 TOTP secret of every factory-made vet and staff member (tests/totp.py computes codes).
@@ -45,12 +46,39 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+    time_zone = "UTC"
+
+
+def first_clinic() -> Clinic:
+    """The clinic every factory-made appointment and clinic member belongs to unless told:
+    the one migrations made, or (after a transactional test's flush) a new one."""
+    return Clinic.objects.order_by("pk").first() or ClinicFactory(name="Riverside Vets")
+
+
 class PetParentFactory(UserFactory):
     role = User.Role.PET_PARENT
 
 
 class ClinicUserFactory(UserFactory):
     """Vets and staff must have an authenticator app; `totp=False` makes one without."""
+
+    @factory.post_generation
+    def clinics(
+        self, create: bool, extracted: Clinic | list[Clinic] | None, **kwargs: object
+    ) -> None:
+        """Works at `clinics=` (a clinic or a list), or at the first clinic."""
+        if extracted is None:
+            extracted = first_clinic()
+        if create:
+            for clinic in extracted if isinstance(extracted, list) else [extracted]:
+                ClinicMembership.objects.create(clinic=clinic, user=self)
+            self.__dict__.pop("clinic_ids", None)
 
     @factory.post_generation
     def totp(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
@@ -89,13 +117,22 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Appointment
 
+    clinic = factory.LazyFunction(first_clinic)
     pet = factory.SubFactory(PetFactory)
     pet_parent = factory.SelfAttribute("pet.owner")
-    veterinarian = factory.SubFactory(VetFactory)
+    veterinarian = factory.SubFactory(VetFactory, clinics=[])
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     duration = timedelta(minutes=30)
     status = Appointment.Status.SCHEDULED
     reason = "Check-up"
+
+    @factory.post_generation
+    def vet_works_here(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """A vet made for the appointment works at its clinic; a vet passed in is left as is."""
+        vet = self.veterinarian
+        if create and not ClinicMembership.objects.filter(user=vet).exists():
+            ClinicMembership.objects.create(clinic=self.clinic, user=vet)
+            vet.__dict__.pop("clinic_ids", None)
 
 
 def send_message(sender: User, appointment: Appointment, content: str = "hello", **options):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from chat.models import Chat, Message
-from tests.factories import PetFactory, send_message
+from tests.factories import PetFactory, first_clinic, send_message
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,7 @@ def test_an_appointment_created_in_the_admin_opens_with_its_chat(client_for, sta
     response = client_for(staff).post(
         "/admin/appointments/appointment/add/",
         {
+            "clinic": first_clinic().pk,
             "pet_parent": pet.owner.pk,
             "pet": pet.pk,
             "veterinarian": vet.pk,
@@ -129,6 +130,7 @@ def appointment_form(appointment, **changes) -> dict:
     """The appointment's admin change form as it stands, with these fields changed."""
     local = timezone.localtime(appointment.starts_at)
     return {
+        "clinic": str(appointment.clinic_id),
         "pet_parent": str(appointment.pet_parent_id),
         "pet": str(appointment.pet_id),
         "veterinarian": str(appointment.veterinarian_id),
@@ -212,7 +214,7 @@ def test_the_admin_index_groups_models_by_what_staff_come_for(client_for, staff)
     record = index.text.split('class="app-record module')[1].split("</table>")[0]
     assert ">Audit events</a>" in record
     clinic = index.text.split('class="app-clinic module')[1].split("</table>")[0]
-    for model in ("Appointments", "Clinic settings", "Red flag signs", "Canned answers"):
+    for model in ("Clinics", "Appointments", "Red flag signs", "Canned answers"):
         assert f">{model}</a>" in clinic
 
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.functional import LazyObject, empty
 
 from appointments.models import Appointment
+from tenancy.models import Clinic
 
 
 class TranscriptStorage(LazyObject):
@@ -49,6 +50,7 @@ class Transcript(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     appointment = models.ForeignKey(
         Appointment, on_delete=models.PROTECT, related_name="transcripts"
     )

@@ -41,6 +41,7 @@ def transcript_request(*, appointment: Appointment, audience: str, user: User) -
         if existing is not None:
             return existing
         transcript = Transcript.objects.create(
+            clinic_id=appointment.clinic_id,
             appointment=appointment,
             audience=audience,
             chat_rev=rev,
@@ -145,6 +146,7 @@ def transcripts_file_closed(*, now: datetime | None = None, render: bool = False
         try:
             with transaction.atomic():
                 transcript = Transcript.objects.create(
+                    clinic_id=appointment.clinic_id,
                     appointment=appointment,
                     audience=Transcript.Audience.STAFF,
                     filed=True,

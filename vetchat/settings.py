@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "allauth.mfa",
     "csp",
+    "tenancy",
     "accounts",
     "appointments",
     "audit",

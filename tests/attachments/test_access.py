@@ -88,7 +88,11 @@ def test_a_chat_staff_reopened_takes_files_again(parent_client, appointment):
     Appointment.objects.filter(pk=appointment.pk).update(
         status="completed", starts_at=timezone.now() - timedelta(days=30)
     )
-    Chat.objects.create(appointment=appointment, reopened_until=timezone.now() + timedelta(days=2))
+    Chat.objects.create(
+        appointment=appointment,
+        clinic_id=appointment.clinic_id,
+        reopened_until=timezone.now() + timedelta(days=2),
+    )
 
     response = upload(parent_client, appointment.pk, files.image_bytes())
 

@@ -8,13 +8,20 @@ from chat.models import Message
 from chat.services import chat_get_or_create
 from clinic.selectors import clinic_snapshot
 from tests.chat.conftest import URL, post
+from tests.factories import first_clinic
 
 pytestmark = pytest.mark.django_db
 
 
 def fill(chat, parent, vet, count: int) -> None:
     Message.objects.bulk_create(
-        Message(chat=chat, seq=n, sender=vet if n % 2 else parent, content=f"m{n}")
+        Message(
+            chat=chat,
+            clinic_id=chat.clinic_id,
+            seq=n,
+            sender=vet if n % 2 else parent,
+            content=f"m{n}",
+        )
         for n in range(1, count + 1)
     )
     chat.last_seq = count
@@ -51,13 +58,17 @@ def counts_for(size: int, client_for, parent, vet) -> dict[str, int]:
         "poll, one new from the vet": 0,
         "poll, one new from the vet (html)": 0,
     }
-    Message.objects.create(chat=chat, seq=size + 4, sender=vet, content="new")
+    Message.objects.create(
+        chat=chat, clinic_id=chat.clinic_id, seq=size + 4, sender=vet, content="new"
+    )
     chat.last_seq = size + 4
     chat.save()
     result["poll, one new from the vet"] = len(
         queries(lambda: client.get(URL, {**query, "after": size + 3}))
     )
-    Message.objects.create(chat=chat, seq=size + 5, sender=vet, content="newer")
+    Message.objects.create(
+        chat=chat, clinic_id=chat.clinic_id, seq=size + 5, sender=vet, content="newer"
+    )
     chat.last_seq = size + 5
     chat.save()
     result["poll, one new from the vet (html)"] = len(
@@ -67,7 +78,8 @@ def counts_for(size: int, client_for, parent, vet) -> dict[str, int]:
 
 
 def test_query_counts_do_not_grow_with_the_chat(client_for, parent, vet):
-    clinic_snapshot()  # the clinic's settings are read once per process, not per send
+    # The clinic's settings are read once per process, not per send.
+    clinic_snapshot(first_clinic().pk)
     small = counts_for(5, client_for, parent, vet)
     large = counts_for(500, client_for, parent, vet)
     assert small == large

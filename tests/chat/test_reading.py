@@ -16,7 +16,11 @@ def history(chat, parent, vet):
     """A chat of 12 messages, alternating senders, created as the service does."""
     for number in range(1, 13):
         Message.objects.create(
-            chat=chat, seq=number, sender=vet if number % 2 else parent, content=f"m{number}"
+            chat=chat,
+            clinic_id=chat.clinic_id,
+            seq=number,
+            sender=vet if number % 2 else parent,
+            content=f"m{number}",
         )
     chat.last_seq = 12
     chat.save()

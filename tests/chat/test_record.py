@@ -302,7 +302,7 @@ def test_a_completed_appointment_takes_follow_up_questions_for_a_week(client_for
 
 def test_staff_may_reopen_a_closed_chat(client_for, parent, vet):
     old = completed(parent, vet, ended_days_ago=30)
-    chat = Chat.objects.create(appointment=old)
+    chat = Chat.objects.create(appointment=old, clinic_id=old.clinic_id)
     Chat.objects.filter(pk=chat.pk).update(reopened_until=timezone.now() + timedelta(days=2))
     response = post(client_for(parent), {"appointmentId": str(old.pk), "content": "Thanks!"})
     assert response.status_code == HTTPStatus.CREATED

@@ -213,6 +213,7 @@ def test_pages_walk_back_in_time_without_repeats(client_for, parent, appointment
     Message.objects.bulk_create(
         Message(
             chat=chat,
+            clinic_id=chat.clinic_id,
             seq=n,
             sender=parent,
             content=f"cough report {n}",

@@ -40,6 +40,7 @@ def header_by_orm(appointment_id) -> ChatHeader:
         readers[state.user_id] = Reader(state.user.display_name, state.user.role in CLINIC_ROLES)
     return ChatHeader(
         appointment_id=appointment.pk,
+        clinic_id=appointment.clinic_id,
         status=appointment.status,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,

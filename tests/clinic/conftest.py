@@ -5,13 +5,15 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from clinic.models import ClinicSettings, Closure, EmergencyNumber, OpeningSpan
+from clinic.models import Closure, EmergencyNumber, OpeningSpan, RedFlagSign
+from tenancy.models import Clinic
+from tests.factories import first_clinic
 
 ALL_DAY = (time(0), time(23, 59, 59, 999999))
 
 
-def set_hours(spans: dict[int, list[tuple[time, time]]], closures=()) -> ClinicSettings:
-    clinic = ClinicSettings.objects.get(pk=1)
+def set_hours(spans: dict[int, list[tuple[time, time]]], closures=()) -> Clinic:
+    clinic = first_clinic()
     OpeningSpan.objects.all().delete()
     Closure.objects.all().delete()
     for weekday, each in spans.items():
@@ -25,7 +27,7 @@ def set_hours(spans: dict[int, list[tuple[time, time]]], closures=()) -> ClinicS
     return clinic
 
 
-def closed_now() -> ClinicSettings:
+def closed_now() -> Clinic:
     """Weekday hours 08:00-18:00, with yesterday, today and tomorrow closed: closed whenever
     the test runs, even across midnight."""
     today = timezone.localdate()
@@ -35,21 +37,27 @@ def closed_now() -> ClinicSettings:
     )
 
 
-def open_now() -> ClinicSettings:
+def open_now() -> Clinic:
     return set_hours({day: [ALL_DAY] for day in range(7)})
 
 
 def ensure_clinic_defaults() -> None:
-    """The settings row and default signs as the data migration makes them: a transactional
-    test's flush empties every table, migrations' rows included."""
-    import_module("clinic.migrations.0002_default_settings_and_red_flag_signs").seed(apps, None)
-    import_module("clinic.migrations.0003_red_flag_phrases_widened").widen(apps, None)
+    """The first clinic and the shared default signs as the migrations make them: a
+    transactional test's flush empties every table, migrations' rows included."""
+    first_clinic()
+    if not RedFlagSign.objects.filter(clinic__isnull=True).exists():
+        defaults = import_module("clinic.migrations.0002_default_settings_and_red_flag_signs")
+        RedFlagSign.objects.bulk_create(
+            RedFlagSign(name=name, species=species, phrases="\n".join(phrases), position=position)
+            for position, (name, species, phrases) in enumerate(defaults.DEFAULT_SIGNS)
+        )
+        import_module("clinic.migrations.0003_red_flag_phrases_widened").widen(apps, None)
 
 
-def furnish_clinic() -> ClinicSettings:
+def furnish_clinic() -> Clinic:
     """Riverside Vets with a phone, an after-hours text and two emergency numbers."""
     ensure_clinic_defaults()
-    clinic = ClinicSettings.objects.get(pk=1)
+    clinic = first_clinic()
     clinic.name, clinic.phone = "Riverside Vets", "01632 960 001"
     clinic.after_hours_reply = "We are closed; the team answers when we open."
     clinic.save()
@@ -63,5 +71,5 @@ def furnish_clinic() -> ClinicSettings:
 
 
 @pytest.fixture
-def clinic(db) -> ClinicSettings:
+def clinic(db) -> Clinic:
     return furnish_clinic()

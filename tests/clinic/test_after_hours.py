@@ -85,7 +85,12 @@ def test_the_next_closed_period_gets_a_new_reply(clinic, appointment):
 
     def send_at(text: str) -> bool:
         moment = timezone.make_aware(datetime.fromisoformat(text))  # the clinic's wall clock
-        return after_hours_reply_send(appointment_id=appointment.pk, chat_id=chat.pk, at=moment)
+        return after_hours_reply_send(
+            clinic_id=appointment.clinic_id,
+            appointment_id=appointment.pk,
+            chat_id=chat.pk,
+            at=moment,
+        )
 
     # 2026-12-07 is a Monday.
     assert send_at("2026-12-07T19:00:00") is True

@@ -9,7 +9,7 @@ import pytest
 
 from clinic.models import CannedAnswer
 from clinic.selectors import fill_placeholders
-from tests.factories import AppointmentFactory, PetParentFactory
+from tests.factories import AppointmentFactory, PetParentFactory, first_clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,9 @@ def test_a_vet_never_sees_or_touches_another_vets_answers(client_for, vet, other
 
 
 def test_shared_answers_are_listed_but_not_editable_on_the_page(client_for, vet):
-    shared = CannedAnswer.objects.create(title="Opening hours", body="We open at 8.")
+    shared = CannedAnswer.objects.create(
+        clinic=first_clinic(), title="Opening hours", body="We open at 8."
+    )
     client = client_for(vet)
     assert "We open at 8." in client.get(URL).content.decode()
     assert client.get(f"{URL}{shared.pk}/").status_code == HTTPStatus.NOT_FOUND
@@ -87,7 +89,7 @@ def test_shared_answers_are_listed_but_not_editable_on_the_page(client_for, vet)
     [("get", URL), ("post", URL), ("get", f"{URL}1/"), ("post", f"{URL}1/delete/")],
 )
 def test_a_pet_parent_is_refused(client_for, parent, method, path):
-    CannedAnswer.objects.create(pk=1, title="Shared", body="x")
+    CannedAnswer.objects.create(pk=1, clinic=first_clinic(), title="Shared", body="x")
     response = getattr(client_for(parent), method)(path, {"title": "a", "body": "b"})
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert CannedAnswer.objects.count() == 1
@@ -114,7 +116,9 @@ def test_the_vets_composer_gets_their_answers_then_the_clinics_filled_in(
     appointment = AppointmentFactory(pet__owner=parent, pet__name="Rex", veterinarian=vet)
     CannedAnswer.objects.create(owner=vet, title="Results", body="{pet}'s results are normal.")
     CannedAnswer.objects.create(owner=other_vet, title="Not mine", body="x")
-    CannedAnswer.objects.create(title="Call us", body="Hi {parent}, call {clinic_phone}. {vet}")
+    CannedAnswer.objects.create(
+        clinic=first_clinic(), title="Call us", body="Hi {parent}, call {clinic_phone}. {vet}"
+    )
 
     data = canned_data(client_for(vet).get(f"/appointments/{appointment.pk}/"))
 
@@ -125,7 +129,7 @@ def test_the_vets_composer_gets_their_answers_then_the_clinics_filled_in(
 
 
 def test_a_pet_parents_page_carries_no_canned_answers(client_for, appointment, parent):
-    CannedAnswer.objects.create(title="Shared", body="x")
+    CannedAnswer.objects.create(clinic=first_clinic(), title="Shared", body="x")
     response = client_for(parent).get(f"/appointments/{appointment.pk}/")
     assert response.status_code == HTTPStatus.OK
     assert canned_data(response) is None
@@ -140,6 +144,6 @@ def test_the_canned_answers_page_costs_the_same_queries_for_one_or_many(
         client.get(URL)
     for n in range(20):
         CannedAnswer.objects.create(owner=vet, title=f"Mine {n}", body="x")
-        CannedAnswer.objects.create(title=f"Shared {n}", body="y")
+        CannedAnswer.objects.create(clinic=first_clinic(), title=f"Shared {n}", body="y")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(URL)

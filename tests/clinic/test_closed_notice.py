@@ -33,13 +33,13 @@ def test_the_notice_names_the_weekday_and_time_of_opening(clinic):
     today = timezone.localdate()
     set_hours({(today + timedelta(days=3)).weekday(): [(time(8), time(12))]})
     expected = f"replies from {(today + timedelta(days=3)):%A} 08:00"
-    assert closed_notice().text == f"The clinic is closed — {expected}"
+    assert closed_notice(clinic.pk).text == f"The clinic is closed — {expected}"
 
 
 def test_no_notice_while_open(clinic, client_for, appointment, parent):
     open_now()
     assert 'id="closed-notice"' not in page(client_for(parent), appointment)
-    assert closed_notice() is None
+    assert closed_notice(clinic.pk) is None
 
 
 def test_a_vet_sees_no_closed_notice(clinic, client_for, appointment, vet):
@@ -49,7 +49,7 @@ def test_a_vet_sees_no_closed_notice(clinic, client_for, appointment, vet):
 
 def test_until_hours_are_set_nobody_is_told_the_clinic_is_closed(clinic):
     set_hours({})
-    assert closed_notice() is None
+    assert closed_notice(clinic.pk) is None
 
 
 def test_closed_for_longer_than_a_year_says_so_without_a_time(clinic):
@@ -58,4 +58,4 @@ def test_closed_for_longer_than_a_year_says_so_without_a_time(clinic):
         {day: [(time(8), time(18))] for day in range(7)},
         closures=[today + timedelta(days=n) for n in range(-1, 420)],
     )
-    assert closed_notice().text == "The clinic is closed."
+    assert closed_notice(clinic.pk).text == "The clinic is closed."

@@ -9,6 +9,7 @@ import pytest
 
 from clinic.redflags import Matcher, Sign, normalize
 from clinic.selectors import clinic_snapshot
+from tests.factories import first_clinic
 
 THRESHOLD = 0.95
 
@@ -199,7 +200,7 @@ UNSEEN_FLOOR = 0.85
 
 @pytest.fixture
 def matcher(db) -> Matcher:
-    return clinic_snapshot().matcher
+    return clinic_snapshot(first_clinic().pk).matcher
 
 
 def score(matcher: Matcher, table: list = TABLE) -> tuple[float, float, list[str]]:

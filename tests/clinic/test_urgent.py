@@ -121,6 +121,7 @@ def test_needs_reply_costs_one_query_however_many_chats_are_urgent(vet, django_a
 
     waiting_chats(2, urgent=True)
     waiting_chats(2, urgent=False)
+    assert vet.clinic_ids  # loaded with the user on every request
     with django_assert_num_queries(1):
         assert len(needs_reply(vet=vet).waiting) == 4
     waiting_chats(10, urgent=True)

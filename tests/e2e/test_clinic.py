@@ -12,7 +12,7 @@ from clinic.models import CannedAnswer
 from tests.clinic.conftest import closed_now, furnish_clinic, open_now
 from tests.e2e.a11y import axe_violations, describe
 from tests.e2e.conftest import new_page
-from tests.factories import AppointmentFactory, PetParentFactory, send_message
+from tests.factories import AppointmentFactory, PetParentFactory, first_clinic, send_message
 from tests.servers import AsgiServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,7 +117,9 @@ def test_a_canned_answer_is_inserted_with_the_keyboard_alone_and_not_sent(server
     open_now()
     appointment = AppointmentFactory(veterinarian=vet, pet__name="Rex")
     CannedAnswer.objects.create(owner=vet, title="Fasting", body="Please fast {pet} from 10 pm.")
-    CannedAnswer.objects.create(title="Call us", body="Call {clinic_phone} any time.")
+    CannedAnswer.objects.create(
+        clinic=first_clinic(), title="Call us", body="Call {clinic_phone} any time."
+    )
     page = open_page(server, vet, chat_path(appointment))
     composer = page.get_by_label("Your message")
     composer.focus()
@@ -162,7 +164,7 @@ def test_a_canned_answer_is_inserted_with_the_keyboard_alone_and_not_sent(server
 
 def test_a_pet_parent_gets_no_picker(server, open_page, appointment):
     open_now()
-    CannedAnswer.objects.create(title="Call us", body="Call us.")
+    CannedAnswer.objects.create(clinic=first_clinic(), title="Call us", body="Call us.")
     page = open_page(server, appointment.pet_parent, chat_path(appointment))
     page.get_by_label("Your message").focus()
     page.keyboard.type("/")
@@ -203,7 +205,9 @@ def urgent_clinic(vet):
     )
     send_message(appointment.pet_parent, appointment, "He is straining to pee and crying")
     CannedAnswer.objects.create(owner=vet, title="Fasting", body="Please fast {pet}.")
-    CannedAnswer.objects.create(title="Call us " + "very " * 14, body="Call {clinic_phone}.")
+    CannedAnswer.objects.create(
+        clinic=first_clinic(), title="Call us " + "very " * 14, body="Call {clinic_phone}."
+    )
     return appointment
 
 

@@ -18,6 +18,7 @@ def long_chat(appointment, parent, vet, count: int, special: dict[int, str]) -> 
     messages = Message.objects.bulk_create(
         Message(
             chat=chat,
+            clinic_id=chat.clinic_id,
             seq=n,
             sender=vet if n % 2 else parent,
             content=special.get(n, f"note {n}"),

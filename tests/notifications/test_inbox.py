@@ -19,11 +19,14 @@ pytestmark = pytest.mark.django_db
 
 def chat_with(appointment, *senders_and_minutes_ago) -> Chat:
     """A chat holding one message per (sender, minutes ago), in that order."""
-    chat, _ = Chat.objects.get_or_create(appointment=appointment)
+    chat, _ = Chat.objects.get_or_create(
+        appointment=appointment, defaults={"clinic_id": appointment.clinic_id}
+    )
     now = timezone.now()
     for seq, (sender, minutes) in enumerate(senders_and_minutes_ago, start=chat.last_seq + 1):
         Message.objects.create(
             chat=chat,
+            clinic_id=chat.clinic_id,
             seq=seq,
             sender=sender,
             content=f"m{seq}",
@@ -108,6 +111,7 @@ def test_needs_reply_is_one_query(vet):
     for _ in range(5):
         appointment = AppointmentFactory(veterinarian=vet)
         chat_with(appointment, (appointment.pet_parent, 3))
+    assert vet.clinic_ids  # loaded with the user on every request
     with CaptureQueriesContext(connection) as captured:
         inbox = needs_reply(vet=vet, limit=2)
     assert len(captured) == 1

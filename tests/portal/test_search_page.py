@@ -110,7 +110,13 @@ def test_page_query_count_does_not_grow_with_the_results(client_for, parent):
 def fill(appointment, parent, vet, count: int) -> list[Message]:
     chat = chat_get_or_create(appointment_id=appointment.pk)
     messages = Message.objects.bulk_create(
-        Message(chat=chat, seq=n, sender=vet if n % 2 else parent, content=f"note {n}")
+        Message(
+            chat=chat,
+            clinic_id=chat.clinic_id,
+            seq=n,
+            sender=vet if n % 2 else parent,
+            content=f"note {n}",
+        )
         for n in range(1, count + 1)
     )
     chat.last_seq = count

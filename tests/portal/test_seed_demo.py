@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from appointments.models import Appointment, Pet
 from chat.models import Message
-from tests.factories import PetParentFactory
+from tests.factories import PetParentFactory, first_clinic
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +117,7 @@ def test_the_demo_clinic_has_hours_emergency_numbers_and_shared_canned_answers()
     assert not OpeningSpan.objects.filter(weekday=6).exists()  # closed on Sundays
     assert EmergencyNumber.objects.count() == 2
     assert CannedAnswer.objects.filter(owner=None).count() == 3
-    assert clinic_snapshot().phone == "01632 960 001"
+    assert clinic_snapshot(first_clinic().pk).phone == "01632 960 001"
     assert not Message.objects.filter(message_type=Message.Type.SYSTEM).exists()
 
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts.models import User
 from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
 from chat.services import access_chat, message_send
-from clinic.models import CannedAnswer, ClinicSettings, Closure, EmergencyNumber, OpeningSpan
+from clinic.models import CannedAnswer, Closure, EmergencyNumber, OpeningSpan
 from clinic.selectors import forget_clinic_snapshot
+from tenancy.models import MEMBER_ROLES, Clinic, ClinicMembership
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
 # The demo vets' and admin's authenticator-app secret, published like the password:
@@ -185,9 +186,15 @@ class Command(BaseCommand):
         # One hash for the one published password: each takes the better part of a second.
         password = make_password(DEMO_PASSWORD)
         with transaction.atomic():
+            clinic = Clinic.objects.order_by("pk").first() or Clinic.objects.create(
+                name="Riverside Vets", slug="riverside", time_zone=settings.TIME_ZONE
+            )
             users = {
                 email: self._user(email, name, role, password) for email, name, role in DEMO_USERS
             }
+            for user in users.values():
+                if user.role in MEMBER_ROLES:
+                    ClinicMembership.objects.get_or_create(clinic=clinic, user=user)
             pets = {
                 name: self._pet(users[owner], name, species, breed, born)
                 for owner, name, species, breed, born in DEMO_PETS
@@ -211,6 +218,7 @@ class Command(BaseCommand):
                 appointment, _ = Appointment.objects.update_or_create(
                     id=demo_appointment_id(key),
                     defaults={
+                        "clinic": clinic,
                         "pet": pet,
                         "pet_parent": pet.owner,
                         "veterinarian": users[vet],
@@ -228,7 +236,7 @@ class Command(BaseCommand):
                     )
                 self._conversation(appointment, DEMO_CONVERSATIONS.get(key, []), users)
         # After the conversations: they were written in opening hours, with no automatic reply.
-        self._clinic(today)
+        self._clinic(clinic, today)
 
         self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in with:"))
         for email, name, role in DEMO_USERS:
@@ -239,9 +247,8 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def _clinic(self, today: date) -> None:
+    def _clinic(self, clinic: Clinic, today: date) -> None:
         """Opening hours, closures, emergency numbers and shared canned answers."""
-        clinic, _ = ClinicSettings.objects.get_or_create(pk=1)
         clinic.name, clinic.phone = "Riverside Vets", DEMO_EMERGENCY_NUMBERS[0][1]
         clinic.save()
         OpeningSpan.objects.filter(clinic=clinic).delete()
@@ -258,16 +265,16 @@ class Command(BaseCommand):
             ),
             (date(today.year + 1, 1, 1), "New Year's Day"),
         ]:
-            Closure.objects.update_or_create(
-                date=day, defaults={"clinic": clinic, "reason": reason}
-            )
+            Closure.objects.update_or_create(clinic=clinic, date=day, defaults={"reason": reason})
         EmergencyNumber.objects.filter(clinic=clinic).delete()
         EmergencyNumber.objects.bulk_create(
             EmergencyNumber(clinic=clinic, label=label, number=number, position=position)
             for position, (label, number) in enumerate(DEMO_EMERGENCY_NUMBERS)
         )
         for title, body in DEMO_CANNED_ANSWERS:
-            CannedAnswer.objects.update_or_create(owner=None, title=title, defaults={"body": body})
+            CannedAnswer.objects.update_or_create(
+                clinic=clinic, owner=None, title=title, defaults={"body": body}
+            )
         forget_clinic_snapshot()
 
     def _user(self, email: str, name: str, role: str, password: str) -> User:
