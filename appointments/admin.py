@@ -1,11 +1,15 @@
 """Staff change who takes part in a chat through the same services as the pages: one hand-over,
 one care-team change, each recorded and each ending access at once where it ends."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from accounts.admin import accounts_seen_by
 from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
 from appointments.services import (
     access_ended,
@@ -15,12 +19,14 @@ from appointments.services import (
 )
 from appointments.signals import appointment_status_changed
 from audit.admin import AuditedSearch
+from tenancy.admin import ClinicScoped, ClinicScopedInline
 from vetchat.errors import DomainError
 
 
-class AppointmentMemberInline(admin.TabularInline):
+class AppointmentMemberInline(ClinicScopedInline, admin.TabularInline):
     """The appointment's care team: vets and technicians who read and write in its chat."""
 
+    clinic_path = "appointment__clinic"
     model = AppointmentMember
     fk_name = "appointment"
     fields = ("user", "added_by", "added_at")
@@ -29,7 +35,8 @@ class AppointmentMemberInline(admin.TabularInline):
     extra = 0
 
 
-class CoOwnershipInline(admin.TabularInline):
+class CoOwnershipInline(ClinicScopedInline, admin.TabularInline):
+    clinic_path = None  # a pet's co-owners, shown where the pet is
     model = CoOwnership
     fk_name = "pet"
     fields = ("email", "user", "invited_by", "created_at", "accepted_at", "revoked_at")
@@ -42,7 +49,7 @@ class CoOwnershipInline(admin.TabularInline):
 
 
 @admin.register(Pet)
-class PetAdmin(AuditedSearch, admin.ModelAdmin):
+class PetAdmin(AuditedSearch, ClinicScoped, admin.ModelAdmin):
     list_display = ("name", "species", "breed", "owner", "date_of_birth")
     list_filter = ("species",)
     search_fields = ("name", "breed", "owner__name", "owner__email")
@@ -50,6 +57,17 @@ class PetAdmin(AuditedSearch, admin.ModelAdmin):
     autocomplete_fields = ("owner",)
     ordering = ("name",)
     inlines = (CoOwnershipInline,)
+    clinic_path = None
+
+    def scoped(self, queryset: QuerySet[Pet], request: HttpRequest) -> QuerySet[Pet]:
+        """Pets seen at one of the user's clinics, and the pets of the pet parents the user
+        reaches: a client's other pet can be booked, while its appointments elsewhere stay
+        out of sight."""
+        seen_here = Appointment.objects.filter(clinic__in=request.user.clinic_ids)
+        return queryset.filter(
+            Q(pk__in=seen_here.values("pet_id"))
+            | Q(owner__in=accounts_seen_by(request.user).values("pk"))
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Pet, form: forms.ModelForm, change: bool
@@ -60,7 +78,7 @@ class PetAdmin(AuditedSearch, admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(AuditedSearch, admin.ModelAdmin):
+class AppointmentAdmin(AuditedSearch, ClinicScoped, admin.ModelAdmin):
     list_display = (
         "starts_at",
         "pet",
@@ -70,7 +88,7 @@ class AppointmentAdmin(AuditedSearch, admin.ModelAdmin):
         "status",
         "duration",
     )
-    list_filter = ("clinic", "status", "veterinarian", ("starts_at", admin.DateFieldListFilter))
+    list_filter = ("status", "veterinarian", ("starts_at", admin.DateFieldListFilter))
     search_fields = (
         "id",
         "pet__name",
@@ -99,6 +117,11 @@ class AppointmentAdmin(AuditedSearch, admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        """An appointment stays in the clinic it was booked at: its chat and record are there."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "clinic") if obj is not None else fields
 
     def save_model(
         self, request: HttpRequest, obj: Appointment, form: forms.ModelForm, change: bool

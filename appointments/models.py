@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tenancy.models import Clinic, ClinicMembership
+from tenancy.zones import clinic_time
 
 
 def works_at(user_id: uuid.UUID, clinic_id: int) -> bool:
@@ -95,10 +96,16 @@ class Appointment(models.Model):
                 condition=models.Q(duration__gt=timedelta(0)),
                 name="appointment_duration_positive",
             ),
+            # What a chat's (appointment, clinic) key refers to: a chat is in its
+            # appointment's clinic, and PostgreSQL holds it there (chat 0009).
+            models.UniqueConstraint(fields=["id", "clinic"], name="appointment_in_its_clinic"),
         ]
 
     def __str__(self) -> str:
-        local = timezone.localtime(self.starts_at)
+        if self.clinic_id is None:  # not placed in a clinic yet: the deployment's clock
+            local = timezone.localtime(self.starts_at)
+        else:
+            local = clinic_time(self.starts_at, self.clinic_id)
         return f"{self.pet.name} with {self.veterinarian.display_name}, {local:%Y-%m-%d %H:%M}"
 
     def clean(self) -> None:

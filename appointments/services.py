@@ -5,6 +5,7 @@ commit, tells the apps above who may have lost access (`signals.access_revoked`)
 sockets close at once rather than at their next check.
 """
 
+from collections.abc import Collection
 from datetime import timedelta
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from appointments.access import Action, access_appointment
 from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
+from appointments.selectors import TEAM_ROLES, clinic_colleagues
 from appointments.signals import access_revoked
 from vetchat.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
@@ -50,16 +52,13 @@ def pet_owner_changed(*, pet: Pet, previous_id: UUID) -> None:
 # Care team -----------------------------------------------------------------------------------
 
 
-def team_candidates(appointment: Appointment) -> list[User]:
-    """Clinic members who could join the appointment's care team."""
-    taken = {appointment.veterinarian_id, *appointment.team_vet_ids, *appointment.technician_ids}
-    return [
-        user
-        for user in User.objects.filter(
-            is_active=True, role__in=[User.Role.VETERINARIAN, User.Role.TECHNICIAN]
-        ).order_by("name", "email")
-        if user.pk not in taken
-    ]
+def _colleague(*, clinic_id: int, user_id: UUID | str, roles: Collection[str]) -> User | None:
+    """The chosen account, if it is active, has one of these roles and works at the clinic;
+    a care team and a hand-over never reach outside the appointment's clinic."""
+    try:
+        return clinic_colleagues(clinic_id=clinic_id, roles=roles).filter(pk=user_id).first()
+    except (ValidationError, ValueError):  # not an id: nobody
+        return None
 
 
 def team_member_add(*, appointment_id: UUID, by: User, user_id: UUID | str) -> AppointmentMember:
@@ -67,13 +66,12 @@ def team_member_add(*, appointment_id: UUID, by: User, user_id: UUID | str) -> A
     appointment = access_appointment(
         user=by, appointment_id=appointment_id, action=Action.MANAGE_TEAM
     )
-    try:
-        user = User.objects.filter(pk=user_id, is_active=True).first()
-    except (ValidationError, ValueError):
-        user = None
-    if user is None or user.role not in {User.Role.VETERINARIAN, User.Role.TECHNICIAN}:
+    user = _colleague(clinic_id=appointment.clinic_id, user_id=user_id, roles=TEAM_ROLES)
+    if user is None:
         raise InvalidInput(
-            "Choose an active veterinarian or technician.", fields={"user": "Choose someone."}
+            "Choose an active veterinarian or technician. Only the people of the appointment's "
+            "clinic can join its care team.",
+            fields={"user": "Choose someone who works at this clinic."},
         )
     if user.pk == appointment.veterinarian_id:
         raise Conflict(
@@ -113,13 +111,16 @@ def appointment_hand_over(
     open sockets close at once. The chat records the hand-over (the chat app's service does,
     as it may import this one but not the reverse).
     """
-    access_appointment(user=by, appointment_id=appointment_id, action=Action.MANAGE_TEAM)
-    try:
-        to = User.objects.filter(pk=to_id, is_active=True, role=User.Role.VETERINARIAN).first()
-    except (ValidationError, ValueError):
-        to = None
+    appointment = access_appointment(
+        user=by, appointment_id=appointment_id, action=Action.MANAGE_TEAM
+    )
+    to = _colleague(clinic_id=appointment.clinic_id, user_id=to_id, roles=[User.Role.VETERINARIAN])
     if to is None:
-        raise InvalidInput("Choose an active veterinarian.", fields={"to": "Choose a vet."})
+        raise InvalidInput(
+            "Choose an active veterinarian. Only the vets of the appointment's clinic can take "
+            "it over.",
+            fields={"to": "Choose a vet who works at this clinic."},
+        )
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update()

@@ -3,9 +3,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from accounts.admin import FollowsUser
 from attachments.models import Attachment, ProfilePhoto
 from attachments.services import profile_photo_remove, profile_photo_url
 from attachments.shapes import attachment_url, thumbnail_url
+from tenancy.admin import ClinicScoped
 
 
 def thumbnail_html(attachment_id: object, name: str, has_thumbnail: bool) -> str:
@@ -21,7 +23,7 @@ def thumbnail_html(attachment_id: object, name: str, has_thumbnail: bool) -> str
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ClinicScoped, admin.ModelAdmin):
     """Part of the record once sent: readable by staff, never changed here."""
 
     list_display = ("thumbnail", "name", "content_type", "size", "uploader", "created_at", "sent")
@@ -53,7 +55,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProfilePhoto)
-class ProfilePhotoAdmin(admin.ModelAdmin):
+class ProfilePhotoAdmin(FollowsUser, admin.ModelAdmin):
     """The pictures beside people's messages. Only their owner sets one (on the profile page);
     staff may take one down, which removes it as its owner would: the bytes go, and the person's
     initials show in its place."""

@@ -5,10 +5,11 @@ from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record_search
+from tenancy.admin import ClinicScoped
+from tenancy.zones import clinic_time
 
 RECENT_APPOINTMENTS = 20
 
@@ -23,19 +24,23 @@ class AppointmentFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
         chosen = self._chosen()
         rows = (
-            AuditEvent.objects.values("appointment_id")
+            model_admin.get_queryset(request)
+            .values("appointment_id")
             .annotate(latest=Max("at"))
             .order_by("-latest")
             .values_list(
-                "appointment_id", "appointment__pet__name", "appointment__starts_at", "latest"
+                "appointment_id",
+                "appointment__pet__name",
+                "appointment__starts_at",
+                "appointment__clinic_id",
             )
         )
         recent = list(rows[:RECENT_APPOINTMENTS])
         if chosen and all(row[0] != chosen for row in recent):
             recent += list(rows.filter(appointment_id=chosen))
         return [
-            (str(pk), f"{pet}, {timezone.localtime(starts):%Y-%m-%d %H:%M}")
-            for pk, pet, starts, _ in recent
+            (str(pk), f"{pet}, {clinic_time(starts, clinic_id):%Y-%m-%d %H:%M}")
+            for pk, pet, starts, clinic_id in recent
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -61,7 +66,7 @@ class AuditedSearch:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ClinicScoped, admin.ModelAdmin):
     """The audit trail, for staff to read: nobody adds, changes or deletes an event here."""
 
     list_display = ("at", "user", "action", "appointment", "object_id", "ip")

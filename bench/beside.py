@@ -1,13 +1,14 @@
-"""The 304 poll of an earlier commit and of this checkout, served side by side, in turns.
+"""The 304 poll and the send of an earlier commit and of this checkout, side by side, in turns.
 
     python -m bench.beside de8b5e2 [--rounds 6] [--seconds 10] [--ports 8771,8772] [--smoke]
 
 Two runs of `make bench` one after the other differ by as much as the changes they compare on
 this shared machine. Here both apps are served at once (each gunicorn with 2 sync workers, its
 own PostgreSQL and Redis, the same data), and wrk asks each in turn, round after round, first
-the floor (`/healthz`) then the poll with nothing new (`If-None-Match`, 304), so a slow moment
-falls on both alike. The earlier commit runs from a git worktree, with this checkout's Python
-packages; what it does not know of (Redis) it ignores. Prints each round and the medians.
+the floor (`/healthz`), the poll with nothing new (`If-None-Match`, 304), then sends (16
+senders in 16 chats), so a slow moment falls on both alike. The earlier commit runs from a git
+worktree, with this checkout's Python packages; what it does not know of (Redis) it ignores.
+Prints each round and the medians.
 """
 
 import argparse
@@ -19,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.run import ROOT, Measure, start_gunicorn, stop, wrk
+from bench.run import ROOT, Measure, ratio, start_gunicorn, stop, wrk
 
 # Run in each checkout: the data and the poll targets as that checkout's `bench.run` makes them.
 # Written out here because an earlier commit's `bench.run` builds them inside its `main`.
@@ -39,9 +40,11 @@ data = build(SMOKE if sys.argv[2] == "smoke" else FULL)
 chats = list(
     Appointment.objects.select_related("chat", "pet_parent")
     .exclude(pk__in=[data.long_chat.pk, data.short_chat.pk])
-    .order_by("starts_at")[17:217]
+    .order_by("starts_at")[:217]
 )
-write_targets(Path(sys.argv[1]), chats, {})
+sessions = {}
+write_targets(Path(sys.argv[1] + "-send.tsv"), chats[:16], sessions)
+write_targets(Path(sys.argv[1] + "-poll.tsv"), chats[17:], sessions)
 """
 
 
@@ -106,7 +109,7 @@ def main() -> None:
             services.append(("scripts/postgres.sh", pg))
             env["REDIS_URL"] = run("scripts/redis.sh", "start", str(redis), cwd=ROOT).strip()
             services.append(("scripts/redis.sh", redis))
-            targets = work / f"{name}-poll.tsv"
+            targets = work / name
             size = "smoke" if args.smoke else "full"
             run(sys.executable, "-c", PREPARE, str(targets), size, cwd=tree, env=env)
             servers[name] = (
@@ -117,7 +120,7 @@ def main() -> None:
         commit = run("git", "rev-parse", "--short", args.commit, cwd=ROOT).strip()
         head = run("git", "rev-parse", "--short", "HEAD", cwd=ROOT).strip()
         print(f"before: {commit}, after: {head} (with its uncommitted changes)", flush=True)
-        results = compare(servers, rounds, seconds)
+        results = compare(servers, rounds, seconds, args.smoke)
     finally:
         for server, _, _ in servers.values():
             stop(server)
@@ -127,18 +130,37 @@ def main() -> None:
     print_summary(results)
 
 
-def compare(servers: dict, rounds: int, seconds: float) -> dict[str, dict[str, list[Measure]]]:
+# What each round asks: wrk's mode, the targets file, threads and connections.
+MODES = {
+    "healthz": ("poll", 2, 16),
+    "poll-304": ("poll", 2, 16),
+    "send": ("send", 16, 16),
+}
+LABELS = {
+    "healthz": "floor: /healthz",
+    "poll-304": "poll, nothing new (304)",
+    "send": "send, 16 senders in 16 chats",
+}
+
+
+def compare(
+    servers: dict, rounds: int, seconds: float, smoke: bool
+) -> dict[str, dict[str, list[Measure]]]:
     results: dict[str, dict[str, list[Measure]]] = {
-        name: {"healthz": [], "poll-304": []} for name in servers
+        name: {mode: [] for mode in MODES} for name in servers
     }
     for _, base, targets in servers.values():  # warm both up
-        wrk("poll-304", targets, 1, 2, 16, base)
+        wrk("poll-304", Path(f"{targets}-poll.tsv"), 1, 2, 16, base)
     order = list(servers)
     for number in range(rounds):
         for name in order if number % 2 == 0 else reversed(order):
             _, base, targets = servers[name]
-            for mode in ("healthz", "poll-304"):
-                measure = wrk(mode, targets, seconds, 2, 16, base)
+            for mode, (kind, threads, connections) in MODES.items():
+                if smoke:  # two requests at a time: the test suite shares the machine
+                    threads, connections = 1, 2
+                measure = wrk(
+                    mode, Path(f"{targets}-{kind}.tsv"), seconds, threads, connections, base
+                )
                 results[name][mode].append(measure)
                 print(
                     f"round {number + 1} {name:6s} {mode:8s} {measure.rps:7.0f} req/s"
@@ -153,12 +175,15 @@ def print_summary(results: dict[str, dict[str, list[Measure]]]) -> None:
     before, after = results["before"], results["after"]
     print("\n| | before req/s | after req/s | after ÷ before |")
     print("|---|---:|---:|---:|")
-    for mode, label in (("healthz", "floor: /healthz"), ("poll-304", "poll, nothing new (304)")):
+    for mode, label in LABELS.items():
         old = statistics.median(m.rps for m in before[mode])
         new = statistics.median(m.rps for m in after[mode])
-        print(f"| {label} | {old:,.0f} | {new:,.0f} | {new / old:.2f} |")
-    paired = [a.rps / b.rps for a, b in zip(after["poll-304"], before["poll-304"], strict=True)]
-    print(f"\n304 poll, after ÷ before, round by round: {', '.join(f'{r:.2f}' for r in paired)}")
+        print(f"| {label} | {old:,.0f} | {new:,.0f} | {ratio(new, old):.2f} |")
+    for mode in ("poll-304", "send"):
+        paired = [
+            f"{ratio(a.rps, b.rps):.2f}" for a, b in zip(after[mode], before[mode], strict=True)
+        ]
+        print(f"\n{LABELS[mode]}, after ÷ before, round by round: {', '.join(paired)}")
     errors = sum(m.errors for side in results.values() for runs in side.values() for m in runs)
     print(f"errors: {errors}")
 

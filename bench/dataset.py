@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from appointments.models import Appointment, Pet
 from chat.models import Chat
+from tenancy.models import Clinic, ClinicMembership
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,19 @@ class Dataset:
     total_messages: int
 
 
+def bench_clinic() -> Clinic:
+    """The clinic the benchmark's rows belong to: the one migrations made, or (in a database a
+    transactional test emptied) a new one."""
+    return Clinic.objects.order_by("pk").first() or Clinic.objects.create(
+        name="Bench clinic", slug="bench-clinic"
+    )
+
+
 def build(size: Size) -> Dataset:
     """Users, pets, appointments with chats, and their messages. Returns the special chats."""
     password = make_password("bench-password")  # hashed once: hashing is slow on purpose
     with transaction.atomic():
+        clinic = bench_clinic()
         parents = User.objects.bulk_create(
             User(email=f"parent{n}@bench.example", name=f"Parent {n}", password=password)
             for n in range(size.parents)
@@ -50,12 +60,14 @@ def build(size: Size) -> Dataset:
             )
             for n in range(size.vets)
         )
+        ClinicMembership.objects.bulk_create(ClinicMembership(clinic=clinic, user=v) for v in vets)
         pets = Pet.objects.bulk_create(
             Pet(owner=parent, name=f"Pet {n}") for n, parent in enumerate(parents)
         )
         now = timezone.now()
         appointments = Appointment.objects.bulk_create(
             Appointment(
+                clinic=clinic,
                 pet=pets[n % len(pets)],
                 pet_parent=pets[n % len(pets)].owner,
                 veterinarian=vets[n % len(vets)],
@@ -63,7 +75,7 @@ def build(size: Size) -> Dataset:
             )
             for n in range(size.appointments)
         )
-        Chat.objects.bulk_create(Chat(appointment=a) for a in appointments)
+        Chat.objects.bulk_create(Chat(appointment=a, clinic=clinic) for a in appointments)
         long_chat, short_chat = appointments[0], appointments[1]
         counts = {long_chat.pk: size.long_chat, short_chat.pk: size.short_chat}
         with connection.cursor() as cursor:
@@ -75,9 +87,9 @@ def build(size: Size) -> Dataset:
             # Alternate the two participants; one message a minute, ending now.
             cursor.execute(
                 """
-                INSERT INTO chat_message (id, chat_id, seq, sender_id, message_type, content,
-                                          attachments, created_at, updated_at)
-                SELECT gen_random_uuid(), c.id, s,
+                INSERT INTO chat_message (id, chat_id, clinic_id, seq, sender_id, message_type,
+                                          content, attachments, created_at, updated_at)
+                SELECT gen_random_uuid(), c.id, c.clinic_id, s,
                        CASE WHEN s % 2 = 0 THEN a.pet_parent_id ELSE a.veterinarian_id END,
                        'text', 'Benchmark message number ' || s, '[]'::jsonb,
                        now() - make_interval(mins => b.n - s),

@@ -128,6 +128,7 @@ def inbox(appointments: int, waiting: int, rounds: int) -> None:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     vet = VetFactory(email=f"v{uuid.uuid4().hex}@x.io")
+    (clinic_id,) = vet.clinic_ids
     tag = uuid.uuid4().hex[:8]
     parents = User.objects.bulk_create(
         User(email=f"p{n}-{tag}@x.io", name=f"Parent {n}", password="!")  # noqa: S106 - unusable
@@ -139,19 +140,30 @@ def inbox(appointments: int, waiting: int, rounds: int) -> None:
         Appointment(
             pet=pets[n % len(pets)],
             pet_parent=pets[n % len(pets)].owner,
+            clinic_id=clinic_id,
             veterinarian=vet,
             starts_at=now + timedelta(hours=12 * (n - appointments * 98 // 100)),
             reason="Check-up",
         )
         for n in range(appointments)
     )
-    chats = Chat.objects.bulk_create(Chat(appointment=a, last_seq=2) for a in booked)
+    chats = Chat.objects.bulk_create(
+        Chat(appointment=a, clinic_id=clinic_id, last_seq=2) for a in booked
+    )
     messages = []
     for n, (chat, appointment) in enumerate(zip(chats, booked, strict=True)):
         waits = n % (appointments // waiting) == 0
         order = [vet, appointment.pet_parent] if waits else [appointment.pet_parent, vet]
         for seq, sender in enumerate(order, start=1):
-            messages.append(Message(chat=chat, seq=seq, sender=sender, content="How is he today?"))
+            messages.append(
+                Message(
+                    chat=chat,
+                    clinic_id=clinic_id,
+                    seq=seq,
+                    sender=sender,
+                    content="How is he today?",
+                )
+            )
     Message.objects.bulk_create(messages, batch_size=2000)
     client = signed_in_client(vet)
     timings = []

@@ -66,11 +66,13 @@ def build(size: Size) -> tuple:
     from accounts.models import User
     from appointments.models import Appointment, Pet
     from chat.models import Chat
+    from tenancy.models import Clinic, ClinicMembership
 
     started = time.monotonic()
     tag = uuid.uuid4().hex[:8]
     password = make_password("bench-password")
     with transaction.atomic():
+        clinic = Clinic.objects.create(name=f"Search bench {tag}", slug=f"search-bench-{tag}")
         vets = User.objects.bulk_create(
             User(
                 email=f"search-vet{n}-{tag}@bench.example",
@@ -80,6 +82,7 @@ def build(size: Size) -> tuple:
             )
             for n in range(size.vets)
         )
+        ClinicMembership.objects.bulk_create(ClinicMembership(clinic=clinic, user=v) for v in vets)
         owners = User.objects.bulk_create(
             User(
                 email=f"search-parent{n}-{tag}@bench.example", name=f"Owner {n}", password=password
@@ -97,6 +100,7 @@ def build(size: Size) -> tuple:
         appointments = Appointment.objects.bulk_create(
             (
                 Appointment(
+                    clinic=clinic,
                     pet=pet,
                     pet_parent_id=pet.owner_id,
                     veterinarian=vet,
@@ -106,7 +110,9 @@ def build(size: Size) -> tuple:
             ),
             batch_size=5000,
         )
-        Chat.objects.bulk_create((Chat(appointment=a) for a in appointments), batch_size=5000)
+        Chat.objects.bulk_create(
+            (Chat(appointment=a, clinic=clinic) for a in appointments), batch_size=5000
+        )
         mine = {a.pk for a in appointments[: size.mine]}
         with connection.cursor() as cursor:
             # One index build after the load is far cheaper than a million index inserts.
@@ -120,9 +126,9 @@ def build(size: Size) -> tuple:
             # minute from the appointment on, the two sides taking turns.
             cursor.execute(
                 """
-                INSERT INTO chat_message (id, chat_id, seq, sender_id, message_type, content,
-                                          attachments, created_at, updated_at)
-                SELECT gen_random_uuid(), c.id, s,
+                INSERT INTO chat_message (id, chat_id, clinic_id, seq, sender_id, message_type,
+                                          content, attachments, created_at, updated_at)
+                SELECT gen_random_uuid(), c.id, c.clinic_id, s,
                        CASE WHEN s %% 2 = 0 THEN a.pet_parent_id ELSE a.veterinarian_id END,
                        'text',
                        (SELECT string_agg(

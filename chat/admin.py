@@ -17,6 +17,8 @@ from audit.models import AuditEvent
 from audit.services import record_access
 from chat.conversation import conversation
 from chat.models import Chat, Message, MessageRevision, ReadState
+from tenancy.admin import ClinicScoped, ClinicScopedInline
+from tenancy.zones import clinic_clock
 
 
 def conversation_url(appointment_id: UUID, message_id: UUID | None = None) -> str:
@@ -25,7 +27,7 @@ def conversation_url(appointment_id: UUID, message_id: UUID | None = None) -> st
 
 
 @admin.register(Chat)
-class ChatAdmin(AuditedSearch, admin.ModelAdmin):
+class ChatAdmin(AuditedSearch, ClinicScoped, admin.ModelAdmin):
     list_display = ("appointment", "last_seq", "created_at", "read_link")
     search_fields = (
         "appointment__id",
@@ -62,11 +64,12 @@ class ChatAdmin(AuditedSearch, admin.ModelAdmin):
             "appointment": appointment,
             "chat": chat,
             "entries": conversation(appointment),
-            "clinic": settings.VETCHAT_CLINIC_NAME,
+            "clinic": appointment.clinic.name,
             "audit_url": reverse("admin:audit_auditevent_changelist")
             + f"?appointment={appointment.pk}",
         }
-        return TemplateResponse(request, "admin/chat/conversation.html", context)
+        with clinic_clock(appointment.clinic_id):  # its times on the clinic's clock
+            return TemplateResponse(request, "admin/chat/conversation.html", context).render()
 
     @admin.display(description="conversation")
     def read_link(self, chat: Chat) -> str:
@@ -85,8 +88,10 @@ class ChatAdmin(AuditedSearch, admin.ModelAdmin):
         return False
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(ClinicScopedInline, admin.TabularInline):
     """Every earlier version of a message: what it said before each edit or retraction."""
+
+    clinic_path = "message__clinic"
 
     model = MessageRevision
     fields = ("changed_at", "change", "changed_by", "content")
@@ -99,7 +104,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(AuditedSearch, admin.ModelAdmin):
+class MessageAdmin(AuditedSearch, ClinicScoped, admin.ModelAdmin):
     """A medical record: readable by staff, never edited or deleted here."""
 
     inlines = [RevisionInline]
@@ -142,7 +147,8 @@ class MessageAdmin(AuditedSearch, admin.ModelAdmin):
     ) -> HttpResponse:
         """One message with its versions is a reading of the chat too."""
         appointment_id = (
-            Message.objects.filter(pk=_uuid(object_id))
+            self.get_queryset(request)
+            .filter(pk=_uuid(object_id))
             .values_list("chat__appointment_id", flat=True)
             .first()
         )
@@ -166,7 +172,8 @@ class MessageAdmin(AuditedSearch, admin.ModelAdmin):
 
 
 @admin.register(ReadState)
-class ReadStateAdmin(admin.ModelAdmin):
+class ReadStateAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = "chat__clinic"
     list_display = ("chat", "user", "last_read_seq", "updated_at")
     search_fields = ("user__email", "chat__appointment__id")
     list_select_related = ("user", "chat__appointment__pet", "chat__appointment__veterinarian")

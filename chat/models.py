@@ -41,6 +41,10 @@ class Chat(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # What a message's (chat, clinic) key refers to (migration 0009).
+            models.UniqueConstraint(fields=["id", "clinic"], name="chat_in_its_clinic"),
+        ]
 
     def __str__(self) -> str:
         return f"Chat of {self.appointment}"

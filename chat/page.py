@@ -4,6 +4,7 @@ the page's scripts: `templates/chat/_message.html` is the one drawing of a messa
 from dataclasses import asdict
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -20,6 +21,7 @@ from chat.selectors import amendable, amendments_of, chat_messages, message_wind
 from chat.services import access_chat, chat_mark_read
 from chat.shapes import messages_json, other_side_read
 from chat.sql import ChatHeader
+from tenancy.zones import clinic_zone
 from vetchat.errors import DomainError
 
 HISTORY_PAGE = 50
@@ -60,9 +62,10 @@ def message_item(
     *,
     is_parent: bool,
     amended_by: dict[str, list[int]],
+    zone: ZoneInfo,
 ) -> dict[str, Any]:
     """A message (as `chat.shapes` shapes it) ready for `chat/_message.html`, with the later
-    messages that amend it when it is an assessment or prescription."""
+    messages that amend it when it is an assessment or prescription; `zone` is the clinic's."""
     kind = message["messageType"]
     payload = message.get("payload") or {}
     acknowledged = message.get("acknowledgedAt")
@@ -72,9 +75,9 @@ def message_item(
         "id": message["_id"],
         "mine": message["senderId"] == str(user.pk),
         # The clinic's date and time: the day separators and the clock follow its time zone.
-        "sent": timezone.localtime(parse_datetime(message["createdAt"])),
+        "sent": timezone.localtime(parse_datetime(message["createdAt"]), zone),
         "removed": bool(message["retractedAt"]),
-        "acknowledged_at": timezone.localtime(parse_datetime(acknowledged))
+        "acknowledged_at": timezone.localtime(parse_datetime(acknowledged), zone)
         if acknowledged
         else None,
         "awaits_acknowledgement": "acknowledgedAt" in message and not acknowledged and is_parent,
@@ -95,13 +98,14 @@ def message_items(
     *,
     is_parent: bool,
     amended_by: dict[str, list[int]],
+    zone: ZoneInfo,
 ) -> list[dict[str, Any]]:
     """Messages ready for the template, with a day separator wherever the clinic's date
     changes."""
     items: list[dict[str, Any]] = []
     day = None
     for message in messages:
-        item = message_item(message, user, is_parent=is_parent, amended_by=amended_by)
+        item = message_item(message, user, is_parent=is_parent, amended_by=amended_by, zone=zone)
         if item["sent"].date() != day:
             day = item["sent"].date()
             items.append({"separator": True, "day": item["sent"]})
@@ -135,10 +139,15 @@ def add_message_html(*, chat: ChatHeader, user: User, messages: list[dict[str, A
         },
     }
     drawing, day = get_template("chat/_message.html"), get_template("chat/_day.html")
-    for message in messages:
-        item = message_item(message, user, is_parent=is_parent, amended_by=amended_by)
-        message["html"] = drawing.render({**context, "m": item})
-        message["dayHtml"] = day.render({"day": item["sent"]})
+    zone = clinic_zone(chat.clinic_id)
+    # The templates' date filters show the active zone's time: the clinic's, whoever asks.
+    with timezone.override(zone):
+        for message in messages:
+            item = message_item(
+                message, user, is_parent=is_parent, amended_by=amended_by, zone=zone
+            )
+            message["html"] = drawing.render({**context, "m": item})
+            message["dayHtml"] = day.render({"day": item["sent"]})
 
 
 def read_receipt_html(reader_name: str | None) -> str:
@@ -208,6 +217,7 @@ def chat_box(
             user,
             is_parent=is_parent,
             amended_by=amendments_of(chat.chat_id, cards),
+            zone=clinic_zone(chat.clinic_id),
         ),
         "has_more": has_more,
         "has_later": has_later,

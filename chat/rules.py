@@ -18,6 +18,7 @@ from accounts.models import User
 from appointments.access import Action, Participants, may
 from appointments.models import Appointment
 from chat.models import MAX_CONTENT_LENGTH, Chat, Message
+from tenancy.zones import clinic_time
 from vetchat.errors import Conflict, InvalidInput, NotFound, NotPermitted
 
 MAX_ATTACHMENTS = 10
@@ -111,8 +112,10 @@ class NewMessage:
 
 
 class ChatSubject(Participants, Protocol):
-    """What the rules read of a chat's appointment: participants, status, when it ended."""
+    """What the rules read of a chat's appointment: participants, status, when it ended, and
+    its clinic (whose calendar its dates are told in)."""
 
+    clinic_id: int
     status: str
     ends_at: datetime
     reopened_until: datetime | None
@@ -134,7 +137,7 @@ def read_only_reason(chat: ChatSubject, now: datetime | None = None) -> str:
         return "This appointment was cancelled, so its chat is read-only."
     closes = follow_up_closes_at(chat)
     if closes is not None and (now or timezone.now()) >= closes:
-        day = dateformat.format(timezone.localtime(closes), "j F Y")
+        day = dateformat.format(clinic_time(closes, chat.clinic_id), "j F Y")
         return (
             f"The follow-up window of this appointment closed on {day}, so its chat is read-only."
         )
@@ -149,7 +152,10 @@ def refuse_files_when_read_only(user: User, appointment: Appointment) -> None:
         .first()
     )
     chat = SimpleNamespace(
-        status=appointment.status, ends_at=appointment.ends_at, reopened_until=reopened_until
+        clinic_id=appointment.clinic_id,
+        status=appointment.status,
+        ends_at=appointment.ends_at,
+        reopened_until=reopened_until,
     )
     reason = read_only_reason(chat)
     if reason:

@@ -1,8 +1,9 @@
 """Full-text search over the chats a user takes part in, for the API and the search page.
 
-One query finds a page of hits with everything a result shows (pet, appointment, sender,
+One query finds a page of hits with everything a result shows (clinic, pet, appointment, sender,
 snippet), whatever the number of hits. Access is part of that query: only messages of
-`appointments_of_participant(user)` can match, so no result ever has to be checked afterwards.
+`appointments_of_participant(user)` can match, so no result ever has to be checked afterwards,
+and a clinic's vets and technicians find only what is in the clinics they work at.
 Retracted messages are never found; an edited message is found by its current text, since its
 `search_vector` is generated from `content` by PostgreSQL (chat/models.py).
 """
@@ -56,6 +57,9 @@ class SearchHit:
     message_id: UUID
     seq: int
     appointment_id: UUID
+    clinic_id: int
+    clinic_name: str  # every hit is labelled: a pet parent's chats may be at several clinics
+    clinic_time_zone: str  # the appointment's date is told on its clinic's clock
     pet_name: str
     appointment_starts_at: datetime
     sender_id: UUID
@@ -179,6 +183,9 @@ def message_search(
             "id",
             "seq",
             "chat__appointment_id",
+            "clinic_id",
+            "clinic__name",
+            "clinic__time_zone",
             "chat__appointment__pet__name",
             "chat__appointment__starts_at",
             "sender_id",
@@ -195,6 +202,9 @@ def message_search(
             message_id=pk,
             seq=seq,
             appointment_id=appointment_id,
+            clinic_id=clinic_id,
+            clinic_name=clinic_name,
+            clinic_time_zone=clinic_time_zone,
             pet_name=pet_name,
             appointment_starts_at=starts_at,
             sender_id=sender_id,
@@ -204,8 +214,9 @@ def message_search(
             edited_at=edited_at,
             snippet=snippet_html(headline or ""),
         )
-        for (pk, seq, appointment_id, pet_name, starts_at, sender_id, name, email, message_type,
-             created_at, edited_at, headline) in rows
+        for (pk, seq, appointment_id, clinic_id, clinic_name, clinic_time_zone, pet_name,
+             starts_at, sender_id, name, email, message_type, created_at, edited_at,
+             headline) in rows
     ]  # fmt: skip
     more = len(hits) > limit
     hits = hits[:limit]

@@ -36,12 +36,20 @@ def search_params(query: QueryDict) -> dict[str, Any]:
     return {"text": text, "cursor": query.get("cursor") or None, "limit": limit}
 
 
+class SearchHitClinic(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class SearchHitOutput(serializers.Serializer):
     """Documents a search result; `chat.shapes.search_hit_json` builds it."""
 
     _id = serializers.UUIDField(help_text="The message found.")
     seq = serializers.IntegerField()
     appointmentId = serializers.UUIDField()
+    clinic = SearchHitClinic(
+        help_text="The appointment's clinic: a pet parent's chats may be at several."
+    )
     petName = serializers.CharField()
     appointmentDate = serializers.CharField(help_text="YYYY-MM-DD in the clinic's time zone.")
     appointmentTime = serializers.CharField(help_text="HH:MM in the clinic's time zone.")
@@ -70,7 +78,9 @@ class SearchApi(APIView):
         operation_id="chat_search",
         summary="Search the messages of your appointments' chats, newest first",
         description="Full-text search over the chats the signed-in pet parent, veterinarian or "
-        'technician takes part in, in web search syntax: words, "a quoted phrase", -excluded, '
+        "technician takes part in (a vet's or technician's only at the clinics they work at; "
+        "each result names its clinic), "
+        'in web search syntax: words, "a quoted phrase", -excluded, '
         "or. Words match their English forms (vomiting finds vomited). Removed messages are "
         "never found; edited ones are found by their current text. Clinic staff read chats in "
         "the admin (403 here).",

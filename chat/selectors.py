@@ -306,6 +306,7 @@ def prescriptions_awaiting_acknowledgement(
     rows = (
         Message.objects.filter(
             chat__appointment__veterinarian=vet,
+            clinic__in=vet.clinic_ids,  # not a clinic the vet has left
             message_type=Message.Type.PRESCRIPTION,
             acknowledged_at__isnull=True,
             retracted_at__isnull=True,

@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,14 +34,19 @@ from chat.rules import (
 )
 from chat.selectors import MessageRow, chat_for
 from chat.sql import ChatHeader
+from tenancy.zones import clinic_time
 
 
 def chat_get_or_create(*, appointment_id: UUID, clinic_id: int | None = None) -> Chat:
     """The appointment's chat, in the appointment's clinic; concurrent first calls still make
     exactly one."""
-    clinic = clinic_id or Subquery(Appointment.objects.filter(pk=appointment_id).values("clinic"))
+    chat = Chat.objects.filter(appointment_id=appointment_id).first()
+    if chat is not None:
+        return chat
+    if clinic_id is None:
+        clinic_id = Appointment.objects.values_list("clinic_id", flat=True).get(pk=appointment_id)
     chat, _ = Chat.objects.get_or_create(
-        appointment_id=appointment_id, defaults={"clinic_id": clinic}
+        appointment_id=appointment_id, defaults={"clinic_id": clinic_id}
     )
     return chat
 
@@ -349,7 +353,7 @@ def appointment_hand_over(
 
 def hand_over_notice_post(*, appointment: Appointment, by: User, previous: User) -> None:
     """The chat's entry for a hand-over, made here or by staff in the admin."""
-    at = timezone.localtime(timezone.now())
+    at = clinic_time(timezone.now(), appointment.clinic_id)
     to = appointment.veterinarian.display_name
     if by.pk == previous.pk:
         content = f"{previous.display_name} handed this conversation to {to}, {at:%H:%M}"

@@ -3,15 +3,16 @@ pushed events."""
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User, initials, role_label
 from appointments.participants import is_clinic
 from chat.search import SearchHit
 from chat.selectors import MessagePage, MessageRow
 from chat.sql import ChatHeader
+from tenancy.zones import clinic_time
 
 
 def iso_utc(moment: datetime) -> str:
@@ -72,7 +73,7 @@ def message_in_chat(row: MessageRow, chat: ChatHeader) -> dict[str, Any]:
 
 def appointment_json(chat: ChatHeader) -> dict[str, str]:
     """The appointment as the seed's chat API describes it, in the clinic's time zone."""
-    local = timezone.localtime(chat.starts_at)
+    local = clinic_time(chat.starts_at, chat.clinic_id)
     return {
         "id": str(chat.appointment_id),
         "petName": chat.pet_name,
@@ -111,11 +112,12 @@ def message_url(appointment_id: Any, message_id: Any) -> str:
 
 
 def search_hit_json(hit: SearchHit) -> dict[str, Any]:
-    starts = timezone.localtime(hit.appointment_starts_at)
+    starts = hit.appointment_starts_at.astimezone(ZoneInfo(hit.clinic_time_zone))
     return {
         "_id": str(hit.message_id),
         "seq": hit.seq,
         "appointmentId": str(hit.appointment_id),
+        "clinic": {"id": hit.clinic_id, "name": hit.clinic_name},
         "petName": hit.pet_name,
         "appointmentDate": starts.strftime("%Y-%m-%d"),
         "appointmentTime": starts.strftime("%H:%M"),

@@ -15,6 +15,7 @@ from clinic.models import (
 )
 from clinic.selectors import forget_clinic_snapshot
 from clinic.services import red_flag_signs_copy
+from tenancy.admin import ClinicScoped, ClinicScopedInline
 from tenancy.models import Clinic, ClinicMembership
 
 
@@ -38,26 +39,26 @@ class ForgetsSnapshot:
         forget_clinic_snapshot()
 
 
-class OpeningSpanInline(admin.TabularInline):
+class OpeningSpanInline(ClinicScopedInline, admin.TabularInline):
     model = OpeningSpan
     extra = 0
     verbose_name = "opening hours"
     verbose_name_plural = "opening hours (clinic time zone; add a second span for a break)"
 
 
-class ClosureInline(admin.TabularInline):
+class ClosureInline(ClinicScopedInline, admin.TabularInline):
     model = Closure
     extra = 0
     verbose_name_plural = "holidays and closures"
 
 
-class EmergencyNumberInline(admin.TabularInline):
+class EmergencyNumberInline(ClinicScopedInline, admin.TabularInline):
     model = EmergencyNumber
     extra = 0
     fields = ("position", "label", "number")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ClinicScopedInline, admin.TabularInline):
     model = ClinicMembership
     extra = 0
     autocomplete_fields = ("user",)
@@ -65,7 +66,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(ForgetsSnapshot, admin.ModelAdmin):
+class ClinicAdmin(ForgetsSnapshot, ClinicScoped, admin.ModelAdmin):
     inlines = (OpeningSpanInline, ClosureInline, EmergencyNumberInline, MembershipInline)
     list_display = ("name", "slug", "time_zone", "phone")
     search_fields = ("name", "slug")
@@ -82,12 +83,10 @@ class ClinicAdmin(ForgetsSnapshot, admin.ModelAdmin):
         "updated_at",
     )
     readonly_fields = ("updated_at",)
+    clinic_path = None
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
-        clinics = super().get_queryset(request)
-        if request.user.is_superuser:
-            return clinics
-        return clinics.filter(pk__in=request.user.clinic_ids)
+    def scoped(self, queryset: QuerySet[Clinic], request: HttpRequest) -> QuerySet[Clinic]:
+        return queryset.filter(pk__in=request.user.clinic_ids)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         """New clinics are the platform's to open."""
@@ -103,15 +102,18 @@ class ClinicAdmin(ForgetsSnapshot, admin.ModelAdmin):
 
 
 @admin.register(RedFlagSign)
-class RedFlagSignAdmin(ForgetsSnapshot, admin.ModelAdmin):
+class RedFlagSignAdmin(ForgetsSnapshot, ClinicScoped, admin.ModelAdmin):
+    """A clinic's staff keep their clinic's signs; the shared default list (no clinic), which
+    every clinic without signs of its own is checked against, is the platform's."""
+
     list_display = ("name", "clinic", "species", "enabled", "position")
     list_editable = ("enabled", "position")
-    list_filter = ("clinic", "enabled", "species")
+    list_filter = ("enabled", "species")
     search_fields = ("name", "phrases")
 
 
 @admin.register(CannedAnswer)
-class SharedCannedAnswerAdmin(admin.ModelAdmin):
+class SharedCannedAnswerAdmin(ClinicScoped, admin.ModelAdmin):
     """The clinic's shared canned answers; vets keep their own on their canned answers page."""
 
     list_display = ("title", "clinic", "updated_at")
@@ -127,7 +129,7 @@ class SharedCannedAnswerAdmin(admin.ModelAdmin):
 
 
 @admin.register(UrgentChat)
-class UrgentChatAdmin(admin.ModelAdmin):
+class UrgentChatAdmin(ClinicScoped, admin.ModelAdmin):
     list_display = ("chat", "sign", "seq", "flagged_at")
     list_select_related = ("chat__appointment__pet",)
     readonly_fields = ("chat", "message", "seq", "sign", "flagged_at")
@@ -140,7 +142,8 @@ class UrgentChatAdmin(admin.ModelAdmin):
 
 
 @admin.register(AfterHoursReply)
-class AfterHoursReplyAdmin(admin.ModelAdmin):
+class AfterHoursReplyAdmin(ClinicScoped, admin.ModelAdmin):
+    clinic_path = "chat__clinic"
     list_display = ("chat", "period_ends", "created_at")
     readonly_fields = ("chat", "period_ends", "created_at")
 

@@ -22,6 +22,7 @@ from clinic.hours import OpeningState, opening_state, reopening_text
 from clinic.models import CannedAnswer, RedFlagSign, UrgentChat
 from clinic.redflags import Match, Matcher, Sign
 from tenancy.models import Clinic
+from tenancy.zones import forget_clinic_zones, remember_clinic_zone
 
 # Who works in the chats on the clinic's side: they see canned answers and urgent marks, and
 # never get an after-hours reply. A new clinical role is one more entry here.
@@ -76,6 +77,7 @@ def _load(clinic_id: int) -> ClinicSnapshot:
         Sign(s.name, tuple(line for line in s.phrases.splitlines() if line.strip()), s.species)
         for s in rows.filter(enabled=True)
     ]
+    remember_clinic_zone(clinic.pk, clinic.zone)
     return ClinicSnapshot(
         id=clinic.pk,
         name=clinic.name,
@@ -119,6 +121,7 @@ def clinic_snapshot(clinic_id: int) -> ClinicSnapshot:
 def forget_clinic_snapshot() -> None:
     with _lock:
         _cached.clear()
+    forget_clinic_zones()
 
 
 def clinic_zone(clinic_id: int) -> ZoneInfo:

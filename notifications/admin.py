@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from procrastinate.contrib.django.admin import ProcrastinateJobAdmin as BaseJobAdmin
+from procrastinate.contrib.django.models import ProcrastinateJob
 
+from accounts.admin import FollowsUser
 from notifications.models import UndeliveredEmail
+from tenancy.admin import PlatformOnly
 
 
 @admin.register(UndeliveredEmail)
-class UndeliveredEmailAdmin(admin.ModelAdmin):
+class UndeliveredEmailAdmin(FollowsUser, admin.ModelAdmin):
     """Emails the worker gave up on: to whom, what, why. Read-only; deleting one dismisses it.
     The text is not kept (an account email's link acts for its recipient): the person asks
     again (a new reset link, a new invitation) once the address or the server is fixed."""
@@ -24,3 +28,11 @@ class UndeliveredEmailAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: UndeliveredEmail | None = None
     ) -> bool:
         return False
+
+
+admin.site.unregister(ProcrastinateJob)
+
+
+@admin.register(ProcrastinateJob)
+class ProcrastinateJobAdmin(PlatformOnly, BaseJobAdmin):
+    """The queue carries every clinic's jobs (their arguments name people and chats)."""

@@ -1,16 +1,18 @@
 """The unread-message emails: what they say and how they go out."""
 
 from dataclasses import dataclass
+from email.utils import getaddresses
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from accounts.models import User, display_name
 from chat.models import Chat, Message, ReadState
-from notifications.mail import header_text, headers_make_safe
+from notifications.mail import header_text, headers_make_safe, mailbox
 from notifications.models import UnreadEmail
 from notifications.push import push_send
 from notifications.services import preference_of, unread_email_mark
@@ -30,6 +32,12 @@ class ChatSummary:
     count: int
     url: str
     previews: list[Preview]
+    clinic_id: int
+    clinic_name: str
+    # The name the clinic's emails come from: its own sender name, or its name.
+    clinic_sender: str
+    # The appointment's date and time on its clinic's clock, e.g. "Tue 3 Mar, 09:00".
+    appointment_at: str
 
 
 def _absolute(path: str) -> str:
@@ -37,7 +45,10 @@ def _absolute(path: str) -> str:
 
 
 def _summary(email: UnreadEmail, *, previews: bool) -> ChatSummary:
-    chat = Chat.objects.select_related("appointment__pet").get(pk=email.chat_id)
+    chat = Chat.objects.select_related("appointment__pet", "appointment__clinic").get(
+        pk=email.chat_id
+    )
+    clinic = chat.appointment.clinic
     messages = (
         Message.objects.filter(chat_id=email.chat_id, seq__range=(email.first_seq, email.last_seq))
         .exclude(sender_id=email.user_id)
@@ -56,7 +67,29 @@ def _summary(email: UnreadEmail, *, previews: bool) -> ChatSummary:
         url=_absolute(reverse("appointment_detail", args=[chat.appointment_id])),
         # A message retracted since is not repeated in a mailbox.
         previews=[Preview(name, content) for name, content in rows if content] if previews else [],
+        clinic_id=clinic.pk,
+        clinic_name=clinic.name,
+        clinic_sender=clinic.email_sender_name or clinic.name,
+        appointment_at=dateformat.format(
+            timezone.localtime(chat.appointment.starts_at, clinic.zone), "D j M, H:i"
+        ),
     )
+
+
+def _sender(chats: list[ChatSummary]) -> str:
+    """Who the email is from: the clinic when all its chats are one clinic's; the deployment
+    when a digest spans clinics (each chat then names its own)."""
+    if len({chat.clinic_id for chat in chats}) == 1:
+        return chats[0].clinic_sender
+    return settings.VETCHAT_CLINIC_NAME
+
+
+def _from_email(sender: str) -> str:
+    """The deployment's address under the sender's name."""
+    parsed = getaddresses([settings.DEFAULT_FROM_EMAIL])
+    if len(parsed) != 1 or not parsed[0][1]:
+        return settings.DEFAULT_FROM_EMAIL
+    return mailbox(sender, parsed[0][1])
 
 
 def _message_id(email_ids: list[int]) -> str:
@@ -85,19 +118,22 @@ def build(user: User, emails: list[UnreadEmail]) -> EmailMultiAlternatives:
     previews = settings.VETCHAT_EMAIL_PREVIEWS
     chats = [_summary(email, previews=previews) for email in emails]
     unsubscribe = _absolute(reverse("notifications_unsubscribe", args=[unsubscribe_token(user.pk)]))
+    sender = _sender(chats)
     context = {
         "user": user,
         "name": user.display_name,
         "chats": chats,
         "total": sum(chat.count for chat in chats),
-        "clinic": settings.VETCHAT_CLINIC_NAME,
+        "clinic": sender,
+        "several_clinics": len({chat.clinic_id for chat in chats}) > 1,
         "previews": previews,
         "unsubscribe_url": unsubscribe,
         "preferences_url": _absolute(reverse("notification_preferences")),
     }
     message = EmailMultiAlternatives(
-        subject=f"{_subject(chats)} · {settings.VETCHAT_CLINIC_NAME}",
+        subject=f"{_subject(chats)} · {sender}",
         body=render_to_string("notifications/email/unread.txt", context),
+        from_email=_from_email(sender),
         to=[user.email],
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",

@@ -71,6 +71,7 @@ class Waiting:
     waiting_since: datetime
     unanswered: int
     urgent_sign: str | None = None  # a red flag the vet has not answered yet
+    clinic_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Inbox:
 
     waiting: list[Waiting]
     total: int
+    several_clinics: bool = False  # the vet works at more than one: each row names its clinic
 
     @property
     def more(self) -> int:
@@ -90,10 +92,12 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
     (owner or co-owner): those with an unanswered red flag first (latest flag first), then the
     others, oldest waiting first; the first `limit` of them, and the count of all.
 
-    One query whatever the number of chats (the count is a window over the same rows): the
-    latest message is found backwards on the (chat, seq) index, past clinic notices (a
-    hand-over or an after-hours reply answers nothing), and the wait starts at the owners'
-    first message after the clinic's last one (anyone on the care team answers for the clinic).
+    Only the chats of the clinics the user works at (`appointments_of_participant`), each row
+    with its clinic's name. One query whatever the number of chats (the count is a window over
+    the same rows): the latest message is found backwards on the (chat, seq) index, past clinic
+    notices (a hand-over or an after-hours reply answers nothing), and the wait starts at the
+    owners' first message after the clinic's last one (anyone on the care team answers for the
+    clinic).
     """
     people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
     latest_role = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
@@ -135,12 +139,13 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
             "waiting_since",
             "unanswered",
             "urgent_sign",
+            "clinic__name",
             "total",
         )
     )
     rows = list(rows if limit is None else rows[:limit])
     waiting = [
-        Waiting(pk, pet, display_name(name, email), starts_at, since, count, sign)
-        for pk, pet, name, email, starts_at, since, count, sign, _ in rows
+        Waiting(pk, pet, display_name(name, email), starts_at, since, count, sign, clinic)
+        for pk, pet, name, email, starts_at, since, count, sign, clinic, _ in rows
     ]
-    return Inbox(waiting, rows[0][-1] if rows else 0)
+    return Inbox(waiting, rows[0][-1] if rows else 0, several_clinics=len(vet.clinic_ids) > 1)

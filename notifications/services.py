@@ -36,12 +36,17 @@ def preference_of(user: User) -> Preference:
 
 
 def quiet_hours_end(preference: Preference, at: datetime) -> datetime | None:
-    """When `at` falls in the user's quiet hours (clinic time zone), the moment they end."""
+    """When `at` falls in the user's quiet hours, the moment they end.
+
+    Quiet hours are the recipient's own, not a clinic's: a pet parent may be a client of
+    clinics in several zones, a vet may work at several. A user has no time zone of their own
+    yet, so they are read in the deployment's (DJANGO_TIME_ZONE), whatever zone is active.
+    """
     span = preference.quiet_hours
     if span is None or span[0] == span[1]:
         return None
     start, end = span
-    local = timezone.localtime(at)
+    local = timezone.localtime(at, timezone.get_default_timezone())
     now = local.time()
     if start < end:
         quiet = start <= now < end

@@ -22,6 +22,14 @@ class AppointmentListApi(APIView):
         appointmentTime = serializers.CharField(help_text="HH:MM in the clinic's time zone")
         status = serializers.ChoiceField(choices=Appointment.Status.choices)
         unreadCount = serializers.IntegerField()
+        clinic = inline_serializer(
+            "AppointmentClinic",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "timeZone": serializers.CharField(help_text="The IANA zone of its dates and times"),
+            },
+        )
 
     @extend_schema(
         operation_id="appointments_list",
@@ -43,7 +51,9 @@ class AppointmentListApi(APIView):
 
 
 def appointment_row(appointment: Appointment, unread_count: int) -> dict:
-    local = timezone.localtime(appointment.starts_at)
+    """A row of the list; its date and time are on its own clinic's clock."""
+    clinic = appointment.clinic
+    local = timezone.localtime(appointment.starts_at, clinic.zone)
     return {
         "id": str(appointment.pk),
         "petName": appointment.pet.name,
@@ -53,4 +63,5 @@ def appointment_row(appointment: Appointment, unread_count: int) -> dict:
         "appointmentTime": local.strftime("%H:%M"),
         "status": appointment.status,
         "unreadCount": unread_count,
+        "clinic": {"id": clinic.pk, "name": clinic.name, "timeZone": clinic.time_zone},
     }

@@ -2,6 +2,7 @@
 appointment page with its chat (which also takes the chat's plain form for browsers without
 JavaScript)."""
 
+from contextlib import nullcontext
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
@@ -22,15 +23,16 @@ from appointments.selectors import (
     appointment_groups,
     care_team,
     co_owners_of,
+    groups_by_clinic,
     hand_over_candidates,
     pets_with_co_owners,
+    team_candidates,
 )
 from appointments.services import (
     co_owner_accept,
     co_owner_invite,
     co_owner_revoke,
     invitation_of_token,
-    team_candidates,
     team_member_add,
     team_member_remove,
 )
@@ -61,7 +63,9 @@ from clinic.selectors import (
 )
 from clinic.services import canned_answer_create, canned_answer_delete, canned_answer_update
 from notifications.selectors import needs_reply
+from portal.clinic_card import clinic_card
 from portal.forms import CannedAnswerForm, ProfilePhotoForm
+from tenancy.zones import clinic_clock
 from vetchat.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
 
@@ -96,6 +100,8 @@ def render_my_appointments(
     groups = with_unread_counts(appointment_groups(user=request.user), request.user)
     context = {
         "groups": groups,
+        # A parent who is a client of several clinics sees their list clinic by clinic.
+        "clinic_groups": groups_by_clinic(groups),
         "owned_pets": pets_with_co_owners(owner=request.user),
         "co_owned": co_owned_pets(request.user).select_related("pet__owner"),
         "invite": invite or {},
@@ -119,11 +125,17 @@ def vet_dashboard(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("waiting") == "all"
     context = {
         "groups": groups,
+        # Someone working at several clinics sees which clinic each appointment is at.
+        "show_clinic": len(request.user.clinic_ids) > 1,
         "needs_reply": needs_reply(vet=request.user, limit=None if show_all else WAITING_SHOWN),
         "unacknowledged": prescriptions_awaiting_acknowledgement(vet=request.user),
         "now": timezone.now(),
     }
-    return render(request, "appointments/vet_dashboard.html", context)
+    # One clinic: every time on the page, "Needs reply" too, is on its clock. Several: each
+    # appointment row is on its own clinic's clock (the rows' template says so).
+    clinic_ids = request.user.clinic_ids
+    with clinic_clock(min(clinic_ids)) if len(clinic_ids) == 1 else nullcontext():
+        return render(request, "appointments/vet_dashboard.html", context)
 
 
 def with_unread_counts(groups: AppointmentGroups, user: User) -> AppointmentGroups:
@@ -322,8 +334,10 @@ def clinic_context(user: User, appointment: Appointment, chat: dict[str, Any]) -
     """What the clinic adds to the chat: the red-flag banner (both sides), the closed notice
     above a pet parent's composer, the canned answers of a clinician."""
     clinic_id = appointment.clinic_id
+    clinic = clinic_snapshot(clinic_id)
     context: dict[str, Any] = {
-        "clinic": clinic_snapshot(clinic_id),
+        "clinic": clinic,
+        "clinic_card": clinic_card(clinic),
         "urgent": urgent_alert(clinic_id=clinic_id, chat_id=chat["chat_id"]),
         "emergency_numbers": emergency_contacts(clinic_id),
         "canned_answers": canned_answers_for_chat(user=user, appointment=appointment),
@@ -406,7 +420,9 @@ def render_detail(
         }
     error = error or team_error
     status = status_of(error) if error else 200
-    response = render(request, "appointments/detail.html", context, status=status)
+    # Every date and time on the page is on the appointment's clinic's clock.
+    with clinic_clock(appointment.clinic_id):
+        response = render(request, "appointments/detail.html", context, status=status)
     for name, value in (error_headers(error) if error else {}).items():
         response[name] = value
     return response

@@ -9,10 +9,11 @@ from django.utils.html import format_html
 
 from appointments.admin import AppointmentAdmin
 from appointments.models import Appointment
+from tenancy.admin import ClinicScopedInline
 from transcripts.models import Transcript
 
 
-class TranscriptInline(admin.TabularInline):
+class TranscriptInline(ClinicScopedInline, admin.TabularInline):
     model = Transcript
     fields = ("created_at", "filed", "audience", "status", "message_count", "chain_head", "pdf")
     readonly_fields = fields

@@ -10,9 +10,11 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -74,10 +76,12 @@ def print_css() -> Path:
 
 
 def transcript_html(document: TranscriptDocument) -> str:
-    return render_to_string(
-        "transcripts/transcript.html",
-        {"doc": document, "verify": verification_text(document)},
-    )
+    # The template's date filters show the active zone's time: the clinic's.
+    with timezone.override(ZoneInfo(document.time_zone)):
+        return render_to_string(
+            "transcripts/transcript.html",
+            {"doc": document, "verify": verification_text(document)},
+        )
 
 
 def html_to_pdf(html: str, fetcher: OwnFilesFetcher | None = None) -> bytes:

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User, display_name
@@ -176,7 +175,8 @@ def _histories(chat_id: int) -> dict[UUID, list[Version]]:
 def transcript_document(*, appointment: Appointment, audience: str) -> TranscriptDocument:
     """The whole chat as `audience` may read it: four queries at most, whatever its length.
 
-    `appointment` comes from `access_appointment` (pet and participants loaded).
+    `appointment` comes from `access_appointment` (pet and participants loaded). Its dates and
+    times are told in its clinic's time zone (`time_zone`).
     """
     chat = (
         Chat.objects.filter(appointment_id=appointment.pk)
@@ -226,8 +226,9 @@ def transcript_document(*, appointment: Appointment, audience: str) -> Transcrip
             )
         )
     pet = appointment.pet
+    clinic = appointment.clinic
     return TranscriptDocument(
-        clinic=settings.VETCHAT_CLINIC_NAME,
+        clinic=clinic.name,
         appointment_id=appointment.pk,
         pet_name=pet.name,
         pet_species=pet.get_species_display(),
@@ -245,7 +246,7 @@ def transcript_document(*, appointment: Appointment, audience: str) -> Transcrip
         chat_rev=chat["rev"] if chat else 0,
         appointment_updated_at=appointment.updated_at,
         generated_at=timezone.now(),
-        time_zone=timezone.get_current_timezone_name(),
+        time_zone=clinic.time_zone,
         entries=entries,
     )
 

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from appointments.models import Appointment
 from chat.rules import follow_up_closes_at
+from tenancy.zones import clinic_time
 from transcripts.models import Transcript
 from transcripts.selectors import chat_size, current_transcript, transcript_document
 
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def transcript_filename(appointment: Appointment) -> str:
-    day = timezone.localtime(appointment.starts_at).strftime("%Y-%m-%d")
+    day = clinic_time(appointment.starts_at, appointment.clinic_id).strftime("%Y-%m-%d")
     return f"transcript-{slugify(appointment.pet.name) or 'pet'}-{day}.pdf"
 
 
@@ -56,7 +57,10 @@ def transcript_request(*, appointment: Appointment, audience: str, user: User) -
 def transcript_render(*, transcript_id: UUID) -> Transcript:
     """Render a stored transcript's PDF into the private folder and mark it ready."""
     transcript = Transcript.objects.select_related(
-        "appointment__pet", "appointment__pet_parent", "appointment__veterinarian"
+        "appointment__pet",
+        "appointment__pet_parent",
+        "appointment__veterinarian",
+        "appointment__clinic",
     ).get(pk=transcript_id)
     if transcript.status == Transcript.Status.READY:
         return transcript  # a retried job whose first run got this far
@@ -86,6 +90,7 @@ def transcript_render(*, transcript_id: UUID) -> Transcript:
 class _WindowOf:
     """What `follow_up_closes_at` reads of an appointment and its chat."""
 
+    clinic_id: int
     status: str
     ends_at: datetime
     reopened_until: datetime | None
@@ -121,6 +126,7 @@ def appointments_due_for_filing(now: datetime | None = None) -> list[Appointment
     for appointment in due:
         chat = getattr(appointment, "chat", None)
         window = _WindowOf(
+            appointment.clinic_id,
             appointment.status,
             appointment.ends_at,
             chat.reopened_until if chat else None,

@@ -6,6 +6,7 @@ that promise ever has to be broken. Times are ISO 8601 in the clinic's time zone
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -14,10 +15,10 @@ from transcripts.selectors import Entry, TranscriptDocument
 VERSION = 1
 
 
-def local_iso(moment: datetime | None) -> str | None:
+def local_iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
     if moment is None:
         return None
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+    return timezone.localtime(moment, zone).isoformat(timespec="seconds")
 
 
 def verification_text(document: TranscriptDocument) -> str:
@@ -34,11 +35,11 @@ def verification_text(document: TranscriptDocument) -> str:
     )
 
 
-def entry_json(entry: Entry, *, full_history: bool) -> dict[str, Any]:
+def entry_json(entry: Entry, *, full_history: bool, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "_id": str(entry.id),
         "seq": entry.seq,
-        "sentAt": local_iso(entry.created_at),
+        "sentAt": local_iso(entry.created_at, zone),
         "senderId": str(entry.sender_id),
         "senderName": entry.sender_name,
         "senderRole": entry.sender_part,
@@ -50,13 +51,13 @@ def entry_json(entry: Entry, *, full_history: bool) -> dict[str, Any]:
             {"name": a.name, "contentType": a.content_type, "size": a.size, "url": a.url}
             for a in entry.attachments
         ],
-        "editedAt": local_iso(entry.edited_at),
-        "removedAt": local_iso(entry.retracted_at),
+        "editedAt": local_iso(entry.edited_at, zone),
+        "removedAt": local_iso(entry.retracted_at, zone),
         "removed": entry.hidden,
         "amends": entry.amends_seq,
         "amendedBy": list(entry.amended_by),
         "acknowledgement": (
-            {"by": entry.acknowledged_by, "at": local_iso(entry.acknowledged_at)}
+            {"by": entry.acknowledged_by, "at": local_iso(entry.acknowledged_at, zone)}
             if entry.acknowledged_at
             else None
         ),
@@ -65,7 +66,7 @@ def entry_json(entry: Entry, *, full_history: bool) -> dict[str, Any]:
                 "change": v.change,
                 "content": v.content,
                 "changedBy": v.changed_by,
-                "changedAt": local_iso(v.changed_at),
+                "changedAt": local_iso(v.changed_at, zone),
             }
             for v in entry.history
         ]
@@ -75,12 +76,13 @@ def entry_json(entry: Entry, *, full_history: bool) -> dict[str, Any]:
 
 
 def transcript_json(document: TranscriptDocument) -> dict[str, Any]:
+    zone = ZoneInfo(document.time_zone)
     return {
         "version": VERSION,
         "clinic": document.clinic,
         "audience": document.audience,
         "timeZone": document.time_zone,
-        "generatedAt": local_iso(document.generated_at),
+        "generatedAt": local_iso(document.generated_at, zone),
         "appointment": {
             "id": str(document.appointment_id),
             "petName": document.pet_name,
@@ -88,8 +90,8 @@ def transcript_json(document: TranscriptDocument) -> dict[str, Any]:
             "petBreed": document.pet_breed,
             "petParentName": document.pet_parent,
             "veterinarianName": document.veterinarian,
-            "startsAt": local_iso(document.starts_at),
-            "endsAt": local_iso(document.ends_at),
+            "startsAt": local_iso(document.starts_at, zone),
+            "endsAt": local_iso(document.ends_at, zone),
             "reason": document.reason,
             "status": document.status,
         },
@@ -99,6 +101,7 @@ def transcript_json(document: TranscriptDocument) -> dict[str, Any]:
             "verify": verification_text(document),
         },
         "messages": [
-            entry_json(entry, full_history=document.full_history) for entry in document.entries
+            entry_json(entry, full_history=document.full_history, zone=zone)
+            for entry in document.entries
         ],
     }

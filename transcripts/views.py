@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from appointments.access import Action, access_appointment
 from chat.limits import transcript_allowed
+from tenancy.zones import clinic_clock
 from transcripts.exports import record_transcript_export
 from transcripts.models import Transcript
 from transcripts.selectors import audience_of, chat_size, transcript_document
@@ -59,9 +60,10 @@ def transcript_pdf_view(request: HttpRequest, appointment_id: UUID) -> HttpRespo
         )
         if transcript.status != Transcript.Status.READY:
             context = {"appointment": appointment, "message_count": messages}
-            return render(
-                request, "transcripts/preparing.html", context, status=HTTPStatus.ACCEPTED
-            )
+            with clinic_clock(appointment.clinic_id):
+                return render(
+                    request, "transcripts/preparing.html", context, status=HTTPStatus.ACCEPTED
+                )
         record_transcript_export(
             request=request,
             appointment=appointment,

@@ -12,17 +12,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Every event so far was the one clinic's. Filled by the column's default as it is
+        # added: the append-only trigger refuses an UPDATE, and a default fires no trigger.
         migrations.AddField(
             model_name="auditevent",
             name="clinic",
             field=models.ForeignKey(
                 blank=True,
                 db_index=False,
+                default=1,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="tenancy.clinic",
             ),
+            preserve_default=False,
         ),
         migrations.AddIndex(
             model_name="auditevent",

@@ -93,7 +93,7 @@ def test_smoke_run_prints_a_full_table():
 
 
 @pytest.mark.bench
-def test_side_by_side_smoke_run_compares_the_304_poll():
+def test_side_by_side_smoke_run_compares_the_304_poll_and_the_send():
     ports = f"{free_port()},{free_port()}"
     # HEAD as the earlier commit: a shallow checkout holds it too
     result = subprocess.run(
@@ -105,9 +105,10 @@ def test_side_by_side_smoke_run_compares_the_304_poll():
         env={"PATH": os.environ["PATH"]},  # its own databases, not ours
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    summary = re.search(r"\| poll, nothing new \(304\) \| ([\d,]+) \| ([\d,]+) \|", result.stdout)
-    assert summary, result.stdout
-    assert all(int(figure.replace(",", "")) > 0 for figure in summary.groups())
+    for row in (r"poll, nothing new \(304\)", r"send, 16 senders in 16 chats"):
+        summary = re.search(rf"\| {row} \| ([\d,]+) \| ([\d,]+) \|", result.stdout)
+        assert summary, result.stdout
+        assert all(int(figure.replace(",", "")) > 0 for figure in summary.groups())
     assert "errors: 0" in result.stdout
 
 

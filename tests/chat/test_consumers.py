@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
 from django.test import Client
-from django.utils import timezone
 
 from appointments.models import AppointmentMember, CoOwnership
 from appointments.services import co_owner_revoke, team_member_remove
@@ -32,6 +31,7 @@ from chat.services import access_chat, message_send
 from tests.care_team import TEAM_ROLES, co_owner, handed_over, make_role, team_member
 from tests.factories import AppointmentFactory
 from tests.signin import signed_in_client
+from tests.test_admin import appointment_form
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -427,23 +427,9 @@ async def test_a_ping_after_a_while_closes_a_socket_whose_user_was_deactivated(
 async def test_cancelling_the_appointment_in_the_admin_tells_open_chats(appointment, vet, staff):
     communicator = await opened(appointment.pk, vet)
     admin = await database_sync_to_async(signed_in_client)(staff)
-    local = timezone.localtime(appointment.starts_at)
     response = await database_sync_to_async(admin.post)(
         f"/admin/appointments/appointment/{appointment.pk}/change/",
-        {
-            "pet_parent": str(appointment.pet_parent_id),
-            "pet": str(appointment.pet_id),
-            "veterinarian": str(appointment.veterinarian_id),
-            "starts_at_0": local.strftime("%Y-%m-%d"),
-            "starts_at_1": local.strftime("%H:%M:%S"),
-            "duration": "00:30:00",
-            "status": "cancelled",
-            "reason": "",
-            "members-TOTAL_FORMS": "0",
-            "members-INITIAL_FORMS": "0",
-            "transcripts-TOTAL_FORMS": "0",
-            "transcripts-INITIAL_FORMS": "0",
-        },
+        appointment_form(appointment, status="cancelled"),
     )
     assert response.status_code == HTTPStatus.FOUND, response.content[-3000:]
     assert await communicator.receive_json_from(timeout=2) == {

@@ -16,6 +16,7 @@ from chat.models import Message
 from chat.selectors import chat_messages
 from chat.services import access_chat
 from chat.shapes import chat_page_json, message_in_chat
+from tenancy.models import Clinic
 from tests.attachments import files
 from tests.chat.conftest import URL, post
 from tests.factories import upload_attachment
@@ -188,10 +189,8 @@ def test_the_writes_answer_with_the_html_when_asked(client_for, appointment, par
         assert squeeze(message["html"]) in served
 
 
-def test_a_day_separator_goes_by_the_clinics_midnight(
-    client_for, appointment, parent, vet, send, settings
-):
-    settings.TIME_ZONE = "Pacific/Auckland"
+def test_a_day_separator_goes_by_the_clinics_midnight(client_for, appointment, parent, vet, send):
+    Clinic.objects.filter(pk=appointment.clinic_id).update(time_zone="Pacific/Auckland")
     clinic = ZoneInfo("Pacific/Auckland")
     late = send(vet, "Late at night")
     early = send(vet, "Early next morning")

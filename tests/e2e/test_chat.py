@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from chat.models import Message
 from chat.services import access_chat, message_edit, message_retract, prescription_acknowledge
+from tenancy.models import Clinic
 from tests.attachments import files
 from tests.factories import send_message, upload_attachment
 
@@ -299,17 +300,16 @@ def test_a_message_arriving_live_looks_as_the_server_renders_it(
 
 
 def test_day_separators_arriving_live_follow_the_clinics_midnight(
-    page_for, live_server, appointment, parent, vet, settings, artifacts
+    page_for, live_server, appointment, parent, vet, artifacts
 ):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from django.db import transaction
 
-    settings.TIME_ZONE = "Pacific/Auckland"
-    midnight = datetime.now(ZoneInfo(settings.TIME_ZONE)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
+    zone = "Pacific/Auckland"  # the clinic's, far from the server's UTC
+    Clinic.objects.filter(pk=appointment.clinic_id).update(time_zone=zone)
+    midnight = datetime.now(ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
     page = page_for(parent)
     page.goto(chat_url(live_server, appointment))
 

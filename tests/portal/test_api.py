@@ -3,9 +3,8 @@ from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import override_settings
 
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, ClinicFactory
 
 URL = "/api/appointments/"
 
@@ -19,10 +18,11 @@ def test_anonymous_gets_401_with_a_json_error(client):
 
 
 @pytest.mark.django_db
-@override_settings(TIME_ZONE="America/New_York")
 def test_lists_only_the_users_appointments_in_clinic_time(client_for, parent, vet):
     # 02:15 UTC on Jan 16 is still Jan 15 in New York.
+    clinic = ClinicFactory(name="Hudson Vets", time_zone="America/New_York")
     mine = AppointmentFactory(
+        clinic=clinic,
         pet__owner=parent,
         pet__name="Biscuit",
         veterinarian=vet,
@@ -44,6 +44,11 @@ def test_lists_only_the_users_appointments_in_clinic_time(client_for, parent, ve
                 "appointmentTime": "21:15",
                 "status": "scheduled",
                 "unreadCount": 0,
+                "clinic": {
+                    "id": clinic.pk,
+                    "name": "Hudson Vets",
+                    "timeZone": "America/New_York",
+                },
             }
         ]
     }

@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from chat.models import Chat
 from chat.services import access_chat, message_edit, message_retract, prescription_acknowledge
+from tenancy.models import Clinic
 from tests.attachments import files
 from tests.factories import AppointmentFactory, send_message, upload_attachment
 from tests.transcripts.conftest import one_line, pdf_text
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chat(appointment, parent, vet, settings):
+def chat(appointment, parent, vet):
     """A chat with every kind of mark a transcript shows."""
-    settings.VETCHAT_CLINIC_NAME = "Riverside Vets"
+    Clinic.objects.filter(pk=appointment.clinic_id).update(name="Riverside Vets")
     appointment.reason = "Scratching his left ear"
     appointment.save()
     as_parent = access_chat(user=parent, appointment_id=appointment.pk)

@@ -9,7 +9,7 @@ PERIOD = 30
 
 
 class Command(BaseCommand):
-    help = "Print the current second-factor code of the demo vets and admin."
+    help = "Print the current second-factor code of the demo vets, nurse and admins."
 
     def handle(self, *args: object, **options: object) -> None:
         now = time.time()

@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
@@ -6,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -18,8 +20,8 @@ from clinic.selectors import forget_clinic_snapshot
 from tenancy.models import MEMBER_ROLES, Clinic, ClinicMembership
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
-# The demo vets' and admin's authenticator-app secret, published like the password:
-# `python manage.py demo_totp` prints the current code.
+# The demo clinic accounts' authenticator-app secret (vets, nurse, admins), published like the
+# password: `python manage.py demo_totp` prints the current code.
 DEMO_TOTP_SECRET = "VETCHATDEMOVETCHATDEMOVETCHATDEM"  # noqa: S105
 DEMO_USERS = [
     ("parent@example.com", "Alex Morgan", User.Role.PET_PARENT),
@@ -29,8 +31,34 @@ DEMO_USERS = [
     ("nurse@example.com", "Sam Lee", User.Role.TECHNICIAN),
     ("coowner@example.com", "Robin Morgan", User.Role.PET_PARENT),
     ("admin@example.com", "Clinic Admin", User.Role.STAFF),
+    ("vet3@example.com", "Dr. Maya Chen", User.Role.VETERINARIAN),
+    ("parent3@example.com", "Jordan Blake", User.Role.PET_PARENT),
+    ("clinicadmin@example.com", "Harbor Street Admin", User.Role.STAFF),
 ]
 DEMO_JOB_TITLES = {"nurse@example.com": "Nurse"}
+# The platform's own admin: every clinic. A clinic's admin is staff of their clinic alone.
+DEMO_SUPERUSERS = {"admin@example.com"}
+RIVERSIDE, HARBOR = "riverside", "harbor-street"
+# clinic member: the demo clinics they work at (everyone else on the clinic side: Riverside)
+DEMO_MEMBERSHIPS = {
+    "vet3@example.com": [HARBOR],
+    "clinicadmin@example.com": [HARBOR],
+}
+# What a clinic's admin may do in the admin, which shows them their own clinic's rows only:
+# read everything of the clinic, and keep its appointments, team and settings. Adding or
+# removing clinics, and the job queue, stay with the platform's superusers.
+CLINIC_ADMIN_APPS = (
+    "accounts",
+    "appointments",
+    "attachments",
+    "audit",
+    "chat",
+    "clinic",
+    "notifications",
+    "tenancy",
+    "transcripts",
+)
+CLINIC_ADMIN_WITHHELD = ("add_clinic", "delete_clinic")  # of tenancy
 # appointment key: the clinic members on its care team besides its vet
 DEMO_TEAMS = {"biscuit-today": ["nurse@example.com"]}
 # pet: the people who co-own it with its owner
@@ -40,11 +68,13 @@ DEMO_PETS = [
     ("parent@example.com", "Biscuit", Pet.Species.DOG, "Beagle", date(2019, 4, 2)),
     ("parent@example.com", "Miso", Pet.Species.CAT, "British Shorthair", date(2021, 9, 15)),
     ("parent2@example.com", "Pepper", Pet.Species.RABBIT, "Holland Lop", date(2023, 2, 8)),
+    ("parent3@example.com", "Nori", Pet.Species.CAT, "Maine Coon", date(2020, 6, 21)),
 ]
 DEMO_APPOINTMENTS = [
-    # key, pet, vet, days from today, clinic time, status, reason
+    # key, clinic, pet, vet, days from the clinic's today, clinic time, status, reason
     (
         "biscuit-today",
+        RIVERSIDE,
         "Biscuit",
         "vet@example.com",
         0,
@@ -54,6 +84,7 @@ DEMO_APPOINTMENTS = [
     ),
     (
         "miso-upcoming",
+        RIVERSIDE,
         "Miso",
         "vet@example.com",
         3,
@@ -63,6 +94,7 @@ DEMO_APPOINTMENTS = [
     ),
     (
         "biscuit-past",
+        RIVERSIDE,
         "Biscuit",
         "vet@example.com",
         -3,  # completed, and still open for follow-up questions
@@ -72,12 +104,33 @@ DEMO_APPOINTMENTS = [
     ),
     (
         "pepper-tomorrow",
+        RIVERSIDE,
         "Pepper",
         "vet2@example.com",
         1,
         time(14, 0),
         Appointment.Status.SCHEDULED,
         "Teeth check.",
+    ),
+    (
+        "miso-harbor",  # Alex's cat, seen at the second clinic too
+        HARBOR,
+        "Miso",
+        "vet3@example.com",
+        1,
+        time(10, 0),
+        Appointment.Status.SCHEDULED,
+        "Second opinion on Miso's itchy skin.",
+    ),
+    (
+        "nori-today",
+        HARBOR,
+        "Nori",
+        "vet3@example.com",
+        0,
+        time(16, 30),
+        Appointment.Status.SCHEDULED,
+        "Not eating much for two days.",
     ),
 ]
 DEMO_CONVERSATIONS = {
@@ -120,16 +173,35 @@ DEMO_CONVERSATIONS = {
         ),
         ("parent@example.com", "text", "Great news, thank you!", None),
     ],
+    "miso-harbor": [
+        (
+            "parent@example.com",
+            "text",
+            "Hello Dr. Chen, Miso keeps scratching her neck. Should I bring her last results?",
+            None,
+        ),
+        (
+            "vet3@example.com",
+            "text",
+            "Yes please, bring them along. See you tomorrow at 10.",
+            None,
+        ),
+    ],
 }
-# Weekdays 08:00-12:30 and 13:30-18:00, Saturday morning, closed on Sunday (clinic time).
-DEMO_HOURS = {
-    **{day: [(time(8), time(12, 30)), (time(13, 30), time(18))] for day in range(5)},
-    5: [(time(9), time(12))],
-}
-DEMO_EMERGENCY_NUMBERS = [
-    ("Riverside Vets, in opening hours", "01632 960 001"),
-    ("City Animal Emergency Hospital, day and night", "01632 960 999"),
-]
+
+
+@dataclass(frozen=True)
+class DemoClinic:
+    name: str
+    phone: str
+    address: str
+    colour: str
+    # weekday (0 = Monday): (opens, closes) spans, in the clinic's own time zone
+    hours: dict[int, list[tuple[time, time]]]
+    emergency_numbers: list[tuple[str, str]]
+    canned_answers: list[tuple[str, str]]
+
+
 DEMO_CANNED_ANSWERS = [
     (
         "Fasting before surgery",
@@ -147,6 +219,50 @@ DEMO_CANNED_ANSWERS = [
         "mention {pet}'s appointment.",
     ),
 ]
+DEMO_CLINICS = {
+    # The first clinic keeps the zone it was made with (DJANGO_TIME_ZONE when migrating).
+    RIVERSIDE: DemoClinic(
+        name="Riverside Vets",
+        phone="01632 960 001",
+        address="4 Mill Lane, Riverside RV1 2AB",
+        colour="#2e7d32",
+        # weekdays 08:00-12:30 and 13:30-18:00, Saturday morning, closed on Sunday
+        hours={
+            **{day: [(time(8), time(12, 30)), (time(13, 30), time(18))] for day in range(5)},
+            5: [(time(9), time(12))],
+        },
+        emergency_numbers=[
+            ("Riverside Vets, in opening hours", "01632 960 001"),
+            ("City Animal Emergency Hospital, day and night", "01632 960 999"),
+        ],
+        canned_answers=DEMO_CANNED_ANSWERS,
+    ),
+    HARBOR: DemoClinic(
+        name="Harbor Street Animal Hospital",
+        phone="(212) 555-0142",
+        address="120 Harbor Street, New York, NY 10004",
+        colour="#1565c0",
+        # weekdays 07:00-19:00 without a break, Saturday and Sunday late mornings
+        hours={
+            **{day: [(time(7), time(19))] for day in range(5)},
+            5: [(time(10), time(14))],
+            6: [(time(10), time(14))],
+        },
+        emergency_numbers=[
+            ("Harbor Street Animal Hospital, in opening hours", "(212) 555-0142"),
+            ("Manhattan Veterinary Emergency Center, 24 hours", "(212) 555-0199"),
+        ],
+        canned_answers=[
+            (
+                "Bring the records",
+                "Hi {parent}, please bring {pet}'s vaccination records and any recent results "
+                "to the visit. Questions before then: {clinic_phone}.",
+            ),
+        ],
+    ),
+}
+# The second clinic's zone: far from the first's, whichever that is.
+HARBOR_ZONES = ("America/New_York", "Australia/Sydney")
 DEMO_NAMESPACE = uuid.UUID("6f1c2a7e-3c1b-4a53-9d4e-2b8f0c4f7a10")
 
 
@@ -157,8 +273,9 @@ def demo_appointment_id(key: str) -> uuid.UUID:
 
 class Command(BaseCommand):
     help = (
-        "Create or refresh the demo clinic: its sign-ins, their pets and appointments, a care "
-        "team and a co-owner, opening hours, emergency numbers and shared canned answers."
+        "Create or refresh the two demo clinics: their sign-ins, pets and appointments, a care "
+        "team and a co-owner, each clinic's opening hours (in its own time zone), emergency "
+        "numbers and shared canned answers."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -186,15 +303,17 @@ class Command(BaseCommand):
         # One hash for the one published password: each takes the better part of a second.
         password = make_password(DEMO_PASSWORD)
         with transaction.atomic():
-            clinic = Clinic.objects.order_by("pk").first() or Clinic.objects.create(
-                name="Riverside Vets", slug="riverside", time_zone=settings.TIME_ZONE
-            )
+            clinics = self._clinics()
             users = {
                 email: self._user(email, name, role, password) for email, name, role in DEMO_USERS
             }
-            for user in users.values():
+            for email, user in users.items():
                 if user.role in MEMBER_ROLES:
-                    ClinicMembership.objects.get_or_create(clinic=clinic, user=user)
+                    for key in DEMO_MEMBERSHIPS.get(email, [RIVERSIDE]):
+                        ClinicMembership.objects.get_or_create(clinic=clinics[key], user=user)
+            self._clinic_admin_permissions(
+                [u for e, u in users.items() if u.is_staff and e not in DEMO_SUPERUSERS]
+            )
             pets = {
                 name: self._pet(users[owner], name, species, breed, born)
                 for owner, name, species, breed, born in DEMO_PETS
@@ -211,10 +330,11 @@ class Command(BaseCommand):
                             "accepted_at": timezone.now(),
                         },
                     )
-            today = timezone.localdate()
-            for key, pet_name, vet, days, at, status, reason in DEMO_APPOINTMENTS:
+            for key, clinic_key, pet_name, vet, days, at, status, reason in DEMO_APPOINTMENTS:
+                clinic = clinics[clinic_key]
                 pet = pets[pet_name]
-                starts_at = timezone.make_aware(datetime.combine(today + timedelta(days=days), at))
+                # A clinic's appointments are booked in its own zone, from its own today.
+                day = timezone.localdate(timezone=clinic.zone) + timedelta(days=days)
                 appointment, _ = Appointment.objects.update_or_create(
                     id=demo_appointment_id(key),
                     defaults={
@@ -222,7 +342,7 @@ class Command(BaseCommand):
                         "pet": pet,
                         "pet_parent": pet.owner,
                         "veterinarian": users[vet],
-                        "starts_at": starts_at,
+                        "starts_at": datetime.combine(day, at, tzinfo=clinic.zone),
                         "status": status,
                         "reason": reason,
                     },
@@ -236,27 +356,51 @@ class Command(BaseCommand):
                     )
                 self._conversation(appointment, DEMO_CONVERSATIONS.get(key, []), users)
         # After the conversations: they were written in opening hours, with no automatic reply.
-        self._clinic(clinic, today)
+        for key, clinic in clinics.items():
+            self._clinic_settings(clinic, DEMO_CLINICS[key])
+        forget_clinic_snapshot()
 
-        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Sign in with:"))
+        self.stdout.write(self.style.SUCCESS("Demo clinics ready. Sign in with:"))
         for email, name, role in DEMO_USERS:
-            self.stdout.write(f"  {email:<22} {DEMO_PASSWORD}   ({role.label}: {name})")
+            where = ", ".join(
+                DEMO_CLINICS[key].name for key in DEMO_MEMBERSHIPS.get(email, [RIVERSIDE])
+            )
+            if role == User.Role.PET_PARENT:
+                where = "a client"
+            elif email in DEMO_SUPERUSERS:
+                where = "every clinic"
+            self.stdout.write(f"  {email:<24} {DEMO_PASSWORD}   ({role.label}: {name}; {where})")
         self.stdout.write(
-            "Vets, the nurse and the admin also need a code: python manage.py demo_totp "
+            "Vets, the nurse and the admins also need a code: python manage.py demo_totp "
             f"(or add the secret {DEMO_TOTP_SECRET} to an authenticator app)."
         )
 
+    def _clinics(self) -> dict[str, Clinic]:
+        """Riverside is the deployment's first clinic, whatever its zone; Harbor Street is kept
+        far from it, so that every time shown in the demo shows whose zone it is in."""
+        riverside = Clinic.objects.order_by("pk").first() or Clinic.objects.create(
+            name=DEMO_CLINICS[RIVERSIDE].name, slug=RIVERSIDE, time_zone=settings.TIME_ZONE
+        )
+        zone = next(z for z in HARBOR_ZONES if z != riverside.time_zone)
+        harbor, _ = Clinic.objects.update_or_create(
+            slug=HARBOR, defaults={"name": DEMO_CLINICS[HARBOR].name, "time_zone": zone}
+        )
+        return {RIVERSIDE: riverside, HARBOR: harbor}
+
     @transaction.atomic
-    def _clinic(self, clinic: Clinic, today: date) -> None:
-        """Opening hours, closures, emergency numbers and shared canned answers."""
-        clinic.name, clinic.phone = "Riverside Vets", DEMO_EMERGENCY_NUMBERS[0][1]
+    def _clinic_settings(self, clinic: Clinic, demo: DemoClinic) -> None:
+        """Name and contact, opening hours, closures, emergency numbers, shared answers."""
+        clinic.name, clinic.phone = demo.name, demo.phone
+        clinic.address, clinic.colour = demo.address, demo.colour
+        clinic.full_clean()
         clinic.save()
         OpeningSpan.objects.filter(clinic=clinic).delete()
         OpeningSpan.objects.bulk_create(
             OpeningSpan(clinic=clinic, weekday=day, opens=opens, closes=closes)
-            for day, spans in DEMO_HOURS.items()
+            for day, spans in demo.hours.items()
             for opens, closes in spans
         )
+        today = timezone.localdate(timezone=clinic.zone)
         christmas = date(today.year, 12, 25)
         for day, reason in [
             (
@@ -269,13 +413,19 @@ class Command(BaseCommand):
         EmergencyNumber.objects.filter(clinic=clinic).delete()
         EmergencyNumber.objects.bulk_create(
             EmergencyNumber(clinic=clinic, label=label, number=number, position=position)
-            for position, (label, number) in enumerate(DEMO_EMERGENCY_NUMBERS)
+            for position, (label, number) in enumerate(demo.emergency_numbers)
         )
-        for title, body in DEMO_CANNED_ANSWERS:
+        for title, body in demo.canned_answers:
             CannedAnswer.objects.update_or_create(
                 clinic=clinic, owner=None, title=title, defaults={"body": body}
             )
-        forget_clinic_snapshot()
+
+    def _clinic_admin_permissions(self, admins: list[User]) -> None:
+        permissions = Permission.objects.filter(
+            content_type__app_label__in=CLINIC_ADMIN_APPS
+        ).exclude(content_type__app_label="tenancy", codename__in=CLINIC_ADMIN_WITHHELD)
+        for admin in admins:
+            admin.user_permissions.set(permissions)
 
     def _user(self, email: str, name: str, role: str, password: str) -> User:
         user = User.objects.filter(email=email).first() or User(email=email)
@@ -283,7 +433,7 @@ class Command(BaseCommand):
         user.role = role
         user.job_title = DEMO_JOB_TITLES.get(email, "")
         user.is_active = True
-        user.is_superuser = role == User.Role.STAFF
+        user.is_superuser = email in DEMO_SUPERUSERS
         user.password = password
         user.full_clean(exclude=["password"])
         user.save()
