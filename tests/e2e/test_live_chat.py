@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Polling once an hour: in these tests only pushes (and the fetch after each hello) deliver.
 NO_POLLING = {"DJANGO_CHAT_POLL_SECONDS": "3600"}
-PUSHED_WITHIN_MS = 2_000
+PUSHED_WITHIN_MS = 4_000  # at once, with a margin for a machine running the suite beside
 
 
 @pytest.fixture
