@@ -25,6 +25,8 @@ import urllib.request
 from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake
+from websockets.sync.client import connect as connect_sync
 
 from bench.run import ROOT, open_log, session_for, start_gunicorn, stop
 
@@ -56,17 +58,18 @@ def start_asgi(port: int = WS_PORT, **env: str) -> subprocess.Popen:
         stdout=open_log(),  # not the caller's pipe, which a server left behind would hold
         stderr=subprocess.STDOUT,
     )
+    # Ready once a socket's handshake is answered. Not /healthz: production sends these workers
+    # /ws/ alone, and an HTTP request would load Django's HTTP stack into the worker measured.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            url = f"http://127.0.0.1:{port}/healthz"
-            with urllib.request.urlopen(url, timeout=1) as response:  # nosec B310 - our loopback
-                if response.status == 200:
-                    return server
-        except OSError:
+            inbox = f"ws://127.0.0.1:{port}/ws/inbox/"
+            with connect_sync(inbox, origin=f"http://127.0.0.1:{port}", open_timeout=1):
+                return server
+        except (OSError, InvalidHandshake, TimeoutError):
             time.sleep(0.2)
     stop(server)
-    raise RuntimeError("the ASGI server did not answer /healthz within 60 s")
+    raise RuntimeError("the ASGI server did not answer a socket's handshake within 60 s")
 
 
 def raise_open_files_limit(sockets: int) -> None:

@@ -21,15 +21,10 @@ import json
 import logging
 import os
 import time
-from importlib import import_module
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
-from django.contrib import auth
 from django.core.cache import cache
 
 from accounts.middleware import mfa_pending, session_ends_at
@@ -39,6 +34,7 @@ from chat import access_versions
 from chat.push import chat_group, session_group, user_group
 from chat.services import access_chat
 from vetchat.errors import NotFound, NotPermitted
+from vetchat.socket_entry import SignedInConsumer, session_and_user
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +68,7 @@ def signed_in(session_key: str | None, user_id: UUID) -> tuple[User, float] | No
     """The socket's user and when their sign-in ends (epoch seconds), or None if it has: the
     session read afresh, as the next request would (signed out, expired, idle too long, the
     password changed, the account deactivated)."""
-    engine = import_module(settings.SESSION_ENGINE)
-    session = engine.SessionStore(session_key)
-    user = auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+    session, user = session_and_user(session_key)
     if getattr(user, "pk", None) != user_id:
         return None
     ends = session_ends_at(session, user)
@@ -100,7 +94,7 @@ def recheck(
     return None, ends
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(SignedInConsumer):
     async def connect(self) -> None:
         self.subscriptions = []
         self.window_started, self.frames = time.monotonic(), 0
@@ -318,7 +312,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """For the user's lists (`InboxConsumer`); an open chat hears its own events."""
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class InboxConsumer(SignedInConsumer):
     """`/ws/inbox/`: the signed-in user's doorbell for the appointment lists' unread badges.
 
     `{"type": "unread", "appointmentId"}` when a chat of theirs gained a message or they read

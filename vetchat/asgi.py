@@ -31,18 +31,19 @@ class HttpApplication:
 
 http_application = HttpApplication()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from asgiref.sync import markcoroutinefunction  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
-from vetchat.authentication import websocket_auth_stack  # noqa: E402
+from vetchat.socket_entry import WebSocketEntry  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_application,
-        # A page on another site cannot open a socket with our user's cookie.
-        "websocket": AllowedHostsOriginValidator(
-            websocket_auth_stack(URLRouter(websocket_urlpatterns))
-        ),
-    }
-)
+# A page on another site cannot open a socket with our user's cookie.
+websocket_application = WebSocketEntry(websocket_urlpatterns)
+
+
+@markcoroutinefunction  # an ASGI 3 application, for servers that ask
+def application(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    """HTTP to Django, WebSockets to their consumers. It hands back the application's coroutine
+    rather than awaiting it, so an open socket keeps no frame of it."""
+    if scope["type"] == "websocket":
+        return websocket_application(scope, receive, send)
+    return http_application(scope, receive, send)
