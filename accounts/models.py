@@ -170,3 +170,30 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 CLINIC_ROLES = frozenset({User.Role.VETERINARIAN, User.Role.TECHNICIAN})
+
+
+class SigninLink(models.Model):
+    """A one-click sign-in from a notification email into one appointment's chat.
+
+    Single use and short-lived (`VETCHAT_SIGNIN_LINK_SECONDS`, counted from when the email was
+    built). Only the token's SHA-256 is stored: a copy of the table opens no chat. Written and
+    read by `accounts.signin_links` alone.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey(
+        "appointments.Appointment", on_delete=models.CASCADE, related_name="+"
+    )
+    # The address the link went to: a link sent before the account's address changed is void,
+    # as the old mailbox may now be someone else's.
+    email = models.EmailField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"], name="signin_link_user_expires")]
+
+    def __str__(self) -> str:
+        return f"Sign-in link for {self.user_id} made {self.created_at:%Y-%m-%d %H:%M}"

@@ -34,6 +34,7 @@ class Action(StrEnum):
     PRESCRIBE = "prescribe"  # send assessments and prescriptions into it
     ACKNOWLEDGE = "acknowledge"  # confirm a prescription was read and understood
     MANAGE_TEAM = "manage_team"  # add and remove care team members, hand the chat over
+    SCHEDULE = "schedule"  # write a message that the clinic sends later
 
 
 class Standing(StrEnum):
@@ -49,10 +50,12 @@ ALLOWED: dict[Standing, frozenset[Action]] = {
     Standing.PET_PARENT: frozenset({Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE}),
     Standing.CO_OWNER: frozenset({Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE}),
     Standing.VETERINARIAN: frozenset(
-        {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.MANAGE_TEAM}
+        {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.MANAGE_TEAM, Action.SCHEDULE}
     ),
-    Standing.TEAM_VETERINARIAN: frozenset({Action.VIEW, Action.CHAT, Action.PRESCRIBE}),
-    Standing.TECHNICIAN: frozenset({Action.VIEW, Action.CHAT}),
+    Standing.TEAM_VETERINARIAN: frozenset(
+        {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.SCHEDULE}
+    ),
+    Standing.TECHNICIAN: frozenset({Action.VIEW, Action.CHAT, Action.SCHEDULE}),
     Standing.STAFF: frozenset({Action.VIEW, Action.MANAGE_TEAM}),
 }
 
@@ -65,6 +68,7 @@ REFUSALS = {
     Action.PRESCRIBE: "Only veterinarians can send assessments and prescriptions.",
     Action.ACKNOWLEDGE: "Only the pet's owners can acknowledge a prescription.",
     Action.MANAGE_TEAM: "Only the appointment's veterinarian can change its care team.",
+    Action.SCHEDULE: "Only the appointment's care team can schedule messages.",
 }
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponseBase, HttpResponseNotModified, QueryDict
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -29,6 +30,7 @@ from chat.limits import edit_allowed, poll_allowed, send_allowed
 from chat.models import Message
 from chat.page import add_message_html, read_receipt_html
 from chat.rules import MAX_ATTACHMENTS, SENDABLE_TYPES, MessageNotFound
+from chat.scheduled import reply_send, scheduled_json
 from chat.selectors import (
     MessageRow,
     appointment_of_message,
@@ -42,7 +44,6 @@ from chat.services import (
     chat_mark_unread,
     message_edit,
     message_retract,
-    message_send,
     prescription_acknowledge,
 )
 from chat.shapes import chat_page_json, message_in_chat
@@ -480,6 +481,15 @@ class MessagesApi(APIView):
                 SendMessageOutput,
                 description="`clientId` repeats one this sender used: the message stored then.",
             ),
+            202: OpenApiResponse(
+                inline_serializer(
+                    "HeldReply",
+                    {"held": serializers.JSONField(), "success": serializers.BooleanField()},
+                ),
+                description="A reply of the care team held while the clinic is closed (when the "
+                "clinic holds them): `held` is the scheduled message, sent when the clinic opens "
+                "(see `/api/appointments/{id}/scheduled/`).",
+            ),
             **error_responses(400, 401, 403, 404, 409, 413, 415),
         },
         description="The body's schema depends on `messageType`: `text` needs content; "
@@ -496,7 +506,7 @@ class MessagesApi(APIView):
         data = validated(SendMessageInput, request.data)
         chat = access_chat(user=request.user, appointment_id=data["appointmentId"])
         send_allowed(user=request.user)
-        sent = message_send(
+        replied = reply_send(
             chat=chat,
             sender=request.user,
             content=data["content"],
@@ -505,7 +515,15 @@ class MessagesApi(APIView):
             attachments=[attachment["id"] for attachment in data["attachments"]],
             client_id=data["clientId"],
             amends=data["amends"],
+            now=timezone.now(),
         )
+        if replied.held is not None:
+            # Held until the clinic opens (`chat.scheduled`): stored, not yet a message.
+            return Response(
+                {"held": scheduled_json(replied.held, user=request.user), "success": True},
+                status=HTTPStatus.ACCEPTED,
+            )
+        sent = replied.sent
         message = message_in_chat(sent.message, chat)
         if html:
             add_message_html(chat=chat, user=request.user, messages=[message])

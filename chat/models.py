@@ -205,3 +205,60 @@ class ReadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.chat_id} up to #{self.last_read_seq}"
+
+
+class ScheduledMessage(models.Model):
+    """A text message the clinic's side wrote to go later (`chat.scheduled`): at a time its
+    writer chose, or, held while the clinic is closed, when it opens. The job worker sends it
+    through the same service and rules as a message sent at once; until then only the
+    clinic's side of the chat sees it."""
+
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held until the clinic opens"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="scheduled_messages")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    writer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scheduled_messages"
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.SCHEDULED)
+    content = models.TextField()
+    send_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    # Why it was not sent, in words its writer is shown.
+    failure = models.CharField(max_length=500, blank=True)
+    message = models.OneToOneField(
+        Message, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["send_at", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("content"), MAX_CONTENT_LENGTH),
+                name="chat_scheduled_content_length",
+            ),
+        ]
+        indexes = [
+            # The worker's question: what is due now?
+            models.Index(
+                fields=["send_at"],
+                condition=models.Q(status="pending"),
+                name="chat_scheduled_due",
+            ),
+            models.Index(fields=["chat", "status"], name="chat_scheduled_of_chat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.send_at:%Y-%m-%d %H:%M} in {self.chat_id}"

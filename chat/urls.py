@@ -9,6 +9,7 @@ from chat.api import (
     MessagesApi,
     answered_without_drf,
 )
+from chat.scheduled_api import ScheduledApi, ScheduledListApi, ScheduledSendNowApi
 from chat.search_api import SearchApi
 
 api_urlpatterns = [
@@ -26,4 +27,19 @@ api_urlpatterns = [
     path("appointment-chat/search", SearchApi.as_view(), name="chat_search"),
     path("appointment-chat/test", ChatTestApi.as_view(), name="chat_test"),
     path("appointment-chat/unread", MarkUnreadApi.as_view(), name="chat_unread"),
+    path(
+        "appointments/<uuid:appointment_id>/scheduled/",
+        ScheduledListApi.as_view(),
+        name="chat_scheduled_list",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/scheduled/<uuid:scheduled_id>/",
+        ScheduledApi.as_view(),
+        name="chat_scheduled",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/scheduled/<uuid:scheduled_id>/send/",
+        ScheduledSendNowApi.as_view(),
+        name="chat_scheduled_send_now",
+    ),
 ]

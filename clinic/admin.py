@@ -11,6 +11,7 @@ from clinic.models import (
     EmergencyNumber,
     OpeningSpan,
     RedFlagSign,
+    ReplyHold,
     UrgentChat,
 )
 from clinic.selectors import forget_clinic_snapshot
@@ -58,6 +59,13 @@ class EmergencyNumberInline(ClinicScopedInline, admin.TabularInline):
     fields = ("position", "label", "number")
 
 
+class ReplyHoldInline(ClinicScopedInline, admin.StackedInline):
+    model = ReplyHold
+    max_num = 1
+    can_delete = False
+    verbose_name_plural = "replies written while the clinic is closed"
+
+
 class MembershipInline(ClinicScopedInline, admin.TabularInline):
     model = ClinicMembership
     extra = 0
@@ -67,7 +75,13 @@ class MembershipInline(ClinicScopedInline, admin.TabularInline):
 
 @admin.register(Clinic)
 class ClinicAdmin(ForgetsSnapshot, ClinicScoped, admin.ModelAdmin):
-    inlines = (OpeningSpanInline, ClosureInline, EmergencyNumberInline, MembershipInline)
+    inlines = (
+        OpeningSpanInline,
+        ClosureInline,
+        EmergencyNumberInline,
+        ReplyHoldInline,
+        MembershipInline,
+    )
     list_display = ("name", "slug", "time_zone", "phone")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

@@ -187,3 +187,26 @@ class CannedAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReplyHold(models.Model):
+    """Whether a clinic holds its team's replies written while it is closed until it opens
+    (`clinic.held_replies`); no row: it does not."""
+
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.CASCADE, primary_key=True, related_name="reply_hold"
+    )
+    hold_while_closed = models.BooleanField(
+        "hold replies written while closed",
+        default=False,
+        help_text="A reply the team writes while the clinic is closed waits until it opens (its "
+        "writer may still send it at once). A reply in a chat marked urgent is never held.",
+    )
+
+    class Meta:
+        verbose_name = "replies while closed"
+        verbose_name_plural = "replies while closed"
+
+    def __str__(self) -> str:
+        held = "held" if self.hold_while_closed else "sent"
+        return f"Replies while closed at {self.clinic_id}: {held}"

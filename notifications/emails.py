@@ -1,8 +1,9 @@
 """The unread-message emails: what they say and how they go out."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import getaddresses
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -11,7 +12,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.models import User, display_name
+from accounts.signin_links import signin_link_url
 from chat.models import Chat, Message, ReadState
+from notifications.inbound.addresses import reply_to_of_email
 from notifications.mail import header_text, headers_make_safe, mailbox
 from notifications.models import UnreadEmail
 from notifications.push import push_send
@@ -38,6 +41,10 @@ class ChatSummary:
     clinic_sender: str
     # The appointment's date and time on its clinic's clock, e.g. "Tue 3 Mar, 09:00".
     appointment_at: str
+    appointment_id: UUID
+    # A one-click sign-in into this chat for the email's recipient: made by `with_signin_links`
+    # when an email is built, never for a push (a push opens the page, signed in or not).
+    signin_url: str = ""
 
 
 def _absolute(path: str) -> str:
@@ -73,7 +80,17 @@ def _summary(email: UnreadEmail, *, previews: bool) -> ChatSummary:
         appointment_at=dateformat.format(
             timezone.localtime(chat.appointment.starts_at, clinic.zone), "D j M, H:i"
         ),
+        appointment_id=chat.appointment_id,
     )
+
+
+def with_signin_links(user: User, chats: list[ChatSummary]) -> list[ChatSummary]:
+    """The chats, each with a new sign-in link for `user` (`accounts.signin_links`): every
+    notification email calls this as it is built, so a link's time runs from then."""
+    return [
+        replace(chat, signin_url=signin_link_url(user=user, appointment_id=chat.appointment_id))
+        for chat in chats
+    ]
 
 
 def _sender(chats: list[ChatSummary]) -> str:
@@ -116,9 +133,10 @@ def _subject(chats: list[ChatSummary]) -> str:
 def build(user: User, emails: list[UnreadEmail]) -> EmailMultiAlternatives:
     """The email about these recorded windows (one for a chat, several for a digest)."""
     previews = settings.VETCHAT_EMAIL_PREVIEWS
-    chats = [_summary(email, previews=previews) for email in emails]
+    chats = with_signin_links(user, [_summary(email, previews=previews) for email in emails])
     unsubscribe = _absolute(reverse("notifications_unsubscribe", args=[unsubscribe_token(user.pk)]))
     sender = _sender(chats)
+    reply_to = reply_to_of_email(user=user, chat_ids=[email.chat_id for email in emails])
     context = {
         "user": user,
         "name": user.display_name,
@@ -129,12 +147,14 @@ def build(user: User, emails: list[UnreadEmail]) -> EmailMultiAlternatives:
         "previews": previews,
         "unsubscribe_url": unsubscribe,
         "preferences_url": _absolute(reverse("notification_preferences")),
+        "reply_by_email": bool(reply_to),
     }
     message = EmailMultiAlternatives(
         subject=f"{_subject(chats)} · {sender}",
         body=render_to_string("notifications/email/unread.txt", context),
         from_email=_from_email(sender),
         to=[user.email],
+        reply_to=reply_to,
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

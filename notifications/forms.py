@@ -30,8 +30,21 @@ class PreferenceForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, user: User, default_label: str = "", **kwargs: object
+    ) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
+        if default_label:
+            # "The clinic's default" alone says nothing; a parent's differs from a vet's.
+            self.fields["delay"].choices = [
+                (
+                    value,
+                    f"{label} ({default_label})"
+                    if value == Preference.Delay.CLINIC_DEFAULT
+                    else label,
+                )
+                for value, label in Preference.Delay.choices
+            ]
         if user.role != User.Role.VETERINARIAN:
             del self.fields["digest_hours"]
 

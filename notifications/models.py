@@ -196,3 +196,32 @@ class PushSubscription(models.Model):
 
     def info(self) -> dict:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class ReplyAddress(models.Model):
+    """The secret behind one user's `reply+<token>@` address for one chat.
+
+    The token is `key` and an HMAC of it: a forged one is refused before the database is asked,
+    and this row is what makes a genuine one work until it is revoked. `key` is random, so the
+    address tells nobody who or which chat it is for."""
+
+    key = models.CharField(max_length=24, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_addresses"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="reply_addresses")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "chat"],
+                condition=Q(revoked_at__isnull=True),
+                name="notifications_reply_address_live_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply address of {self.user_id} in {self.chat_id}"

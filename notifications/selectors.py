@@ -1,8 +1,9 @@
 """Reads of the notifications: what waits for whom."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
@@ -149,3 +150,91 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
         for pk, pet, name, email, starts_at, since, count, sign, clinic, _ in rows
     ]
     return Inbox(waiting, rows[0][-1] if rows else 0, several_clinics=len(vet.clinic_ids) > 1)
+
+
+# How long a chat the family read but did not answer stays in the vet's list: long enough to
+# follow up after a weekend, short enough that finished conversations leave it.
+READ_NOT_ANSWERED_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ReadNotAnswered:
+    """A chat whose latest message is the clinic's, read by the pet's family, not answered."""
+
+    appointment_id: UUID
+    pet_name: str
+    reader_name: str
+    read_at: datetime
+    read_at_text: str  # "14:03" today on the clinic's clock, "Mon 14:03" before
+    clinic_name: str = ""
+
+
+@dataclass(frozen=True)
+class ReadNotAnsweredList:
+    rows: list[ReadNotAnswered]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def _clock_text(moment: datetime, zone_name: str, now: datetime) -> str:
+    zone = ZoneInfo(zone_name)
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M}" if local.date() == now.astimezone(zone).date() else f"{local:%a %H:%M}"
+
+
+def read_not_answered(*, vet: User, now: datetime, limit: int | None = None) -> ReadNotAnsweredList:
+    """The vet's chats whose latest message (past clinic notices) is the clinic's side's and
+    which the pet's owner or a co-owner has read since, without answering: most recently read
+    first, within READ_NOT_ANSWERED_DAYS. Nothing is owed by the vet, so these are a group of
+    their own below those waiting for an answer, for a follow-up ("did the tablets help?").
+
+    "Read at" is when the family member's read cursor last moved past that message (their
+    `ReadState`); the first of them to read it is named. One query, however many chats.
+    """
+    people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
+    latest = people.filter(chat_id=OuterRef("pk")).order_by("-seq")
+    family_read = ReadState.objects.filter(
+        chat_id=OuterRef("pk"),
+        user__role__in=FAMILY_ROLES,
+        last_read_seq__gte=OuterRef("latest_seq"),
+    ).order_by("updated_at")
+    rows = (
+        _my_chats(vet)
+        .filter(last_seq__gt=0)
+        .annotate(
+            latest_seq=Subquery(latest.values("seq")[:1]),
+            latest_role=Subquery(latest.values("sender__role")[:1]),
+        )
+        .exclude(latest_role__in=FAMILY_ROLES)
+        .annotate(
+            read_at=Subquery(family_read.values("updated_at")[:1]),
+            reader_name=Subquery(family_read.values("user__name")[:1]),
+            reader_email=Subquery(family_read.values("user__email")[:1]),
+            total=Window(Count("*")),
+        )
+        .filter(read_at__gte=now - timedelta(days=READ_NOT_ANSWERED_DAYS))
+        .order_by(F("read_at").desc())
+        .values_list(
+            "appointment_id",
+            "appointment__pet__name",
+            "reader_name",
+            "reader_email",
+            "read_at",
+            "clinic__time_zone",
+            "clinic__name",
+            "total",
+        )
+    )
+    found = list(rows if limit is None else rows[:limit])
+    return ReadNotAnsweredList(
+        [
+            ReadNotAnswered(
+                pk, pet, display_name(name, email), at, _clock_text(at, zone, now), clinic
+            )
+            for pk, pet, name, email, at, zone, clinic, _ in found
+        ],
+        found[0][-1] if found else 0,
+    )

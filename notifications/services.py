@@ -14,6 +14,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from procrastinate.exceptions import AlreadyEnqueued
 
 from accounts.models import User
+from appointments.participants import FAMILY_ROLES
 from chat.models import Chat, Message, ReadState
 from clinic.models import UrgentChat
 from notifications.models import (
@@ -68,9 +69,18 @@ def unread_lock(user_id: UUID, chat_id: int) -> str:
     return f"unread:{user_id}:{chat_id}"
 
 
-def _when(preference: Preference, *, now: datetime) -> datetime | None:
+def default_delay_seconds(role: str) -> int:
+    """The delay of a user who keeps "the clinic's default": a pet parent's is shorter (they
+    read the email on a phone, away from the page), and never longer than the clinic's."""
+    clinic_default = settings.VETCHAT_NOTIFY_DELAY_SECONDS
+    if role in FAMILY_ROLES:
+        return min(settings.VETCHAT_PARENT_NOTIFY_DELAY_SECONDS, clinic_default)
+    return clinic_default
+
+
+def _when(preference: Preference, *, role: str, now: datetime) -> datetime | None:
     """When an email about a message arriving now may go out; None: never."""
-    delay = preference.delay_seconds(settings.VETCHAT_NOTIFY_DELAY_SECONDS)
+    delay = preference.delay_seconds(default_delay_seconds(role))
     if delay is None:
         return None
     at = now + timedelta(seconds=delay)
@@ -166,7 +176,7 @@ def _schedule_for(recipient: Recipient, *, chat_id: int, urgent: bool) -> bool:
         return digest_job_defer(user_id=recipient.user_id, at=quiet_hours_end(preference, at) or at)
     if recipient.job_waiting:  # most sends of a conversation: that job covers this message too
         return False
-    at = _when(preference, now=now)
+    at = _when(preference, role=recipient.role, now=now)
     if at is None:
         return False
     return unread_job_defer(user_id=recipient.user_id, chat_id=chat_id, at=at)

@@ -12,7 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
 from notifications.forms import PreferenceForm
-from notifications.services import email_unsubscribe, preference_of, preference_save
+from notifications.services import (
+    default_delay_seconds,
+    email_unsubscribe,
+    preference_of,
+    preference_save,
+)
 from notifications.tokens import user_of_unsubscribe_token
 
 
@@ -27,8 +32,9 @@ def _delay_label(seconds: int) -> str:
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
+    default_label = _delay_label(default_delay_seconds(request.user.role))
     if request.method == "POST":
-        form = PreferenceForm(request.POST, user=request.user)
+        form = PreferenceForm(request.POST, user=request.user, default_label=default_label)
         if form.is_valid():
             data = form.cleaned_data
             preference_save(
@@ -45,12 +51,14 @@ def preferences(request: HttpRequest) -> HttpResponse:
         status = HTTPStatus.BAD_REQUEST
     else:
         form = PreferenceForm(
-            initial=PreferenceForm.initial_of(preference_of(request.user)), user=request.user
+            initial=PreferenceForm.initial_of(preference_of(request.user)),
+            user=request.user,
+            default_label=default_label,
         )
         status = HTTPStatus.OK
     context = {
         "form": form,
-        "clinic_delay": _delay_label(settings.VETCHAT_NOTIFY_DELAY_SECONDS),
+        "clinic_delay": default_label,
         "time_zone": settings.TIME_ZONE,
         "vapid_public_key": settings.VETCHAT_VAPID_PUBLIC_KEY,
     }

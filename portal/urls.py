@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import scheduled, views
 from portal.api import AppointmentListApi
 
 api_urlpatterns = [
@@ -33,6 +33,26 @@ urlpatterns = [
         "appointments/<uuid:appointment_id>/messages/<uuid:message_id>/unread/",
         views.mark_unread,
         name="chat_mark_unread",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/scheduled/",
+        scheduled.schedule_message,
+        name="chat_schedule",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/scheduled/<uuid:scheduled_id>/edit/",
+        scheduled.scheduled_edit,
+        name="chat_scheduled_edit",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/scheduled/<uuid:scheduled_id>/cancel/",
+        scheduled.scheduled_cancel_view,
+        name="chat_scheduled_cancel",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/scheduled/<uuid:scheduled_id>/send/",
+        scheduled.scheduled_send_now_view,
+        name="chat_scheduled_send_now",
     ),
     path("appointments/<uuid:appointment_id>/team/", views.team_add, name="team_add"),
     path(

@@ -41,13 +41,13 @@ from chat.limits import search_allowed, send_allowed
 from chat.models import Message
 from chat.page import chat_box
 from chat.rules import PAYLOAD_FIELDS
+from chat.scheduled import reply_send
 from chat.search import MAX_QUERY_LENGTH, SEARCHERS, SearchNotPermitted, message_search
 from chat.selectors import prescriptions_awaiting_acknowledgement, unread_counts
 from chat.services import (
     access_chat,
     appointment_hand_over,
     chat_mark_unread,
-    message_send,
     prescription_acknowledge,
 )
 from chat.shapes import message_url
@@ -62,9 +62,10 @@ from clinic.selectors import (
     urgent_alert,
 )
 from clinic.services import canned_answer_create, canned_answer_delete, canned_answer_update
-from notifications.selectors import needs_reply
+from notifications.selectors import needs_reply, read_not_answered
 from portal.clinic_card import clinic_card
 from portal.forms import CannedAnswerForm, ProfilePhotoForm
+from portal.scheduled import not_sent_of, scheduled_context
 from tenancy.zones import clinic_clock
 from vetchat.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
@@ -128,7 +129,11 @@ def vet_dashboard(request: HttpRequest) -> HttpResponse:
         # Someone working at several clinics sees which clinic each appointment is at.
         "show_clinic": len(request.user.clinic_ids) > 1,
         "needs_reply": needs_reply(vet=request.user, limit=None if show_all else WAITING_SHOWN),
+        "read_not_answered": read_not_answered(
+            vet=request.user, now=timezone.now(), limit=None if show_all else WAITING_SHOWN
+        ),
         "unacknowledged": prescriptions_awaiting_acknowledgement(vet=request.user),
+        "not_sent": not_sent_of(request.user, timezone.now()),
         "now": timezone.now(),
     }
     # One clinic: every time on the page, "Needs reply" too, is on its clock. Several: each
@@ -304,7 +309,7 @@ def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     draft = form_draft(request.POST)
     try:
         send_allowed(user=request.user)
-        message_send(
+        replied = reply_send(
             chat=chat,
             sender=request.user,
             content=draft["content"],
@@ -312,10 +317,13 @@ def send_message(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
             payload=draft["payload"],
             attachments=draft["attachments"],
             amends=draft["amends"],
+            now=timezone.now(),
         )
     except DomainError as error:
         appointment = access_appointment(user=request.user, appointment_id=appointment_id)
         return render_detail(request, appointment, draft=draft, error=error)
+    if replied.held is not None:
+        return redirect(reverse("appointment_detail", args=[appointment_id]) + "#scheduled")
     return redirect(reverse("appointment_detail", args=[appointment_id]) + "#chat-end")
 
 
@@ -393,6 +401,7 @@ def render_detail(
     team_form: dict[str, Any] | None = None,
     focus: UUID | None = None,
     amend: UUID | None = None,
+    scheduled_error: tuple[UUID, DomainError] | None = None,
 ) -> HttpResponse:
     """The appointment page; those who take part in its chat get the chat box, its vet (and
     staff) the care team's forms."""
@@ -411,6 +420,7 @@ def render_detail(
             amend=amend,
         )
         context.update(clinic_context(request.user, appointment, chat))
+        context.update(scheduled_context(request.user, appointment, chat, scheduled_error))
     if may(request.user, appointment, Action.MANAGE_TEAM):
         context["manage_team"] = {
             "candidates": team_candidates(appointment),
@@ -418,7 +428,7 @@ def render_detail(
             "error": team_error,
             "form": team_form or {},
         }
-    error = error or team_error
+    error = error or team_error or (scheduled_error[1] if scheduled_error else None)
     status = status_of(error) if error else 200
     # Every date and time on the page is on the appointment's clinic's clock.
     with clinic_clock(appointment.clinic_id):

@@ -13,9 +13,13 @@ export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 export DJANGO_LOG_FORMAT=${DJANGO_LOG_FORMAT:-text}
 # Links in the emails it prints lead back to this server, whatever its port.
 export VETCHAT_BASE_URL=${VETCHAT_BASE_URL:-http://127.0.0.1:${PORT:-8000}}
+# The demo's emails carry a Reply-To at this domain, taken by the mail gateway below on
+# VETCHAT_MAIL_GATEWAY_BIND (127.0.0.1:2525 unless set): answer one with any SMTP client.
+export VETCHAT_REPLY_DOMAIN=${VETCHAT_REPLY_DOMAIN:-reply.localhost}
 local_db=
 local_redis=
 worker=
+gateway=
 announcer=
 signins=
 # In a script, Ctrl+C does not reach a background process, so the exit trap stops the job
@@ -25,6 +29,11 @@ cleanup() {
   if [ -n "$worker" ]; then
     kill $worker 2>/dev/null || true
     wait $worker 2>/dev/null || true
+  fi
+  # SIGTERM: the gateway stops listening and posts the replies in hand first.
+  if [ -n "$gateway" ]; then
+    kill "$gateway" 2>/dev/null || true
+    wait "$gateway" 2>/dev/null || true
   fi
   if [ -n "$local_redis" ]; then scripts/redis.sh stop .redisdata; fi
   if [ -n "$local_db" ]; then scripts/postgres.sh stop .pgdata; fi
@@ -86,6 +95,9 @@ fi
 worker=$!
 .venv/bin/python manage.py procrastinate worker --queues push &
 worker="$worker $!"
+# Replies by email: the SMTP server that posts what is sent to the emails' Reply-To.
+.venv/bin/python manage.py mail_gateway &
+gateway=$!
 
 # The address and the sign-ins, printed once the site answers and the worker has started, so
 # they are the last lines on screen rather than above every startup line.

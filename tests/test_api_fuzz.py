@@ -106,7 +106,8 @@ def test_fuzzer_finds_no_server_error_and_no_schema_mismatch(
     summary = json.loads(report.read_text())
     assert summary["failures"] == [] and summary["errors"] == [], output
     assert not any(summary["warnings"].values()), output
-    assert summary["operations"]["tested"] == summary["operations"]["total"] == 14, output
+    # Every operation but the care team's five of scheduled messages (schemathesis.toml).
+    assert summary["operations"]["tested"] == summary["operations"]["total"] - 5 == 14, output
     assert summary["test_cases"]["generated"] >= 300, output
     accepted = {
         operation: sum(phase["accepted"] for phase in phases.values())

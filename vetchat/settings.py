@@ -222,6 +222,13 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Sign-in with a one-time code emailed to the address, beside the password (a pet parent has
+# the mailbox at hand, rarely the password). Clinic accounts still pass their second factor:
+# allauth's MFA stage follows the code as it follows a password.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# The code goes out through the job worker; five minutes leaves room for a slow delivery.
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_UNIQUE_EMAIL = True
 # The box is offered to everyone; accounts.middleware honours it for pet parents only.
 ACCOUNT_SESSION_REMEMBER = None
@@ -239,6 +246,7 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "5/m/ip,30/h/ip",
     "reset_password": "5/m/ip,3/m/key,10/h/key",
     "reset_password_from_key": "20/m/ip",
+    "request_login_code": "20/m/ip,3/m/key",
     "confirm_email": "1/3m/key",
     "reauthenticate": "10/m/user",
     "change_password": "5/m/user",
@@ -307,8 +315,25 @@ VETCHAT_CLINIC_NAME = os.environ.get("VETCHAT_CLINIC_NAME", "vetchat clinic")
 # Where links in emails point: the address users open the app at.
 VETCHAT_BASE_URL = os.environ.get("VETCHAT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 VETCHAT_NOTIFY_DELAY_SECONDS = int(os.environ.get("VETCHAT_NOTIFY_DELAY_SECONDS", "300"))
+# How long a notification email's one-click sign-in link works, from when the email is built.
+VETCHAT_SIGNIN_LINK_SECONDS = int(os.environ.get("VETCHAT_SIGNIN_LINK_SECONDS", "900"))
+# A pet parent's default: sooner, as they read on a phone away from the page; never later than
+# the clinic's default above.
+VETCHAT_PARENT_NOTIFY_DELAY_SECONDS = int(
+    os.environ.get("VETCHAT_PARENT_NOTIFY_DELAY_SECONDS", "180")
+)
 # Message text in emails only when the clinic allows it: a mailbox is not the medical record.
 VETCHAT_EMAIL_PREVIEWS = env_bool("VETCHAT_EMAIL_PREVIEWS")
+# Reply by email (notifications/inbound/): a chat's emails carry
+# Reply-To: reply+<token>@VETCHAT_REPLY_DOMAIN; empty, no Reply-To and no replies by email.
+VETCHAT_REPLY_DOMAIN = os.environ.get("VETCHAT_REPLY_DOMAIN", "").strip().lower()
+# Where `manage.py mail_gateway` listens (SMTP), behind the MX that relays reply+* to it.
+VETCHAT_MAIL_GATEWAY_BIND = os.environ.get("VETCHAT_MAIL_GATEWAY_BIND", "127.0.0.1:2525")
+# The largest reply it takes, headers and base64 (4/3 of a file) included: a 30 MB file still
+# arrives, so its sender hears from the upload limits why it was refused, text still posted.
+VETCHAT_MAIL_GATEWAY_MAX_BYTES = (
+    int(os.environ.get("VETCHAT_MAIL_GATEWAY_MAX_MB", "50")) * 1024 * 1024
+)
 # Web push (VAPID, RFC 8292): base64url keys from `python manage.py vapid_keys`; no keys, no push.
 VETCHAT_VAPID_PUBLIC_KEY = os.environ.get("VETCHAT_VAPID_PUBLIC_KEY", "")
 VETCHAT_VAPID_PRIVATE_KEY = os.environ.get("VETCHAT_VAPID_PRIVATE_KEY", "")

@@ -7,6 +7,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.signin_views import signin_link
 from accounts.views import admin_login
 from attachments.urls import api_urlpatterns as attachments_api_urlpatterns
 from chat.urls import api_urlpatterns as chat_api_urlpatterns
@@ -76,6 +77,8 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # <path:>: a token mangled into something with a slash still gets the sign-in page.
+    path("signin/<path:token>", signin_link, name="signin_link"),
     path("", include("attachments.urls")),
     path("", include("transcripts.urls")),
     path("", include("notifications.urls")),

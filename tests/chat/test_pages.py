@@ -103,10 +103,11 @@ def test_lists_show_unread_counts_with_a_fixed_number_of_queries(
     assert f'<span class="unread-count">{expected}</span>' in html
 
     # user (the session comes from the cache), two for the appointments, their unread counts,
-    # the navigation's unread total, and on the vet's dashboard the chats that need a reply and
-    # the prescriptions awaiting acknowledgement; on the parent's list the Co-owners section:
-    # their pets, those pets' co-owners and invitations, and the pets they co-own
-    with django_assert_num_queries(8 if who == "parent" else 7) as few:
+    # the navigation's unread total, and on the vet's dashboard the chats that need a reply,
+    # those read and not answered, the prescriptions awaiting acknowledgement and the vet's
+    # scheduled messages not sent; on the parent's list the Co-owners section: their pets,
+    # those pets' co-owners and invitations, and the pets they co-own
+    with django_assert_num_queries(8 if who == "parent" else 9) as few:
         client.get(url)
     AppointmentFactory.create_batch(10, pet__owner=parent, veterinarian=vet)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -103,8 +103,9 @@ def test_the_dashboard_query_count_does_not_grow_with_the_chats(client_for, vet)
     assert len(needs_reply(vet=vet).waiting) == 33
     assert few == many
     # the user (the session comes from the cache), two for the appointments, their unread
-    # counts, needs reply, overdue prescriptions, and the navigation's unread total
-    assert many == 7
+    # counts, needs reply, read and not answered, overdue prescriptions, scheduled messages
+    # not sent, and the navigation's unread total
+    assert many == 9
 
 
 def test_needs_reply_is_one_query(vet):

@@ -18,6 +18,7 @@ def unread_jobs():
 
 def test_a_send_defers_one_job_for_the_recipient(appointment, parent, vet, settings):
     settings.VETCHAT_NOTIFY_DELAY_SECONDS = 300
+    settings.VETCHAT_PARENT_NOTIFY_DELAY_SECONDS = 300
     send_message(vet, appointment, "one")
     send_message(vet, appointment, "two")
     [job] = unread_jobs()

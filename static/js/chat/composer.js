@@ -197,6 +197,11 @@ export class Composer {
   }
 
   submit(event) {
+    // "Send later" posts the form to its own address: the page draws what waits to be sent.
+    if (event.submitter && "sendLater" in event.submitter.dataset) {
+      sessionStorage.removeItem(this.draftKey); // a refusal comes back in the page's form
+      return;
+    }
     event.preventDefault();
     this.clearErrors();
     const draft = this.values();
@@ -249,6 +254,13 @@ export class Composer {
   async deliver(body, node, draft, { retry = false } = {}) {
     this.view.sending(node, { retry });
     const { ok, status, reply, retryAfter } = await this.send(body);
+    if (ok && reply.held) {
+      // Held until the clinic opens: the page lists it, with "Send now", among what waits.
+      this.view.dropped(node);
+      window.location.hash = "scheduled";
+      window.location.reload();
+      return;
+    }
     if (ok) {
       if (body.amends) this.endAmending();
       this.onSent(reply.message, node);
