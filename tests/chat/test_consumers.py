@@ -192,6 +192,19 @@ async def test_a_socket_without_an_origin_is_refused(appointment, parent):
     assert not connected
 
 
+async def test_a_path_that_is_no_socket_is_refused_at_the_handshake(parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    headers = [
+        (b"origin", ORIGIN.encode()),
+        (b"host", b"testserver"),
+        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
+    ]
+    for path in ["/ws/appointment-chat/not-a-uuid/", "/ws/nothing/", "/"]:
+        communicator = tracked(WebsocketCommunicator(application(), path, headers))
+        connected, _ = await communicator.connect()
+        assert not connected, path
+
+
 async def test_ping_answers_pong(appointment, parent):
     communicator = await opened(appointment.pk, parent)
     await communicator.send_json_to({"type": "ping"})

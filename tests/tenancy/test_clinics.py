@@ -102,7 +102,7 @@ def test_an_unknown_time_zone_is_refused_with_a_sentence(client_for, staff):
 
 
 def empty_inlines() -> dict[str, str]:
-    prefixes = ("spans", "closures", "emergency_numbers", "memberships")
+    prefixes = ("spans", "closures", "emergency_numbers", "reply_hold", "memberships")
     return {
         f"{prefix}-{field}": "0"
         for prefix in prefixes
