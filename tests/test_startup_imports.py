@@ -42,6 +42,11 @@ from vetchat.asgi import application
 
 watched = json.loads(sys.argv[1])
 at_start = [name for name in watched if name in sys.modules]
+try:  # as uvicorn starts a worker: lifespan first, and on without it when refused
+    asyncio.run(application({"type": "lifespan", "asgi": {"version": "3.0"}}, None, None))
+except ValueError:
+    pass
+after_lifespan = [name for name in watched if name in sys.modules]
 
 
 async def get(path):
@@ -72,7 +77,12 @@ async def get(path):
 
 status = asyncio.run(get("/healthz"))
 after_request = [name for name in watched if name in sys.modules]
-print(json.dumps({"status": status, "at_start": at_start, "after_request": after_request}))
+print(json.dumps({
+    "status": status,
+    "at_start": at_start,
+    "after_lifespan": after_lifespan,
+    "after_request": after_request,
+}))
 """
 
 
@@ -109,5 +119,6 @@ def test_socket_worker_loads_no_pdf_image_s3_or_push_library():
     # then
     assert worker["status"] == 200
     assert worker["at_start"] == [], "imported at start"
+    assert worker["after_lifespan"] == [], "imported by the lifespan's start"
     unwanted = [name for name in worker["after_request"] if name in NEVER_IN_A_SOCKET_WORKER]
     assert unwanted == [], "imported by the first request"

@@ -46,4 +46,7 @@ def application(scope: dict[str, Any], receive: Any, send: Any) -> Any:
     rather than awaiting it, so an open socket keeps no frame of it."""
     if scope["type"] == "websocket":
         return websocket_application(scope, receive, send)
-    return http_application(scope, receive, send)
+    if scope["type"] == "http":
+        return http_application(scope, receive, send)
+    # Lifespan: the server carries on without it; Django's handler must not be made for it.
+    raise ValueError(f"vetchat serves no {scope['type']} connections")
