@@ -6,7 +6,6 @@ upload (deploy/clamd.conf)."""
 import logging
 from pathlib import Path
 
-from clamav_client.clamd import ClamdError, ClamdUnixSocket
 from django.conf import settings
 
 from vetchat.errors import Unprocessable
@@ -28,6 +27,9 @@ def scan(path: Path) -> None:
     socket_path = settings.VETCHAT_CLAMD_SOCKET
     if not socket_path:
         return
+    # Here, not at the top: only a server taking uploads scans, never a socket worker.
+    from clamav_client.clamd import ClamdError, ClamdUnixSocket
+
     try:
         client = ClamdUnixSocket(path=socket_path, timeout=settings.VETCHAT_MEDIA_TIMEOUT_SECONDS)
         with path.open("rb") as content:

@@ -7,7 +7,6 @@ retried with backoff only for what a later attempt can mend, then recorded for s
 """
 
 import logging
-import smtplib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,9 +18,6 @@ logger = logging.getLogger(__name__)
 
 Sent = TypeVar("Sent")
 
-# Greylisting, a restarting or unreachable server, a full mailbox (4xx): worth another try.
-RETRYABLE = (smtplib.SMTPException, OSError)
-
 
 class SmtpRetry(BaseRetryStrategy):
     """Back off VETCHAT_EMAIL_RETRY_SECONDS ** n seconds (2, 4, 8 … 1024 by default, about half
@@ -29,7 +25,10 @@ class SmtpRetry(BaseRetryStrategy):
     a test's worker can retry within seconds."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if not isinstance(exception, RETRYABLE):
+        import smtplib  # here: only job workers send email, and a socket worker is smaller without
+
+        # Greylisting, a restarting or unreachable server, a full mailbox (4xx): worth another try.
+        if not isinstance(exception, (smtplib.SMTPException, OSError)):
             return None
         if job.attempts + 1 >= settings.VETCHAT_EMAIL_ATTEMPTS:
             return None

@@ -24,6 +24,8 @@ NEVER_IN_A_SOCKET_WORKER = [
     "botocore",
     "storages.backends.s3",
     "pywebpush",
+    "clamav_client",
+    "smtplib",
 ]
 # The API's request handling and the HTTP middleware (WhiteNoise's index of the static files
 # among them): loaded by the first HTTP request, not before.
