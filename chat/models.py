@@ -241,6 +241,8 @@ class ScheduledMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # A held reply's `clientId`: the client's retry of the same send finds this row.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: none given
 
     class Meta:
         ordering = ["send_at", "created_at"]
@@ -248,6 +250,11 @@ class ScheduledMessage(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("content"), MAX_CONTENT_LENGTH),
                 name="chat_scheduled_content_length",
+            ),
+            models.UniqueConstraint(
+                fields=["chat", "writer", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="chat_scheduled_client_id_unique",
             ),
         ]
         indexes = [

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -186,8 +186,10 @@ def scheduled_create(
     send_at: datetime,
     now: datetime,
     kind: str = Kind.SCHEDULED,
+    client_id: str | None = None,
 ) -> ScheduledMessage:
-    """Keep a message to send at `send_at`; `chat` was loaded for `Action.SCHEDULE`."""
+    """Keep a message to send at `send_at`; `chat` was loaded for `Action.SCHEDULE`. A
+    `client_id` the writer used before in this chat returns the row kept then."""
     content = _checked(
         chat=chat,
         writer=writer,
@@ -196,17 +198,26 @@ def scheduled_create(
         now=now,
         chosen=kind == Kind.SCHEDULED,
     )
-    with transaction.atomic():
-        row = ScheduledMessage.objects.create(
-            chat_id=chat.chat_id,
-            clinic_id=chat.clinic_id,
-            writer=writer,
-            kind=kind,
-            content=content,
-            send_at=send_at,
-            created_at=now,
-        )
-        _wake_worker_at(send_at)
+    kept = ScheduledMessage.objects.filter(chat_id=chat.chat_id, writer=writer)
+    if client_id and (row := kept.filter(client_id=client_id).first()) is not None:
+        return row
+    try:
+        with transaction.atomic():
+            row = ScheduledMessage.objects.create(
+                chat_id=chat.chat_id,
+                clinic_id=chat.clinic_id,
+                writer=writer,
+                kind=kind,
+                content=content,
+                send_at=send_at,
+                created_at=now,
+                client_id=client_id or None,
+            )
+            _wake_worker_at(send_at)
+    except IntegrityError:
+        if not client_id:
+            raise
+        return kept.get(client_id=client_id)  # the same send, retried at the same moment
     return row
 
 
@@ -397,6 +408,7 @@ def reply_send(
                     send_at=until,
                     now=now,
                     kind=Kind.HELD,
+                    client_id=client_id,
                 )
             )
     return Replied(

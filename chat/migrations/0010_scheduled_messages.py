@@ -57,6 +57,7 @@ class Migration(migrations.Migration):
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
                 ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("client_id", models.CharField(blank=True, max_length=64, null=True)),
                 (
                     "chat",
                     models.ForeignKey(
@@ -108,7 +109,12 @@ class Migration(migrations.Migration):
                             django.db.models.functions.text.Length("content"), 10000
                         ),
                         name="chat_scheduled_content_length",
-                    )
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("client_id__isnull", False)),
+                        fields=("chat", "writer", "client_id"),
+                        name="chat_scheduled_client_id_unique",
+                    ),
                 ],
             },
         ),

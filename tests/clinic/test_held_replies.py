@@ -29,10 +29,10 @@ def send_page(client, appointment, content):
     return client.post(f"/appointments/{appointment.pk}/messages/", {"content": content})
 
 
-def send_api(client, appointment, content):
+def send_api(client, appointment, content, **more):
     return client.post(
         "/api/appointment-chat/messages",
-        {"appointmentId": str(appointment.pk), "content": content},
+        {"appointmentId": str(appointment.pk), "content": content, **more},
         "application/json",
     )
 
@@ -76,6 +76,22 @@ def test_the_api_answers_a_held_reply_with_accepted(holding, client_for, appoint
     held = answer.json()["held"]
     assert (held["kind"], held["status"]) == ("held", "pending")
     assert messages_from(vet, appointment) == []
+
+
+def test_a_held_reply_sent_again_with_its_client_id_is_held_once(
+    holding, client_for, appointment, vet
+):
+    client = client_for(vet)
+    # when the client sends, hears nothing back, and sends the same again
+    first = send_api(client, appointment, "Rex can have his dinner.", clientId="c-1")
+    again = send_api(client, appointment, "Rex can have his dinner.", clientId="c-1")
+    # then both answers name the one held reply
+    assert first.status_code == again.status_code == HTTPStatus.ACCEPTED
+    assert first.json()["held"]["_id"] == again.json()["held"]["_id"]
+    assert ScheduledMessage.objects.count() == 1
+    # and another send is another reply
+    send_api(client, appointment, "And water.", clientId="c-2")
+    assert ScheduledMessage.objects.count() == 2
 
 
 def test_the_writer_may_send_a_held_reply_at_once(holding, client_for, appointment, vet):
