@@ -595,5 +595,8 @@ LOGGING = {
         "django.server": {"level": "ERROR"},
         # A line per layout step of every transcript.
         "weasyprint.progress": {"level": "WARNING"},
+        # aiosmtpd's, the mail gateway's SMTP server: several lines per connection; the gateway
+        # logs one line per reply itself.
+        "mail.log": {"level": "WARNING"},
     },
 }
