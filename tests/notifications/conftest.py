@@ -6,7 +6,6 @@ the tests use the transactional database: the worker only sees what has been com
 
 import asyncio
 import email
-import logging
 import os
 import signal
 import socket
@@ -24,9 +23,6 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# aiosmtpd logs every SMTP command at INFO.
-logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)
