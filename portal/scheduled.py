@@ -2,14 +2,14 @@
 and the list of what waits to be sent with its "Edit", "Send now" and "Cancel" forms. The same
 services as the API (`chat.scheduled`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -50,6 +50,8 @@ class ScheduledItem:
     row: ScheduledRow
     when: str
     local_value: str  # the time as the edit form's datetime-local field holds it
+    content: str  # what the edit form holds: the message, or a refused edit as typed
+    error: str = ""
 
 
 def scheduled_panel(
@@ -61,6 +63,7 @@ def scheduled_panel(
             row,
             when_text(row.send_at, now=now, clinic_id=clinic_id),
             f"{clinic_time(row.send_at, clinic_id):{LOCAL_FORMAT}}",
+            row.content,
         )
         for row in scheduled_of_chat(chat_id=chat_id, user=user)
     ]
@@ -146,7 +149,13 @@ def scheduled_edit(request: HttpRequest, appointment_id: UUID, scheduled_id: UUI
             send_at=local_moment(request.POST.get("send_at", ""), chat.clinic_id),
         )
     except DomainError as error:
-        return _refused(request, appointment_id, error, scheduled_error=(scheduled_id, error))
+        return _refused(
+            request,
+            appointment_id,
+            error,
+            scheduled_error=(scheduled_id, error),
+            scheduled_draft=request.POST,
+        )
     messages.success(request, "Your scheduled message is saved.")
     return _detail(appointment_id)
 
@@ -187,13 +196,26 @@ def scheduled_context(
     appointment: Appointment,
     chat: dict[str, Any],
     error: tuple[UUID, DomainError] | None = None,
+    draft: QueryDict | None = None,
 ) -> dict[str, Any]:
-    """What the appointment page adds for those who may schedule in its chat."""
+    """What the appointment page adds for those who may schedule in its chat; a refused
+    change shows its reason by its message, and a refused edit keeps what was typed."""
     if not may(user, appointment, Action.SCHEDULE):
         return {}
     panel = scheduled_panel(
         user=user, chat_id=chat["chat_id"], clinic_id=appointment.clinic_id, now=timezone.now()
     )
     if error is not None:
-        panel["error_id"], panel["error"] = str(error[0]), error[1].message
+        scheduled_id, refusal = error
+        panel["items"] = [
+            replace(
+                item,
+                error=refusal.message,
+                content=draft.get("content", item.content) if draft else item.content,
+                local_value=draft.get("send_at", item.local_value) if draft else item.local_value,
+            )
+            if item.row.id == scheduled_id
+            else item
+            for item in panel["items"]
+        ]
     return {"scheduled": panel}

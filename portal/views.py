@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -402,6 +402,7 @@ def render_detail(
     focus: UUID | None = None,
     amend: UUID | None = None,
     scheduled_error: tuple[UUID, DomainError] | None = None,
+    scheduled_draft: QueryDict | None = None,
 ) -> HttpResponse:
     """The appointment page; those who take part in its chat get the chat box, its vet (and
     staff) the care team's forms."""
@@ -420,7 +421,9 @@ def render_detail(
             amend=amend,
         )
         context.update(clinic_context(request.user, appointment, chat))
-        context.update(scheduled_context(request.user, appointment, chat, scheduled_error))
+        context.update(
+            scheduled_context(request.user, appointment, chat, scheduled_error, scheduled_draft)
+        )
     if may(request.user, appointment, Action.MANAGE_TEAM):
         context["manage_team"] = {
             "candidates": team_candidates(appointment),

@@ -99,3 +99,28 @@ def test_the_writer_edits_and_cancels_with_plain_forms(client_for, appointment, 
     gone = client.post(f"{base}/send/")
     assert gone.status_code == HTTPStatus.CONFLICT
     assert "This message was cancelled." in gone.content.decode()
+
+
+def test_a_refused_edit_keeps_what_was_typed_in_its_open_form(client_for, appointment, vet):
+    client = client_for(vet)
+    at = timezone.now() + timedelta(days=1)
+    client.post(
+        f"/appointments/{appointment.pk}/scheduled/",
+        {"content": "First text", "send_at": local(at, appointment)},
+    )
+    row = ScheduledMessage.objects.get()
+    past = timezone.now() - timedelta(hours=1)
+    # when an edit is refused (a time already past)
+    refused = client.post(
+        f"/appointments/{appointment.pk}/scheduled/{row.pk}/edit/",
+        {"content": "Rewritten, with care", "send_at": local(past, appointment)},
+    )
+    # then the form is open with the text and the time as typed, beside the reason
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    page = refused.content.decode()
+    assert '<details class="scheduled-edit" open>' in page
+    assert ">Rewritten, with care</textarea>" in page
+    assert f'value="{local(past, appointment)}"' in page
+    assert 'role="alert"' in page
+    row.refresh_from_db()
+    assert row.content == "First text"
