@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "transcripts",
     "clinic",
     "notifications",
+    "sms",
     "portal",
 ]
 
@@ -334,6 +335,15 @@ VETCHAT_MAIL_GATEWAY_BIND = os.environ.get("VETCHAT_MAIL_GATEWAY_BIND", "127.0.0
 VETCHAT_MAIL_GATEWAY_MAX_BYTES = (
     int(os.environ.get("VETCHAT_MAIL_GATEWAY_MAX_MB", "50")) * 1024 * 1024
 )
+# Text messages (sms/): "twilio" and the account's credentials, or no texts anywhere.
+VETCHAT_SMS_PROVIDER = os.environ.get("VETCHAT_SMS_PROVIDER", "").strip().lower()
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+# The sender: a number in E.164, or a messaging service (MG…) that picks one.
+TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+# Twilio's REST API; `make run` and the tests point it at a local server that speaks its shapes.
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 # Web push (VAPID, RFC 8292): base64url keys from `python manage.py vapid_keys`; no keys, no push.
 VETCHAT_VAPID_PUBLIC_KEY = os.environ.get("VETCHAT_VAPID_PUBLIC_KEY", "")
 VETCHAT_VAPID_PRIVATE_KEY = os.environ.get("VETCHAT_VAPID_PRIVATE_KEY", "")

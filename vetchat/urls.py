@@ -82,6 +82,7 @@ urlpatterns = [
     path("", include("attachments.urls")),
     path("", include("transcripts.urls")),
     path("", include("notifications.urls")),
+    path("", include("sms.urls")),
     path("", include("portal.urls")),
 ]
 

@@ -1,0 +1,8 @@
+from django.http import HttpRequest, HttpResponse
+
+from sms.signatures import twilio_webhook
+
+
+@twilio_webhook
+def status(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=501)
