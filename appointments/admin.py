@@ -19,6 +19,7 @@ from appointments.services import (
 )
 from appointments.signals import appointment_status_changed
 from audit.admin import AuditedSearch
+from sms.models import Text
 from tenancy.admin import ClinicScoped, ClinicScopedInline
 from vetchat.errors import DomainError
 
@@ -33,6 +34,25 @@ class AppointmentMemberInline(ClinicScopedInline, admin.TabularInline):
     readonly_fields = ("added_by", "added_at")
     autocomplete_fields = ("user",)
     extra = 0
+
+
+class TextInline(ClinicScopedInline, admin.TabularInline):
+    """The texts sent to the parent about this appointment, each with its state and reason."""
+
+    model = Text
+    fk_name = "appointment"
+    verbose_name_plural = "Texts"
+    fields = ("created_at", "to", "status", "error_reason", "fell_back_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # texts go out from the notifications, never from here
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class CoOwnershipInline(ClinicScopedInline, admin.TabularInline):
@@ -103,7 +123,7 @@ class AppointmentAdmin(AuditedSearch, ClinicScoped, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
     readonly_fields = ("id", "created_at", "updated_at")
-    inlines = (AppointmentMemberInline,)
+    inlines = (AppointmentMemberInline, TextInline)
     fields = (
         "id",
         "clinic",

@@ -19,6 +19,7 @@ from notifications.mail import header_text, headers_make_safe, mailbox
 from notifications.models import UnreadEmail
 from notifications.push import push_send
 from notifications.services import preference_of, unread_email_mark
+from notifications.texts import TextNotice, notice_text, phone_to_text
 from notifications.tokens import unsubscribe_token
 
 
@@ -189,8 +190,9 @@ def _push(user: User, emails: list[UnreadEmail]) -> None:
 
 
 def deliver(user: User, emails: list[UnreadEmail]) -> int:
-    """Send the recorded notifications still unread (read ones are dropped): the email, then a
-    push to the user's browsers if they asked for it; returns how many emails went out.
+    """Send the recorded notifications still unread (read ones are dropped): the email (or,
+    to a parent who chose texts, a text instead), then a push to the user's browsers if they
+    asked for it; returns how many emails went out.
 
     SMTP errors propagate, so the job is retried with backoff and finds them still pending. The
     push comes after the record is marked sent: it is best effort and never causes a resend.
@@ -204,10 +206,29 @@ def deliver(user: User, emails: list[UnreadEmail]) -> int:
     if not unread:
         return 0
     preference = preference_of(user)
-    if preference.email_enabled:
-        build(user, unread).send(fail_silently=False)
-    for email in unread:
-        unread_email_mark(email=email, status=UnreadEmail.Status.SENT)
+    phone = phone_to_text(user, preference, unread)
+    if phone is not None:
+        # The text replaces the email; its job sends it, and emails after all if it fails.
+        notice_text(phone=phone, emails=unread, notice=_text_notice(unread))
+    else:
+        if preference.email_enabled:
+            build(user, unread).send(fail_silently=False)
+        for email in unread:
+            unread_email_mark(email=email, status=UnreadEmail.Status.SENT)
     if preference.web_push_enabled:
         _push(user, unread)
-    return 1 if preference.email_enabled else 0
+    return 1 if preference.email_enabled and phone is None else 0
+
+
+def _text_notice(emails: list[UnreadEmail]) -> TextNotice:
+    """What a text says of a parent's windows (all of one chat): the pet, the clinic, how
+    many, and the newest message only with previews on; its sign-in link is made as it goes."""
+    previews = settings.VETCHAT_EMAIL_PREVIEWS
+    chat = _summary(emails[-1], previews=previews)
+    latest = chat.previews[-1] if chat.previews else None
+    return TextNotice(
+        pet_name=chat.pet_name,
+        clinic_name=chat.clinic_sender,
+        count=sum(email.message_count for email in emails),
+        preview=f"{latest.sender_name}: {latest.content}" if latest else "",
+    )

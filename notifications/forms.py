@@ -22,6 +22,7 @@ class PreferenceForm(forms.Form):
     web_push_enabled = forms.BooleanField(
         label="Web push: notifications in the browsers I turn them on in", required=False
     )
+    sms_enabled = forms.BooleanField(label="Text me instead of emailing", required=False)
     digest_hours = forms.TypedChoiceField(
         label="Instead, one digest email",
         choices=[("", "No digest: one email per chat"), *Preference.Digest.choices],
@@ -31,7 +32,12 @@ class PreferenceForm(forms.Form):
     )
 
     def __init__(
-        self, *args: object, user: User, default_label: str = "", **kwargs: object
+        self,
+        *args: object,
+        user: User,
+        default_label: str = "",
+        texts_to: str = "",
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
         if default_label:
@@ -47,6 +53,10 @@ class PreferenceForm(forms.Form):
             ]
         if user.role != User.Role.VETERINARIAN:
             del self.fields["digest_hours"]
+        if texts_to:
+            self.fields["sms_enabled"].label = f"Text me at {texts_to} instead of emailing"
+        else:  # texts off in this deployment, or no number consented to them
+            del self.fields["sms_enabled"]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -68,4 +78,5 @@ class PreferenceForm(forms.Form):
             "quiet_until": preference.quiet_until,
             "web_push_enabled": preference.web_push_enabled,
             "digest_hours": preference.digest_hours or "",
+            "sms_enabled": preference.sms_enabled,
         }

@@ -36,6 +36,8 @@ class Preference(models.Model):
     quiet_from = models.TimeField("quiet hours from", null=True, blank=True)
     quiet_until = models.TimeField("quiet hours until", null=True, blank=True)
     web_push_enabled = models.BooleanField("notifications in this browser", default=False)
+    # A pet parent who consented to texts at their number is texted instead of emailed.
+    sms_enabled = models.BooleanField("text me instead of emailing", default=True)
     # Vets only: one email every this many hours listing every waiting chat, not one per chat.
     digest_hours = models.PositiveSmallIntegerField("digest", choices=Digest, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -105,6 +107,8 @@ class UnreadEmail(models.Model):
         READ_FIRST = "read_first", "Read before it could be sent"
         # Given up after its retries; listed as an UndeliveredEmail, never tried again.
         FAILED = "failed", "Could not be sent"
+        # Told by text instead (`text`); back to pending if the text does not arrive.
+        TEXTED = "texted", "Texted instead"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unread_emails"
@@ -117,6 +121,11 @@ class UnreadEmail(models.Model):
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The text that told this window instead of the email: never texted twice, and emailed
+    # after all if that text is undelivered.
+    text = models.ForeignKey(
+        "sms.Text", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at"]

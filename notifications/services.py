@@ -348,9 +348,12 @@ def preference_save(
     quiet_until: time | None,
     web_push_enabled: bool,
     digest_hours: int | None,
+    sms_enabled: bool | None = None,
 ) -> Preference:
+    """`sms_enabled` None: unchanged (the form did not offer texts)."""
     if user.role != User.Role.VETERINARIAN:
         digest_hours = None
+    texts = {} if sms_enabled is None else {"sms_enabled": sms_enabled}
     preference, _ = Preference.objects.update_or_create(
         user=user,
         defaults={
@@ -360,6 +363,7 @@ def preference_save(
             "quiet_until": quiet_until,
             "web_push_enabled": web_push_enabled,
             "digest_hours": digest_hours,
+            **texts,
         },
     )
     return preference

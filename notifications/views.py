@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.models import User
 from notifications.forms import PreferenceForm
 from notifications.services import (
     default_delay_seconds,
@@ -19,6 +20,9 @@ from notifications.services import (
     preference_save,
 )
 from notifications.tokens import user_of_unsubscribe_token
+from sms.enabled import sms_enabled
+from sms.models import Phone
+from sms.numbers import shown
 
 
 def _delay_label(seconds: int) -> str:
@@ -30,11 +34,22 @@ def _delay_label(seconds: int) -> str:
     return f"after {seconds} seconds"
 
 
+def _texts_to(user: User) -> str:
+    """The number texts go to, as its owner reads it; "" when texts are not on offer."""
+    if not sms_enabled():
+        return ""
+    phone = Phone.objects.filter(user=user).first()
+    return shown(phone.number) if phone is not None and phone.texts_allowed else ""
+
+
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     default_label = _delay_label(default_delay_seconds(request.user.role))
+    texts_to = _texts_to(request.user)
     if request.method == "POST":
-        form = PreferenceForm(request.POST, user=request.user, default_label=default_label)
+        form = PreferenceForm(
+            request.POST, user=request.user, default_label=default_label, texts_to=texts_to
+        )
         if form.is_valid():
             data = form.cleaned_data
             preference_save(
@@ -45,6 +60,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 quiet_until=data["quiet_until"],
                 web_push_enabled=data["web_push_enabled"],
                 digest_hours=data.get("digest_hours"),
+                sms_enabled=data.get("sms_enabled"),
             )
             messages.success(request, "Your notification preferences are saved.")
             return redirect("notification_preferences")
@@ -54,6 +70,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             initial=PreferenceForm.initial_of(preference_of(request.user)),
             user=request.user,
             default_label=default_label,
+            texts_to=texts_to,
         )
         status = HTTPStatus.OK
     context = {

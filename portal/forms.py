@@ -2,6 +2,8 @@ from django import forms
 
 from clinic.selectors import PLACEHOLDERS
 from clinic.services import BODY_MAX, TITLE_MAX
+from sms.numbers import NotAMobileNumber, mobile_number
+from sms.phones import CONSENT_WORDS
 
 
 class DescribedForm(forms.Form):
@@ -51,3 +53,23 @@ class CannedAnswerForm(DescribedForm):
         + ", ".join("{" + name + "}" for name in PLACEHOLDERS)
         + ".",
     )
+
+
+class PhoneForm(DescribedForm):
+    """A pet parent's mobile number and their consent to texts at it; the consent's label is
+    the exact words recorded with it."""
+
+    number = forms.CharField(
+        label="Mobile number",
+        max_length=32,
+        help_text="With its country code if it is not a number of this country.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        error_messages={"required": "Type your mobile number, or remove it below."},
+    )
+    consent = forms.BooleanField(label=CONSENT_WORDS, required=False)
+
+    def clean_number(self) -> str:
+        try:
+            return mobile_number(self.cleaned_data["number"])
+        except NotAMobileNumber as error:
+            raise forms.ValidationError(error.message) from None

@@ -64,8 +64,10 @@ from clinic.selectors import (
 from clinic.services import canned_answer_create, canned_answer_delete, canned_answer_update
 from notifications.selectors import needs_reply, read_not_answered
 from portal.clinic_card import clinic_card
-from portal.forms import CannedAnswerForm, ProfilePhotoForm
+from portal.forms import CannedAnswerForm, PhoneForm, ProfilePhotoForm
+from portal.phone import phone_context, phone_saved_message, texts_offered
 from portal.scheduled import not_sent_of, scheduled_context
+from sms.phones import CONSENT_WORDS, phone_save
 from tenancy.zones import clinic_clock
 from vetchat.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
@@ -224,10 +226,13 @@ def _saved(form: CannedAnswerForm, save: Any) -> bool:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's photo beside their messages: upload one, replace it or remove it. A refused
-    file is named beside the field."""
+    file is named beside the field. A pet parent's mobile number and consent to texts too,
+    when this deployment sends texts."""
     form = ProfilePhotoForm()
     status = HTTPStatus.OK
     if request.method == "POST":
+    if request.method == "POST" and ("phone" in request.POST or "remove_phone" in request.POST):
+        return profile_phone(request)
         if "remove" in request.POST:
             profile_photo_remove(user=request.user)
             messages.success(request, "Your photo was removed; your initials are shown instead.")
@@ -242,7 +247,32 @@ def profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your photo is saved; it shows beside your messages.")
                 return redirect("profile")
         status = HTTPStatus.BAD_REQUEST
-    return render(request, "account/profile.html", {"form": form}, status=status)
+    context = {"form": form, **phone_context(request.user)}
+    return render(request, "account/profile.html", context, status=status)
+
+
+def profile_phone(request: HttpRequest) -> HttpResponse:
+    """Add, change or remove the number, and give or withdraw consent with the words shown."""
+    if not texts_offered(request.user):
+        return HttpResponse("Texts are not offered.", status=HTTPStatus.FORBIDDEN)
+    phone_form = PhoneForm(request.POST)
+    removing = "remove_phone" in request.POST
+    if removing or phone_form.is_valid():
+        try:
+            change = phone_save(
+                user=request.user,
+                number="" if removing else phone_form.cleaned_data["number"],
+                consent=not removing and phone_form.cleaned_data["consent"],
+                words=CONSENT_WORDS,
+                now=timezone.now(),
+            )
+        except DomainError as error:
+            phone_form.add_error("number", error.fields.get("number") or error.message)
+        else:
+            messages.success(request, phone_saved_message(change))
+            return redirect("profile")
+    context = {"form": ProfilePhotoForm(), **phone_context(request.user, form=phone_form)}
+    return render(request, "account/profile.html", context, status=HTTPStatus.BAD_REQUEST)
 
 
 @login_required

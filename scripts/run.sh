@@ -16,8 +16,21 @@ export VETCHAT_BASE_URL=${VETCHAT_BASE_URL:-http://127.0.0.1:${PORT:-8000}}
 # The demo's emails carry a Reply-To at this domain, taken by the mail gateway below on
 # VETCHAT_MAIL_GATEWAY_BIND (127.0.0.1:2525 unless set): answer one with any SMTP client.
 export VETCHAT_REPLY_DOMAIN=${VETCHAT_REPLY_DOMAIN:-reply.localhost}
+# Texts: without Twilio's credentials, a local stand-in for its API (sms/local_twilio.py) takes
+# them on VETCHAT_TWILIO_LOCAL_BIND and prints each text here, as the emails are printed.
+twilio_local=
+if [ -z "${TWILIO_ACCOUNT_SID:-}${TWILIO_AUTH_TOKEN:-}${TWILIO_FROM:-}${TWILIO_MESSAGING_SERVICE_SID:-}${TWILIO_API_BASE:-}" ]; then
+  twilio_local=1
+  export VETCHAT_TWILIO_LOCAL_BIND=${VETCHAT_TWILIO_LOCAL_BIND:-127.0.0.1:8025}
+  export VETCHAT_SMS_PROVIDER=twilio
+  export TWILIO_ACCOUNT_SID=AC00000000000000000000000000000000
+  export TWILIO_AUTH_TOKEN=local-twilio-auth-token
+  export TWILIO_FROM=+15005550006
+  export TWILIO_API_BASE=http://$VETCHAT_TWILIO_LOCAL_BIND
+fi
 local_db=
 local_redis=
+local_turn=
 worker=
 gateway=
 announcer=
@@ -34,6 +47,11 @@ cleanup() {
   if [ -n "$gateway" ]; then
     kill "$gateway" 2>/dev/null || true
     wait "$gateway" 2>/dev/null || true
+  fi
+  if [ -n "$local_turn" ]; then scripts/coturn.sh stop .turndata; fi
+  if [ -n "$twilio_local" ] && [ "$twilio_local" != 1 ]; then
+    kill "$twilio_local" 2>/dev/null || true
+    wait "$twilio_local" 2>/dev/null || true
   fi
   if [ -n "$local_redis" ]; then scripts/redis.sh stop .redisdata; fi
   if [ -n "$local_db" ]; then scripts/postgres.sh stop .pgdata; fi
@@ -113,3 +131,9 @@ announcer=$!
   --workers "${WEB_CONCURRENCY:-2}" \
   --graceful-timeout 5 \
   --log-level warning
+# Its texts' states come back as signed callbacks; `curl -d From=+12025550123 -d Body=Hi
+# http://$VETCHAT_TWILIO_LOCAL_BIND/local/inbound` is a parent texting back.
+if [ -n "$twilio_local" ]; then
+  .venv/bin/python manage.py twilio_local &
+  twilio_local=$!
+fi

@@ -122,6 +122,7 @@ class InboundText(models.Model):
     class Outcome(models.TextChoices):
         POSTED = "posted", "Posted in the chat"
         ASKED = "asked", "Asked which pet"
+        ANSWERED = "answered", "Answered which pet"
         STOP = "stop", "Opted out"
         START = "start", "Opted in again"
         HELP = "help", "Sent help"
@@ -147,6 +148,11 @@ class InboundText(models.Model):
     )
     outcome = models.CharField(max_length=10, choices=Outcome, blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    # A text held while its sender is asked which pet it is about: the appointments offered,
+    # in the order of the question ("Reply 1 for …"), as the answer must be read against them.
+    choices = models.JSONField(default=list, blank=True)
+    # The text sent back in answer ("" for none): a webhook delivered again is answered the same.
+    reply = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -143,6 +143,8 @@ def appointment_form(appointment, **changes) -> dict:
         "members-INITIAL_FORMS": "0",
         "transcripts-TOTAL_FORMS": "0",
         "transcripts-INITIAL_FORMS": "0",
+        "texts-TOTAL_FORMS": "0",
+        "texts-INITIAL_FORMS": "0",
         **changes,
     }
 

@@ -24,6 +24,7 @@ from chat.models import Chat, Message, ReadState
 from clinic.models import AfterHoursReply, CannedAnswer, RedFlagSign, UrgentChat
 from notifications.models import UndeliveredEmail
 from tenancy.admin import ClinicScoped, ClinicScopedInline, PlatformOnly
+from sms.models import Phone, Text
 from tenancy.models import Clinic, ClinicMembership
 from tests.factories import (
     AppointmentFactory,
@@ -115,6 +116,12 @@ def clinic_side(word: str) -> Side:
             kind="invitation",
             recipient=parent.email,
             user=parent,
+        "sms.phone": Phone.objects.create(
+            user=parent, number="+1202555010" + ("1" if word == "alpha" else "2")
+        ),
+        "sms.text": Text.objects.create(
+            clinic=clinic, user=parent, appointment=appointment, to="+12025550100", body=word
+        ),
             subject=f"{word} subject",
             reason="refused",
             attempts=3,
@@ -164,6 +171,8 @@ SCOPED = [
 
 def model_admin(label: str) -> admin.ModelAdmin:
     [found] = [a for m, a in admin.site._registry.items() if m._meta.label_lower == label]
+    "sms.phone",
+    "sms.text",
     return found
 
 

@@ -19,7 +19,7 @@ SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("Clinic", ("tenancy", "appointments", "clinic")),
     ("Conversations", ("chat", "attachments")),
     ("Record", ("audit", "records")),
-    ("Notifications", ("notifications",)),
+    ("Notifications", ("notifications", "sms")),
     ("Background jobs", ("procrastinate",)),
 ]
 SLUGS = {name: name.lower().replace(" ", "-") for name, _ in SECTIONS}

@@ -345,6 +345,10 @@ TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", ""
 # Twilio's REST API; `make run` and the tests point it at a local server that speaks its shapes.
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 # Web push (VAPID, RFC 8292): base64url keys from `python manage.py vapid_keys`; no keys, no push.
+# The country of a number typed without its code (+44…) on the profile (ISO 3166 alpha-2).
+VETCHAT_SMS_DEFAULT_REGION = os.environ.get("VETCHAT_SMS_DEFAULT_REGION", "GB").strip().upper()
+# Where `manage.py twilio_local` (the local stand-in for Twilio's API) listens.
+VETCHAT_TWILIO_LOCAL_BIND = os.environ.get("VETCHAT_TWILIO_LOCAL_BIND", "127.0.0.1:8025")
 VETCHAT_VAPID_PUBLIC_KEY = os.environ.get("VETCHAT_VAPID_PUBLIC_KEY", "")
 VETCHAT_VAPID_PRIVATE_KEY = os.environ.get("VETCHAT_VAPID_PRIVATE_KEY", "")
 VETCHAT_VAPID_SUBJECT = os.environ.get("VETCHAT_VAPID_SUBJECT", "mailto:noreply@localhost")

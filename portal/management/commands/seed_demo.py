@@ -17,9 +17,14 @@ from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
 from chat.services import access_chat, message_send
 from clinic.models import CannedAnswer, Closure, EmergencyNumber, OpeningSpan
 from clinic.selectors import forget_clinic_snapshot
+from sms.models import ConsentEvent, Phone
+from sms.phones import CONSENT_WORDS
 from tenancy.models import MEMBER_ROLES, Clinic, ClinicMembership
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
+# Texted instead of emailed when texts are on (`make run`: through the local Twilio stand-in).
+DEMO_TEXTED_PARENT = "parent@example.com"
+DEMO_TEXTED_NUMBER = "+12025550123"
 # The demo clinic accounts' authenticator-app secret (vets, nurse, admins), published like the
 # password: `python manage.py demo_totp` prints the current code.
 DEMO_TOTP_SECRET = "VETCHATDEMOVETCHATDEMOVETCHATDEM"  # noqa: S105
@@ -355,6 +360,7 @@ class Command(BaseCommand):
                         defaults={"added_by": users[vet]},
                     )
                 self._conversation(appointment, DEMO_CONVERSATIONS.get(key, []), users)
+            self._texts_consented(users[DEMO_TEXTED_PARENT])
         # After the conversations: they were written in opening hours, with no automatic reply.
         for key, clinic in clinics.items():
             self._clinic_settings(clinic, DEMO_CLINICS[key])
@@ -374,6 +380,22 @@ class Command(BaseCommand):
             "Vets, the nurse and the admins also need a code: python manage.py demo_totp "
             f"(or add the secret {DEMO_TOTP_SECRET} to an authenticator app)."
         )
+
+    def _texts_consented(self, parent: User) -> None:
+        """One parent is texted instead of emailed (make run's local Twilio prints the texts),
+        at a number of the fictional 555-01xx range, consented with the profile's words."""
+        phone, created = Phone.objects.get_or_create(
+            user=parent, defaults={"number": DEMO_TEXTED_NUMBER, "opted_in_at": timezone.now()}
+        )
+        if created:
+            ConsentEvent.objects.create(
+                user=parent,
+                number=phone.number,
+                kind=ConsentEvent.Kind.OPT_IN,
+                source=ConsentEvent.Source.PROFILE,
+                words=CONSENT_WORDS,
+                at=phone.opted_in_at,
+            )
 
     def _clinics(self) -> dict[str, Clinic]:
         """Riverside is the deployment's first clinic, whatever its zone; Harbor Street is kept
