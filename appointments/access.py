@@ -25,6 +25,7 @@ from django.db.models.functions import JSONObject
 from accounts.models import User
 from appointments.models import Appointment, CoOwnership
 from appointments.participants import care_team, co_ownerships
+from tenancy.switches import clinic_allows
 from vetchat.errors import NotFound, NotPermitted
 
 
@@ -35,6 +36,8 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"  # confirm a prescription was read and understood
     MANAGE_TEAM = "manage_team"  # add and remove care team members, hand the chat over
     SCHEDULE = "schedule"  # write a message that the clinic sends later
+    CALL = "call"  # start a video call in its chat
+    ANSWER_CALL = "answer_call"  # accept or decline a video call of its chat
 
 
 class Standing(StrEnum):
@@ -47,10 +50,21 @@ class Standing(StrEnum):
 
 
 ALLOWED: dict[Standing, frozenset[Action]] = {
-    Standing.PET_PARENT: frozenset({Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE}),
-    Standing.CO_OWNER: frozenset({Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE}),
+    Standing.PET_PARENT: frozenset(
+        {Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE, Action.ANSWER_CALL}
+    ),
+    Standing.CO_OWNER: frozenset(
+        {Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE, Action.ANSWER_CALL}
+    ),
     Standing.VETERINARIAN: frozenset(
-        {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.MANAGE_TEAM, Action.SCHEDULE}
+        {
+            Action.VIEW,
+            Action.CHAT,
+            Action.PRESCRIBE,
+            Action.MANAGE_TEAM,
+            Action.SCHEDULE,
+            Action.CALL,
+        }
     ),
     Standing.TEAM_VETERINARIAN: frozenset(
         {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.SCHEDULE}
@@ -69,6 +83,13 @@ REFUSALS = {
     Action.ACKNOWLEDGE: "Only the pet's owners can acknowledge a prescription.",
     Action.MANAGE_TEAM: "Only the appointment's veterinarian can change its care team.",
     Action.SCHEDULE: "Only the appointment's care team can schedule messages.",
+    Action.CALL: "Only the appointment's veterinarian can start a video call.",
+    Action.ANSWER_CALL: "Only the pet's owners can answer a video call.",
+}
+
+# What a standing may do only where its clinic allows it (`tenancy.Clinic`'s switches).
+ALLOWED_BY_CLINIC: dict[tuple[Standing, Action], str] = {
+    (Standing.TECHNICIAN, Action.CALL): "technicians_may_call",
 }
 
 
@@ -119,9 +140,18 @@ def standing(user: User, appointment: Participants) -> Standing | None:
     return None
 
 
+def allows(who: Standing, appointment: Participants, action: Action) -> bool:
+    """Whether this standing may do `action`: by the table, or by its clinic's switch (read
+    only when asked, so every other check costs no query)."""
+    if action in ALLOWED[who]:
+        return True
+    switch = ALLOWED_BY_CLINIC.get((who, action))
+    return switch is not None and clinic_allows(appointment.clinic_id, switch)
+
+
 def may(user: User, appointment: Participants, action: Action) -> bool:
     who = standing(user, appointment)
-    return who is not None and action in ALLOWED[who]
+    return who is not None and allows(who, appointment, action)
 
 
 def check_access(*, user: User, appointment: P | None, action: Action) -> P:
@@ -129,7 +159,7 @@ def check_access(*, user: User, appointment: P | None, action: Action) -> P:
     who = standing(user, appointment) if appointment is not None else None
     if who is None:
         raise AppointmentNotFound
-    if action not in ALLOWED[who]:
+    if not allows(who, appointment, action):
         raise ActionNotPermitted(action)
     return appointment
 

@@ -30,6 +30,7 @@ from django.core.cache import cache
 from accounts.middleware import mfa_pending, session_ends_at
 from accounts.models import User
 from appointments.access import Action
+from calls.signalling import CALL_FRAMES, CallSocket, running_call_json
 from chat import access_versions
 from chat.push import chat_group, session_group, user_group
 from chat.services import access_chat
@@ -128,8 +129,20 @@ class ChatConsumer(SignedInConsumer):
         for group in self.subscriptions:
             await self.channel_layer.group_add(group, self.channel_name)
         self.checked_at = time.monotonic()
+        self.calls = CallSocket(
+            user=self.user,
+            appointment_id=self.appointment_id,
+            channel_name=self.channel_name,
+            channel_layer=self.channel_layer,
+            send=self.send_json,
+        )
+        hello: dict[str, Any] = {"type": "hello", "lastSeq": last_seq}
+        # A running call is named so that a reloaded page rejoins it.
+        call = await running_call_json(self.appointment_id)
+        if call is not None:
+            hello["call"] = call
         await self.accept()
-        await self.send_json({"type": "hello", "lastSeq": last_seq})
+        await self.send_json(hello)
         self.watch(session_ends_at(self.scope["session"], self.user))
 
     async def refuse(self, code: int) -> None:
@@ -142,10 +155,13 @@ class ChatConsumer(SignedInConsumer):
             self.watcher.cancel()
         for group in self.subscriptions:
             await self.channel_layer.group_discard(group, self.channel_name)
+        if self.calls is not None:
+            await self.calls.closed()
 
     # The socket's own clock --------------------------------------------------------------
 
     watcher: asyncio.TimerHandle | None = None
+    calls: CallSocket | None = None  # the video calls' frames, once the socket is open
     gone = False  # disconnected: a check still running must not wake it again
 
     def watch(self, ends: float) -> None:
@@ -202,14 +218,16 @@ class ChatConsumer(SignedInConsumer):
     # From the client ---------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.within_budget():
-            logger.warning("Socket closed: over its budget of %s frames", FRAME_BUDGET)
-            await self.close(code=CLOSE_TOO_MANY)
-            return
         try:
             content = json.loads(text_data) if text_data else None
         except (ValueError, RecursionError):  # not JSON, or nested past what the parser takes
             content = None
+        # A call's signals spend a budget of their own (`calls.signalling`).
+        signal = isinstance(content, dict) and content.get("type") == "call.signal"
+        if not (self.calls.signals.take() if signal and self.calls else self.within_budget()):
+            logger.warning("Socket closed: over its budget of %s frames", FRAME_BUDGET)
+            await self.close(code=CLOSE_TOO_MANY)
+            return
         await self.receive_json(content)
 
     def within_budget(self) -> bool:
@@ -227,13 +245,15 @@ class ChatConsumer(SignedInConsumer):
             if not await self.still_allowed():
                 return
             await self.send_json({"type": "pong"})
+        elif kind in CALL_FRAMES and self.calls is not None:
+            await self.calls.receive(content)
         else:
             await self.send_json(
                 {
                     "type": "error",
                     "error": {
                         "code": "unknown_type",
-                        "message": 'Send JSON objects of type "typing" or "ping".',
+                        "message": 'Send JSON objects of type "typing", "ping" or "call.…".',
                     },
                 }
             )
@@ -299,6 +319,27 @@ class ChatConsumer(SignedInConsumer):
 
     async def chat_alert(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "alert", **event["alert"]})
+
+    async def chat_call(self, event: dict[str, Any]) -> None:
+        if self.calls is not None:
+            self.calls.heard(event["call"])
+        await self.send_json({"type": "call", "call": event["call"]})
+
+    async def chat_call_signal(self, event: dict[str, Any]) -> None:
+        """A signal from the other party of a call this socket speaks in (`calls.signalling`)."""
+        await self.send_json(
+            {
+                "type": "call.signal",
+                "callId": event["callId"],
+                "from": event["from"],
+                "signal": event["signal"],
+            }
+        )
+
+    async def chat_call_rejoined(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {"type": "call.rejoined", "callId": event["callId"], "userId": event["from"]}
+        )
 
     async def socket_revoke(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)

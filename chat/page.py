@@ -270,5 +270,10 @@ def chat_box(
             },
             # What a screen reader hears of a card without text, and a pending card shows.
             "typeLabels": {kind: Message.Type(kind).label for kind in PAYLOAD_FIELDS},
+            # Video visits (static/js/chat/call.js): who rings, who is rung, and whether the
+            # peers may only meet through TURN (set for the tests that prove the relay works).
+            "mayCall": not read_only and may(user, chat, Action.CALL),
+            "mayAnswer": not read_only and may(user, chat, Action.ANSWER_CALL),
+            "callIcePolicy": settings.VETCHAT_CALL_ICE_POLICY,
         },
     }

@@ -139,11 +139,14 @@ def message_send(
     return Sent(row, created=True)
 
 
-def system_entry_post(*, appointment_id: UUID, content: str) -> Sent:
+def system_entry_post(
+    *, appointment_id: UUID, content: str, payload: dict[str, Any] | None = None
+) -> Sent:
     """Write a clinic notice into an appointment's chat, from the clinic's own account.
 
-    For other services (a hand-over, an after-hours reply), never for a client's input: it
-    passes no rule of `chat.rules` but is stored, chained and published like any message.
+    For other services (a hand-over, an after-hours reply, a video call's record), never for a
+    client's input: it passes no rule of `chat.rules` but is stored, chained and published like
+    any message. `payload` is what a page needs to show the notice as more than its text.
     """
     content = content.strip()
     if not content or len(content) > MAX_CONTENT_LENGTH:
@@ -152,7 +155,10 @@ def system_entry_post(*, appointment_id: UUID, content: str) -> Sent:
     with transaction.atomic():
         locked = _lock_chat(chat.pk)
         message = Message(
-            sender=clinic_account(), message_type=Message.Type.SYSTEM, content=content
+            sender=clinic_account(),
+            message_type=Message.Type.SYSTEM,
+            content=content,
+            payload=payload,
         )
         return Sent(_append(locked, appointment_id, message), created=True)
 

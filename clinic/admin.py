@@ -94,6 +94,7 @@ class ClinicAdmin(ForgetsSnapshot, ClinicScoped, admin.ModelAdmin):
         "colour",
         "email_sender_name",
         "after_hours_reply",
+        "technicians_may_call",
         "updated_at",
     )
     readonly_fields = ("updated_at",)

@@ -60,8 +60,9 @@ def push_configured() -> bool:
     return bool(settings.VETCHAT_VAPID_PUBLIC_KEY and settings.VETCHAT_VAPID_PRIVATE_KEY)
 
 
-def push_send(*, user: User, title: str, body: str, url: str) -> int:
-    """Queue a push to each of the user's browsers; returns how many were queued.
+def push_send(*, user: User, title: str, body: str, url: str, ttl: int = TTL_SECONDS) -> int:
+    """Queue a push to each of the user's browsers; returns how many were queued. A push service
+    keeps it `ttl` seconds for a browser that is off (a call's ring, only while it rings).
 
     Best effort: the email is the notification of record. A subscription naming a push service
     no longer allowed is deleted rather than pushed to.
@@ -84,6 +85,7 @@ def push_send(*, user: User, title: str, body: str, url: str) -> int:
                 "subscription_id": subscription.pk,
                 "user_id": str(user.pk),
                 "body": b64encode(encrypted).decode(),
+                "ttl": ttl,
             }
         )
     if jobs:
@@ -104,7 +106,7 @@ def _vapid_headers(endpoint: str) -> dict[str, str]:
     return Vapid.from_string(private_key=settings.VETCHAT_VAPID_PRIVATE_KEY).sign(claims)
 
 
-def push_deliver(*, subscription_id: int, user_id: UUID, body: str) -> bool:
+def push_deliver(*, subscription_id: int, user_id: UUID, body: str, ttl: int = TTL_SECONDS) -> bool:
     """POST one encrypted push to its browser's push service; returns whether it took it.
 
     Not retried: a push that fails is logged. A redirect is not followed (the answer is only
@@ -128,7 +130,7 @@ def push_deliver(*, subscription_id: int, user_id: UUID, body: str) -> bool:
         **_vapid_headers(subscription.endpoint),
         "Content-Encoding": "aes128gcm",
         "Content-Type": "application/octet-stream",
-        "TTL": str(TTL_SECONDS),
+        "TTL": str(ttl),
     }
     try:
         response = requests.post(

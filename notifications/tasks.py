@@ -10,7 +10,7 @@ from accounts.models import User
 from notifications.emails import deliver
 from notifications.mail import message_from_job
 from notifications.models import QueuedEmail, UnreadEmail
-from notifications.push import push_deliver
+from notifications.push import TTL_SECONDS, push_deliver
 from notifications.retry import SMTP_RETRY, send_or_set_aside
 from notifications.services import (
     digest_claim,
@@ -124,6 +124,6 @@ async def retry_stalled_jobs(timestamp: int) -> int:
 # Pushes have a queue, and in `make run` and production a worker, of their own: a push service
 # that is slow or down then holds back other pushes only, never an email.
 @app.task(queue="push")
-def send_push(*, subscription_id: int, user_id: str, body: str) -> bool:
+def send_push(*, subscription_id: int, user_id: str, body: str, ttl: int = TTL_SECONDS) -> bool:
     """One push, already encrypted to its browser (notifications/push.py), to its push service."""
-    return push_deliver(subscription_id=subscription_id, user_id=UUID(user_id), body=body)
+    return push_deliver(subscription_id=subscription_id, user_id=UUID(user_id), body=body, ttl=ttl)

@@ -71,6 +71,7 @@ from sms.phones import CONSENT_WORDS, phone_save
 from tenancy.zones import clinic_clock
 from vetchat.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
+from vetchat.middleware import permissions_policy_allowing
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -230,9 +231,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     when this deployment sends texts."""
     form = ProfilePhotoForm()
     status = HTTPStatus.OK
-    if request.method == "POST":
     if request.method == "POST" and ("phone" in request.POST or "remove_phone" in request.POST):
         return profile_phone(request)
+    if request.method == "POST":
         if "remove" in request.POST:
             profile_photo_remove(user=request.user)
             messages.success(request, "Your photo was removed; your initials are shown instead.")
@@ -468,6 +469,10 @@ def render_detail(
         response = render(request, "appointments/detail.html", context, status=status)
     for name, value in (error_headers(error) if error else {}).items():
         response[name] = value
+    call = context.get("chat", {}).get("data", {})
+    if call.get("mayCall") or call.get("mayAnswer"):
+        # Video visits: of all answers, this page alone may ask for the camera and microphone.
+        response["Permissions-Policy"] = permissions_policy_allowing("camera", "microphone")
     return response
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the polling, sending and history paths under gunicorn, driven by wrk, then the
-# live chat's delivery, the search over a million messages, transcripts, the red-flag matcher
-# and what each part of a send costs.
+# live chat's delivery, the video calls' signalling, the search over a million messages,
+# transcripts, the red-flag matcher and what each part of a send costs.
 # Always on a throwaway PostgreSQL (normal durability) and Redis of its own, removed afterwards.
 #   scripts/bench.sh [--smoke]     BENCH_SECONDS, BENCH_ROUNDS, BENCH_PORT tune a run
 set -euo pipefail
@@ -31,6 +31,8 @@ export DJANGO_STATIC_ROOT=$work/static DJANGO_STATIC_COMPRESS=0
 .venv/bin/python manage.py collectstatic --no-input -v0
 .venv/bin/python -m bench.run "$@"
 .venv/bin/python -m bench.live "$@"
+.venv/bin/python -m bench.calls "$@"
+.venv/bin/python -m bench.call_in_browser "$@"
 .venv/bin/python -m bench.search "$@"
 .venv/bin/python -m bench.transcripts "$@"
 .venv/bin/python -m bench.clinic "$@"

@@ -16,6 +16,8 @@ ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing+=(libharfbuzz-s
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 # Attachments: ffmpeg for videos, libmagic to type every upload by its content.
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+# coturn, the video calls' TURN relay: `make run` and the tests start their own (scripts/coturn.sh).
+command -v turnserver >/dev/null || missing+=(coturn)
 ls /usr/lib/*/libmagic.so.1 >/dev/null 2>&1 || [ -e /usr/lib/libmagic.so.1 ] || missing+=(libmagic1)
 case "${1:-run}" in bench | test)
   # wrk for the load, valgrind to count instructions (bench/instructions.py)

@@ -107,6 +107,21 @@ if [ -z "${VETCHAT_VAPID_PRIVATE_KEY:-}" ]; then
   set +a
 fi
 
+# The video calls' TURN relay: a coturn on loopback sharing a secret made once in .devdata/
+# (calls on one machine connect directly anyway; this one is there to try the relayed path).
+if [ -z "${VETCHAT_TURN_URLS:-}" ]; then
+  mkdir -p .devdata
+  [ -s .devdata/turn.secret ] || (
+    umask 077
+    .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" >.devdata/turn.secret
+  )
+  VETCHAT_TURN_SECRET=$(cat .devdata/turn.secret)
+  export VETCHAT_TURN_SECRET
+  local_turn=1
+  VETCHAT_TURN_URLS=$(scripts/coturn.sh start .turndata)
+  export VETCHAT_TURN_URLS
+fi
+
 # The job queue's workers run beside the web server: one for the emails, transcripts and
 # uploads, and one for web push alone, so that slow push services hold back no email.
 .venv/bin/python manage.py procrastinate worker --queues notifications,transcripts,attachments &
@@ -116,6 +131,12 @@ worker="$worker $!"
 # Replies by email: the SMTP server that posts what is sent to the emails' Reply-To.
 .venv/bin/python manage.py mail_gateway &
 gateway=$!
+# Its texts' states come back as signed callbacks; `curl -d From=+12025550123 -d Body=Hi
+# http://$VETCHAT_TWILIO_LOCAL_BIND/local/inbound` is a parent texting back.
+if [ -n "$twilio_local" ]; then
+  .venv/bin/python manage.py twilio_local &
+  twilio_local=$!
+fi
 
 # The address and the sign-ins, printed once the site answers and the worker has started, so
 # they are the last lines on screen rather than above every startup line.
@@ -131,9 +152,3 @@ announcer=$!
   --workers "${WEB_CONCURRENCY:-2}" \
   --graceful-timeout 5 \
   --log-level warning
-# Its texts' states come back as signed callbacks; `curl -d From=+12025550123 -d Body=Hi
-# http://$VETCHAT_TWILIO_LOCAL_BIND/local/inbound` is a parent texting back.
-if [ -n "$twilio_local" ]; then
-  .venv/bin/python manage.py twilio_local &
-  twilio_local=$!
-fi

@@ -15,12 +15,14 @@ scripts/venv.sh dev
 .venv/bin/ruff format --check .
 # Medium and high findings fail the run; each accepted one is explained where it is (# nosec).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
-  tenancy accounts appointments attachments audit chat transcripts clinic notifications portal vetchat \
+  tenancy accounts appointments attachments audit chat calls transcripts clinic notifications portal vetchat \
   bench 2>/dev/null
 
 pgdir=
 redisdir=
+turndir=
 cleanup() {
+  if [ -n "$turndir" ]; then scripts/coturn.sh stop "$turndir" && rm -rf "$turndir"; fi
   if [ -n "$redisdir" ]; then scripts/redis.sh stop "$redisdir" && rm -rf "$redisdir"; fi
   if [ -n "$pgdir" ]; then scripts/postgres.sh stop "$pgdir" && rm -rf "$pgdir"; fi
 }
@@ -34,6 +36,15 @@ if [ -z "${REDIS_URL:-}" ]; then
   redisdir=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-test-redis.XXXXXX")
   REDIS_URL=$(scripts/redis.sh start "$redisdir")
   export REDIS_URL
+fi
+# The video calls' TURN relay the browser tests force calls through (scripts/coturn.sh): a
+# missing coturn fails the run rather than skipping the relayed call.
+if [ -z "${VETCHAT_TURN_URLS:-}" ]; then
+  turndir=$(mktemp -d "${TMPDIR:-/tmp}/vetchat-test-turn.XXXXXX")
+  VETCHAT_TURN_SECRET=$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))")
+  export VETCHAT_TURN_SECRET
+  VETCHAT_TURN_URLS=$(scripts/coturn.sh start "$turndir")
+  export VETCHAT_TURN_URLS
 fi
 export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))")}
 export DJANGO_DEBUG=0

@@ -59,6 +59,11 @@ class Clinic(models.Model):
         help_text="Sent once per chat and closed period to a pet parent who writes while the "
         "clinic is closed; the emergency numbers are added below it.",
     )
+    technicians_may_call = models.BooleanField(
+        default=False,
+        help_text="Technicians on an appointment's care team may start video calls in its chat, "
+        "as its veterinarian may.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

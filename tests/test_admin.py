@@ -218,6 +218,8 @@ def test_the_admin_index_groups_models_by_what_staff_come_for(client_for, staff)
     clinic = index.text.split('class="app-clinic module')[1].split("</table>")[0]
     for model in ("Clinics", "Appointments", "Red flag signs", "Canned answers"):
         assert f">{model}</a>" in clinic
+    conversations = index.text.split('class="app-conversations module')[1].split("</table>")[0]
+    assert ">Calls</a>" in conversations
 
 
 def test_a_section_has_a_page_of_its_own(client_for, staff):

@@ -20,11 +20,12 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentMember, Pet
 from attachments.models import Attachment, ProfilePhoto
 from audit.models import AuditEvent
+from calls.models import Call
 from chat.models import Chat, Message, ReadState
 from clinic.models import AfterHoursReply, CannedAnswer, RedFlagSign, UrgentChat
 from notifications.models import UndeliveredEmail
-from tenancy.admin import ClinicScoped, ClinicScopedInline, PlatformOnly
 from sms.models import Phone, Text
+from tenancy.admin import ClinicScoped, ClinicScopedInline, PlatformOnly
 from tenancy.models import Clinic, ClinicMembership
 from tests.factories import (
     AppointmentFactory,
@@ -97,6 +98,9 @@ def clinic_side(word: str) -> Side:
             object_id=f"{word}-object",
         ),
         "tenancy.clinic": clinic,
+        "calls.call": Call.objects.create(
+            clinic=clinic, chat=chat, caller=vet, started_at=timezone.now(), outcome="missed"
+        ),
         "clinic.redflagsign": RedFlagSign.objects.create(
             clinic=clinic, name=f"{word.title()} sign", phrases=f"{word}word"
         ),
@@ -112,16 +116,16 @@ def clinic_side(word: str) -> Side:
             flagged_at=timezone.now(),
         ),
         "clinic.afterhoursreply": AfterHoursReply.objects.create(chat=chat, period_ends=None),
-        "notifications.undeliveredemail": UndeliveredEmail.objects.create(
-            kind="invitation",
-            recipient=parent.email,
-            user=parent,
         "sms.phone": Phone.objects.create(
             user=parent, number="+1202555010" + ("1" if word == "alpha" else "2")
         ),
         "sms.text": Text.objects.create(
             clinic=clinic, user=parent, appointment=appointment, to="+12025550100", body=word
         ),
+        "notifications.undeliveredemail": UndeliveredEmail.objects.create(
+            kind="invitation",
+            recipient=parent.email,
+            user=parent,
             subject=f"{word} subject",
             reason="refused",
             attempts=3,
@@ -161,18 +165,19 @@ SCOPED = [
     "attachments.profilephoto",
     "audit.auditevent",
     "tenancy.clinic",
+    "calls.call",
     "clinic.redflagsign",
     "clinic.cannedanswer",
     "clinic.urgentchat",
     "clinic.afterhoursreply",
     "notifications.undeliveredemail",
+    "sms.phone",
+    "sms.text",
 ]
 
 
 def model_admin(label: str) -> admin.ModelAdmin:
     [found] = [a for m, a in admin.site._registry.items() if m._meta.label_lower == label]
-    "sms.phone",
-    "sms.text",
     return found
 
 

@@ -17,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("People", ("accounts", "account", "mfa", "auth")),
     ("Clinic", ("tenancy", "appointments", "clinic")),
-    ("Conversations", ("chat", "attachments")),
+    ("Conversations", ("chat", "attachments", "calls")),
     ("Record", ("audit", "records")),
     ("Notifications", ("notifications", "sms")),
     ("Background jobs", ("procrastinate",)),

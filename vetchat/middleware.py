@@ -33,6 +33,13 @@ def permissions_policy(features: dict[str, list[str]]) -> str:
     return ", ".join(f"{name}=({' '.join(allowed)})" for name, allowed in features.items())
 
 
+def permissions_policy_allowing(*features: str) -> str:
+    """The policy of a page that needs some of the features every other answer has off (the
+    chat's video visits: camera and microphone), for this origin only."""
+    allowed = {name: ["self"] for name in features}
+    return permissions_policy({**settings.PERMISSIONS_POLICY, **allowed})
+
+
 class PermissionsPolicyMiddleware:
     """The browser features no page may use (`PERMISSIONS_POLICY`), on every answer: pages, API,
     files, static files and error pages alike, so no page and no frame in one can turn them

@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "audit",
     "attachments",
     "chat",
+    "calls",
     "transcripts",
     "clinic",
     "notifications",
@@ -344,11 +345,11 @@ TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
 TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
 # Twilio's REST API; `make run` and the tests point it at a local server that speaks its shapes.
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
-# Web push (VAPID, RFC 8292): base64url keys from `python manage.py vapid_keys`; no keys, no push.
 # The country of a number typed without its code (+44…) on the profile (ISO 3166 alpha-2).
 VETCHAT_SMS_DEFAULT_REGION = os.environ.get("VETCHAT_SMS_DEFAULT_REGION", "GB").strip().upper()
 # Where `manage.py twilio_local` (the local stand-in for Twilio's API) listens.
 VETCHAT_TWILIO_LOCAL_BIND = os.environ.get("VETCHAT_TWILIO_LOCAL_BIND", "127.0.0.1:8025")
+# Web push (VAPID, RFC 8292): base64url keys from `python manage.py vapid_keys`; no keys, no push.
 VETCHAT_VAPID_PUBLIC_KEY = os.environ.get("VETCHAT_VAPID_PUBLIC_KEY", "")
 VETCHAT_VAPID_PRIVATE_KEY = os.environ.get("VETCHAT_VAPID_PRIVATE_KEY", "")
 VETCHAT_VAPID_SUBJECT = os.environ.get("VETCHAT_VAPID_SUBJECT", "mailto:noreply@localhost")
@@ -373,6 +374,21 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 
 # How often an open chat polls while its live socket is down.
 CHAT_POLL_SECONDS = int(os.environ.get("DJANGO_CHAT_POLL_SECONDS", "5"))
+
+# Video calls (calls/): how long a call rings, how long a party whose connection dropped has
+# to come back, and the ICE servers browsers use (TURN credentials from the shared secret,
+# valid for VETCHAT_TURN_TTL_SECONDS; no secret, STUN only).
+VETCHAT_CALL_RING_SECONDS = int(os.environ.get("VETCHAT_CALL_RING_SECONDS", "45"))
+VETCHAT_CALL_REJOIN_SECONDS = int(os.environ.get("VETCHAT_CALL_REJOIN_SECONDS", "60"))
+VETCHAT_STUN_URLS = env_list("VETCHAT_STUN_URLS")
+VETCHAT_TURN_URLS = env_list("VETCHAT_TURN_URLS")
+VETCHAT_TURN_SECRET = os.environ.get("VETCHAT_TURN_SECRET", "")
+VETCHAT_TURN_TTL_SECONDS = int(os.environ.get("VETCHAT_TURN_TTL_SECONDS", "3600"))
+# "relay" makes the pages meet only through TURN: for the tests that prove the relay works, or a
+# clinic that must never expose its staff's addresses to the family. "all" lets ICE choose.
+VETCHAT_CALL_ICE_POLICY = os.environ.get("VETCHAT_CALL_ICE_POLICY", "all")
+if VETCHAT_CALL_ICE_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured('VETCHAT_CALL_ICE_POLICY must be "all" or "relay".')
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

@@ -77,7 +77,7 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
         self.channel_receive = partial(self.channel_layer.receive, self.channel_name)
-        self.base_send = send
+        self.base_send = partial(send_unless_gone, send)
         with suppress(StopConsumer):
             await dispatch_from([receive, self.channel_receive], self.dispatch)
 
@@ -88,6 +88,14 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
             session_key
         )
         await super().websocket_connect(message)
+
+
+async def send_unless_gone(send: Callable[[Any], Awaitable], message: dict[str, Any]) -> None:
+    """Send to the client, unless it has just gone (uvicorn raises `ClientDisconnected`, an
+    OSError): the socket's disconnect is next in line and must still run, to leave its groups
+    and record a call's lost party, which an exception here would skip."""
+    with suppress(OSError):
+        await send(message)
 
 
 async def dispatch_from(sources: list[Callable[[], Awaitable]], dispatch: Callable) -> None:

@@ -15,8 +15,9 @@ WEBSOCKET_OPTIONS: dict[str, Any] = {
     # life: about 38 KB of an idle socket's 92, measured with 3,000 idle sockets, to compress
     # events of a few hundred bytes of JSON.
     "ws_per_message_deflate": False,
-    # The page sends only `typing` and `ping` frames of a few bytes; uvicorn's default of 16 MiB
-    # would let one socket make its worker hold 16 MiB.
+    # The page sends `typing` and `ping` frames of a few bytes and a call's signals of at most
+    # 16 KB (`calls.signalling`); uvicorn's default of 16 MiB would let one socket make its
+    # worker hold 16 MiB.
     "ws_max_size": 64 * 1024,
 }
 

@@ -30,6 +30,7 @@ const HANDLERS = {
   chat: "onChat",
   alert: "onAlert",
   unread: "onUnread",
+  error: "onError",
 };
 
 export function connectLive(path, handlers) {
@@ -84,7 +85,9 @@ export function connectLive(path, handlers) {
         live = true;
         setStatus("live");
       }
-      const handler = HANDLERS[event.type];
+      // A video call's frames (static/js/chat/call.js) go to the one handler that knows them.
+      const isCall = typeof event.type === "string" && (event.type === "call" || event.type.startsWith("call."));
+      const handler = isCall ? "onCall" : HANDLERS[event.type];
       if (handler && handlers[handler]) handlers[handler](event);
     });
     socket.addEventListener("close", (event) => {
@@ -120,6 +123,9 @@ export function connectLive(path, handlers) {
     typing() {
       send({ type: "typing" });
     },
+    // Any frame, dropped while the socket is down: a caller that needs it through again waits
+    // for the next hello.
+    send,
     isLive() {
       return live;
     },

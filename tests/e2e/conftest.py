@@ -1,4 +1,8 @@
 import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,10 +44,46 @@ def browser() -> Browser:
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
+                # Video calls (test_video_call.py): a generated camera and microphone, and no
+                # permission prompt; a context still grants or withholds them itself.
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
             ],
         )
         yield browser
         browser.close()
+
+
+@dataclass(frozen=True)
+class TurnServer:
+    url: str  # VETCHAT_TURN_URLS: "turn:127.0.0.1:<port>?transport=udp,…?transport=tcp"
+    secret: str  # coturn's static-auth-secret, from which the app signs each call's credentials
+
+
+COTURN_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "coturn.sh"
+
+
+@pytest.fixture(scope="session")
+def turn_server(tmp_path_factory) -> Iterator[TurnServer]:
+    """The real coturn, on loopback, once for the session: the video call tests force their
+    media through it. Missing, the tests fail: a relay that is never tried proves nothing.
+    `make test` starts one for the whole run (scripts/test.sh exports its URL and secret)."""
+    if os.environ.get("VETCHAT_TURN_URLS") and os.environ.get("VETCHAT_TURN_SECRET"):
+        yield TurnServer(
+            url=os.environ["VETCHAT_TURN_URLS"], secret=os.environ["VETCHAT_TURN_SECRET"]
+        )
+        return
+    folder = tmp_path_factory.mktemp("coturn")
+    secret = secrets.token_urlsafe(24)
+    env = {**os.environ, "VETCHAT_TURN_SECRET": secret}
+    started = subprocess.run(
+        [str(COTURN_SCRIPT), "start", str(folder)], env=env, capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        pytest.fail(f"coturn did not start ({COTURN_SCRIPT}): {started.stderr or started.stdout}")
+    url = started.stdout.strip().splitlines()[-1]
+    yield TurnServer(url=url, secret=secret)
+    subprocess.run([str(COTURN_SCRIPT), "stop", str(folder)], env=env, check=False)
 
 
 @pytest.fixture(autouse=True)

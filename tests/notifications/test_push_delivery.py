@@ -115,6 +115,15 @@ def test_a_push_reaches_the_push_service_signed(services, parent, settings):
     assert request["headers"]["ttl"] == str(24 * 60 * 60)
 
 
+def test_a_push_that_is_stale_soon_tells_the_push_service_so(services, parent):
+    push_service = services()
+    row = subscription(parent, f"{push_service.origin}/push/abc")
+
+    assert push_deliver(subscription_id=row.pk, user_id=parent.pk, body=CIPHERTEXT, ttl=45)
+    [request] = push_service.received
+    assert request["headers"]["ttl"] == "45"
+
+
 def test_the_queued_job_holds_only_what_the_browser_can_decrypt(services, parent):
     push_service = services()
     key, public, auth = browser_keys()

@@ -2,6 +2,7 @@
 // transport together. The page's data comes from the server through json_script ("chat-data").
 
 import { MessageActions } from "./actions.js";
+import { CallController } from "./call.js";
 import { CannedPicker } from "./canned.js";
 import { Composer } from "./composer.js";
 import { notifyWhileHidden } from "./notify.js";
@@ -131,6 +132,8 @@ function goLive() {
   transport.start();
 }
 
+const call = new CallController({ root, data, send: (frame) => socket?.send(frame) });
+
 const liveHandlers = {
   onStatus(status) {
     const wasLive = live;
@@ -142,7 +145,12 @@ const liveHandlers = {
       transport.refresh();
     }
   },
-  onHello: catchUp,
+  onHello(event) {
+    catchUp();
+    call.hello(event);
+  },
+  onCall: (event) => call.receive(event),
+  onError: (event) => call.refused(event),
   onMessage: (event) => takePushed(event.message),
   // An edit, a removal or an acknowledgement: the catch-up fetch brings it as it now stands.
   onChanged(event) {
