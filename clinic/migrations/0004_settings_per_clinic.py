@@ -43,14 +43,10 @@ def settings_out_of_first_clinic(apps, schema_editor):
     ClinicSettings = apps.get_model("clinic", "ClinicSettings")
     for name in ("OpeningSpan", "Closure", "EmergencyNumber"):
         apps.get_model("clinic", name).objects.exclude(clinic_id=FIRST).delete()
-    clinic = Clinic.objects.filter(pk=FIRST).first()
+    # Only the columns read: a later migration may have added others, and unapplied them first.
+    clinic = Clinic.objects.filter(pk=FIRST).values("name", "phone", "after_hours_reply").first()
     if clinic is not None:
-        ClinicSettings.objects.create(
-            pk=FIRST,
-            name=clinic.name,
-            phone=clinic.phone,
-            after_hours_reply=clinic.after_hours_reply,
-        )
+        ClinicSettings.objects.create(pk=FIRST, **clinic)
 
 
 def shared_signs_only(apps, schema_editor):
