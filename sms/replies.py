@@ -5,8 +5,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 
+from appointments.links import chat_url, how_to_reach
 from appointments.models import Appointment
-from notifications.inbound.bounces import chat_url, how_to_reach
 from tenancy.models import Clinic
 
 PRODUCT_NAME = "vetchat"

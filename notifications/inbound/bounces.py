@@ -9,7 +9,6 @@ from email.utils import getaddresses
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.urls import reverse
 
 from accounts.models import User
 from appointments.models import Appointment
@@ -24,16 +23,6 @@ def _from_email(clinic: Clinic) -> str:
     if len(parsed) != 1 or not parsed[0][1]:
         return settings.DEFAULT_FROM_EMAIL
     return mailbox(clinic.email_sender_name or clinic.name, parsed[0][1])
-
-
-def how_to_reach(clinic: Clinic) -> str:
-    if clinic.phone.strip():
-        return f"To reach {clinic.name}, call {clinic.phone.strip()}."
-    return f"To reach {clinic.name}, please contact the clinic directly."
-
-
-def chat_url(appointment: Appointment) -> str:
-    return settings.VETCHAT_BASE_URL + reverse("appointment_detail", args=[appointment.pk])
 
 
 def bounce_queue(

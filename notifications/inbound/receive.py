@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from appointments.access import Action
+from appointments.links import chat_url, how_to_reach
 from appointments.models import Appointment
 from attachments.models import Attachment
 from attachments.services import attachment_upload, upload_allowed
@@ -18,7 +19,7 @@ from chat.models import Message
 from chat.rules import ChatReadOnly, read_only_reason
 from chat.services import access_chat, message_send
 from notifications.inbound.addresses import key_of_address
-from notifications.inbound.bounces import bounce_queue, chat_url, how_to_reach
+from notifications.inbound.bounces import bounce_queue
 from notifications.inbound.parsing import InboundFile, InboundMail, mail_parse
 from notifications.models import ReplyAddress
 from vetchat.errors import DomainError, NotFound, NotPermitted
