@@ -131,8 +131,8 @@ worker="$worker $!"
 # Replies by email: the SMTP server that posts what is sent to the emails' Reply-To.
 .venv/bin/python manage.py mail_gateway &
 gateway=$!
-# Its texts' states come back as signed callbacks; `curl -d From=+12025550123 -d Body=Hi
-# http://$VETCHAT_TWILIO_LOCAL_BIND/local/inbound` is a parent texting back.
+# Its texts' states come back as signed callbacks; a parent texting back is
+# `curl --data-urlencode From=+12025550123 -d Body=Hi http://$VETCHAT_TWILIO_LOCAL_BIND/local/inbound`.
 if [ -n "$twilio_local" ]; then
   .venv/bin/python manage.py twilio_local &
   twilio_local=$!

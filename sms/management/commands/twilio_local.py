@@ -40,7 +40,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Local Twilio API on http://{host}:{port}; a parent's text: "
-            f"curl -d From=+447700900123 -d Body=Hello http://{host}:{port}/local/inbound"
+            f"curl --data-urlencode From=+12025550123 -d Body=Hello "
+            f"http://{host}:{port}/local/inbound"
         )
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it stops
             twilio.serve_forever()
