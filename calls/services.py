@@ -30,6 +30,9 @@ from vetchat.errors import Conflict, NotFound
 logger = logging.getLogger(__name__)
 
 Outcome = Call.Outcome
+# Both pages wait for a call's end, which takes a few milliseconds: it goes before a backlog of
+# emails in the same queue, urgent ones included (notifications' URGENT_PRIORITY is 10).
+END_PRIORITY = 20
 
 
 class CallNotFound(NotFound):
@@ -417,4 +420,4 @@ def _defer_end_check(call_id: UUID, *, at: datetime) -> None:
     net for a job that is lost. Deferred in the change's transaction, so it goes with it."""
     from calls.tasks import end_call_if_overdue
 
-    end_call_if_overdue.configure(schedule_at=at).defer(call_id=str(call_id))
+    end_call_if_overdue.configure(schedule_at=at, priority=END_PRIORITY).defer(call_id=str(call_id))

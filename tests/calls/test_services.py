@@ -25,6 +25,7 @@ from calls.services import (
 from calls.tasks import end_call_if_overdue
 from chat.models import Message
 from chat.services import access_chat
+from notifications.services import URGENT_PRIORITY
 from tenancy.models import Clinic
 from tenancy.zones import forget_clinic_zones
 from tests.care_team import team_member
@@ -71,6 +72,8 @@ def test_the_ring_timeout_is_deferred_for_the_moment_it_runs_out(chat, vet, sett
     [job] = ProcrastinateJob.objects.filter(task_name=end_call_if_overdue.name)
     assert job.args == {"call_id": str(call.pk)}
     assert job.scheduled_at == T0 + timedelta(seconds=settings.VETCHAT_CALL_RING_SECONDS)
+    # ahead of any backlog of emails in the queue
+    assert job.priority > URGENT_PRIORITY
 
 
 def test_a_declined_call_is_recorded_in_the_clinics_time_zone(appointment, chat, vet, parent):
