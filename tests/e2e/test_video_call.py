@@ -3,6 +3,7 @@ a real app server (uvicorn on the suite's Redis), ICE through the real coturn th
 What the pages decode is read from WebRTC's own statistics (`getStats`), and what the chat
 records of each call from the chat itself, on both pages."""
 
+import json
 import os
 import re
 import subprocess
@@ -12,6 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from calls.models import Call
+from calls.services import call_json
 from tests import servers
 from tests.e2e.a11y import axe_violations, describe
 from tests.e2e.conftest import new_page
@@ -55,6 +58,9 @@ RECORD_PEERS = """
 # (Playwright's offline mode is no help: it leaves an open socket open.)
 NETWORK_DOWN = "() => { window.__networkDown = true; window.__sockets.forEach((s) => s.close()); }"
 NETWORK_UP = "() => { window.__networkDown = false; }"
+# A frame as if the page's open socket had just heard it from the server.
+HEARD = """(frame) => window.__sockets.filter((s) => s.readyState === WebSocket.OPEN)
+  .forEach((s) => s.dispatchEvent(new MessageEvent("message", { data: frame })))"""
 
 # A browser whose site settings block the camera (the microphone still allowed): every request
 # for video is refused as Chromium refuses it.
@@ -250,6 +256,16 @@ def test_vet_and_parent_see_and_hear_each_other_then_the_visit_is_recorded(
         expect(page.locator(".call-notice")).to_have_text("Call ended, 1 min")
         expect(page.locator(".call-panel")).to_be_hidden()
     expect(vet_page.get_by_role("button", name="Video call")).to_be_visible()
+
+    # and when the vet calls again at once, a late frame of the first call ends nothing
+    stale = json.dumps({"type": "call", "call": call_json(Call.objects.get())})
+    ring(vet_page, parent_page, appointment)
+    parent_page.get_by_role("button", name="Accept", exact=True).click()
+    connected(vet_page, parent_page)
+    for page in (vet_page, parent_page):
+        page.evaluate(HEARD, stale)
+        expect(page.locator(".call-panel")).to_be_visible()
+        expect(page.locator(".call-status")).to_have_text("Connected")
     assert vet_page.js_errors == [] and parent_page.js_errors == []
 
 

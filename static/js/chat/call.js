@@ -97,6 +97,7 @@ export class CallController {
     this.dialogError = this.dialog.querySelector(".call-incoming-error");
 
     this.call = null; // the server's view of the running call (`call` frames)
+    this.over = new Set(); // the calls seen ending: a late frame of one says nothing new
     this.role = null; // "caller" | "answerer" while this page takes part
     this.stream = null;
     this.pc = null;
@@ -183,6 +184,9 @@ export class CallController {
 
   // A `call` frame: the call as the server now holds it.
   update(call) {
+    // The chat's broadcast can trail the actor's own answer: a frame of a call already over
+    // must not end the one that followed it (a vet calling again at once).
+    if (this.over.has(call.id)) return;
     const known = this.call && this.call.id === call.id ? this.call : null;
     this.call = call;
     if (call.state === "ended") {
@@ -318,6 +322,7 @@ export class CallController {
   }
 
   ended(call) {
+    if (call) this.over.add(call.id);
     const wasParty = Boolean(this.role);
     const hadFocus = this.panel.contains(document.activeElement) || this.dialog.open;
     this.closeDialog();
