@@ -76,6 +76,8 @@ def test_smoke_run_prints_a_full_table():
     assert pdf and float(pdf.group(1)) > 0 and rss and int(rss.group(1)) > 0, output
     # The red-flag matcher's cost on the send path (bench/clinic.py).
     assert re.search(r"^send p99, matcher on ÷ off: [\d.]+ ", output, re.M), output
+    signal = re.search(r"^\| signal round trip p50 +\| +([\d.]+) \|$", output, re.M)
+    assert signal and float(signal.group(1)) > 0, output
     # What each part of a send costs (bench/send_path.py).
     parts = re.findall(
         r"^\| (hash chain|live push|unread notification) \|.*\| ([\d.]+) \|$", output, re.M
