@@ -12,7 +12,7 @@ what each standing may do. A vet who hands an appointment over stops being its v
 keeps access only if kept on the care team.
 """
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -38,6 +38,10 @@ class Action(StrEnum):
     SCHEDULE = "schedule"  # write a message that the clinic sends later
     CALL = "call"  # start a video call in its chat
     ANSWER_CALL = "answer_call"  # accept or decline a video call of its chat
+    START_TOPIC = "start_topic"  # open a new topic in its chat, with the intake's questions
+    TAKE_CHAT = "take_chat"  # take a chat routed to one's pool: it is then one's to answer
+    KEEP_CHAT = "keep_chat"  # keep the chat with oneself rather than a pool ("reply to me")
+    ACKNOWLEDGE_PAGE = "acknowledge_page"  # answer a page about the chat while on call
 
 
 class Standing(StrEnum):
@@ -47,14 +51,16 @@ class Standing(StrEnum):
     TEAM_VETERINARIAN = "team_veterinarian"  # another vet on the care team
     TECHNICIAN = "technician"  # a nurse, technician or receptionist on the care team
     STAFF = "staff"  # reads chats in the admin, where each reading is accountable
+    POOL_MEMBER = "pool_member"  # in the pool the chat is routed to, until someone takes it
+    ON_CALL = "on_call"  # paged about the chat while on call
 
 
 ALLOWED: dict[Standing, frozenset[Action]] = {
     Standing.PET_PARENT: frozenset(
-        {Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE, Action.ANSWER_CALL}
+        {Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE, Action.ANSWER_CALL, Action.START_TOPIC}
     ),
     Standing.CO_OWNER: frozenset(
-        {Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE, Action.ANSWER_CALL}
+        {Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE, Action.ANSWER_CALL, Action.START_TOPIC}
     ),
     Standing.VETERINARIAN: frozenset(
         {
@@ -64,13 +70,16 @@ ALLOWED: dict[Standing, frozenset[Action]] = {
             Action.MANAGE_TEAM,
             Action.SCHEDULE,
             Action.CALL,
+            Action.KEEP_CHAT,
         }
     ),
     Standing.TEAM_VETERINARIAN: frozenset(
-        {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.SCHEDULE}
+        {Action.VIEW, Action.CHAT, Action.PRESCRIBE, Action.SCHEDULE, Action.KEEP_CHAT}
     ),
     Standing.TECHNICIAN: frozenset({Action.VIEW, Action.CHAT, Action.SCHEDULE}),
     Standing.STAFF: frozenset({Action.VIEW, Action.MANAGE_TEAM}),
+    Standing.POOL_MEMBER: frozenset({Action.VIEW, Action.CHAT, Action.TAKE_CHAT}),
+    Standing.ON_CALL: frozenset({Action.VIEW, Action.CHAT, Action.ACKNOWLEDGE_PAGE}),
 }
 
 # The one right by which clinic staff reach chats, in the admin and in staff exports alike: a
@@ -85,6 +94,10 @@ REFUSALS = {
     Action.SCHEDULE: "Only the appointment's care team can schedule messages.",
     Action.CALL: "Only the appointment's veterinarian can start a video call.",
     Action.ANSWER_CALL: "Only the pet's owners can answer a video call.",
+    Action.START_TOPIC: "Only the pet's owners can start a new topic.",
+    Action.TAKE_CHAT: "Only the members of the pool this chat is routed to can take it.",
+    Action.KEEP_CHAT: "Only the chat's veterinarians can keep it with themselves.",
+    Action.ACKNOWLEDGE_PAGE: "Only the clinician paged about this chat can acknowledge the page.",
 }
 
 # What a standing may do only where its clinic allows it (`tenancy.Clinic`'s switches).
@@ -106,6 +119,25 @@ class Participants(Protocol):
 
 
 P = TypeVar("P", bound=Participants)
+
+# Standings another app grants (the pool a chat is routed to, the clinician paged about it),
+# asked only when the user has none of the above at the appointment's clinic: only they pay
+# the query a lookup costs.
+GrantedStanding = Callable[[User, Participants], Standing | None]
+_granted: list[GrantedStanding] = []
+
+
+def appointment_key(appointment: Participants) -> UUID:
+    """The appointment's id, from a model (`pk`) or a chat's row (`appointment_id`)."""
+    key = getattr(appointment, "appointment_id", None)
+    return key if key is not None else appointment.pk  # type: ignore[attr-defined]
+
+
+def grant_standing(lookup: GrantedStanding) -> GrantedStanding:
+    """Register a lookup (once) that may grant a user a standing towards an appointment."""
+    if lookup not in _granted:
+        _granted.append(lookup)
+    return lookup
 
 
 class AppointmentNotFound(NotFound):
@@ -135,6 +167,10 @@ def standing(user: User, appointment: Participants) -> Standing | None:
         return Standing.TECHNICIAN
     if user.pk in appointment.team_vet_ids:
         return Standing.TEAM_VETERINARIAN
+    for lookup in _granted:
+        granted = lookup(user, appointment)
+        if granted is not None:
+            return granted
     if user.is_staff and user.has_perm(STAFF_READS_CHATS):
         return Standing.STAFF
     return None

@@ -16,7 +16,7 @@ from django.urls import URLPattern, path, reverse
 # not named here keeps a section of its own after these, so a new app is never hidden.
 SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("People", ("accounts", "account", "mfa", "auth")),
-    ("Clinic", ("tenancy", "appointments", "clinic")),
+    ("Clinic", ("tenancy", "appointments", "clinic", "triage", "oncall", "safety", "metrics")),
     ("Conversations", ("chat", "attachments", "calls")),
     ("Record", ("audit", "records")),
     ("Notifications", ("notifications", "sms")),

@@ -157,8 +157,12 @@ INSTALLED_APPS = [
     "calls",
     "transcripts",
     "clinic",
+    "triage",
     "notifications",
     "sms",
+    "oncall",
+    "safety",
+    "metrics",
     "portal",
 ]
 

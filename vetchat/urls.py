@@ -83,6 +83,10 @@ urlpatterns = [
     path("", include("transcripts.urls")),
     path("", include("notifications.urls")),
     path("", include("sms.urls")),
+    path("", include("triage.urls")),
+    path("", include("oncall.urls")),
+    path("", include("safety.urls")),
+    path("", include("metrics.urls")),
     path("", include("portal.urls")),
 ]
 
