@@ -1,10 +1,11 @@
-"""Is the clinic open at a moment, and when does it next open? Pure: no database, no clock.
+"""Is the clinic open at a moment, when does it next open, and how much open (business) time
+lies between two moments? Pure: no database, no clock.
 
 Hours are wall-clock times in the clinic's time zone, so 08:00 stays 08:00 across a daylight
 saving change; a closure takes a whole local date out, whatever its weekday's spans.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +50,65 @@ def opening_state(
             if moment > at:
                 return OpeningState(open=False, next_open=moment)
     return OpeningState(open=False)
+
+
+def open_periods(
+    start: datetime, *, spans: Spans, closures: Iterable[date], zone: ZoneInfo
+) -> Iterator[tuple[datetime, datetime]]:
+    """The clinic's open periods from `start` on, in order, the first cut to begin at `start`;
+    spans that touch or overlap are one period. Ends within LOOK_AHEAD_DAYS."""
+    closed_days = frozenset(closures)
+    by_day = {day: sorted(each) for day, each in spans.items()}
+    first = start.astimezone(zone).date()
+    current: tuple[datetime, datetime] | None = None
+    for offset in range(LOOK_AHEAD_DAYS):
+        day = first + timedelta(days=offset)
+        if day in closed_days:
+            continue
+        for opens, closes in by_day.get(day.weekday(), ()):
+            begin, end = max(_local(day, opens, zone), start), _local(day, closes, zone)
+            if end <= begin:
+                continue
+            if current is not None and begin <= current[1]:
+                current = (current[0], max(current[1], end))
+                continue
+            if current is not None:
+                yield current
+            current = (begin, end)
+    if current is not None:
+        yield current
+
+
+def open_time_between(
+    start: datetime, end: datetime, *, spans: Spans, closures: Iterable[date], zone: ZoneInfo
+) -> timedelta:
+    """How much of [start, end) the clinic is open: business time, as a wait is measured."""
+    total = timedelta()
+    if end <= start:
+        return total
+    for opens, closes in open_periods(start, spans=spans, closures=closures, zone=zone):
+        if opens >= end:
+            break
+        total += min(closes, end) - opens
+    return total
+
+
+def after_open_time(
+    start: datetime,
+    duration: timedelta,
+    *,
+    spans: Spans,
+    closures: Iterable[date],
+    zone: ZoneInfo,
+) -> datetime | None:
+    """The moment `duration` of open time after `start` has passed (None: the clinic never
+    opens for that long ahead). A zero duration while closed is the next opening."""
+    left = duration
+    for opens, closes in open_periods(start, spans=spans, closures=closures, zone=zone):
+        if opens + left <= closes:
+            return opens + left
+        left -= closes - opens
+    return None
 
 
 def reopening_text(next_open: datetime, *, now: datetime, zone: ZoneInfo) -> str:

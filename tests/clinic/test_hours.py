@@ -1,12 +1,18 @@
 """Is the clinic open, and when does it next open: across weekdays, spans, closures and DST.
 Pure: no database."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinic.hours import opening_state, reopening_text
+from clinic.hours import (
+    after_open_time,
+    open_periods,
+    open_time_between,
+    opening_state,
+    reopening_text,
+)
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAYS = {day: [(time(8), time(12, 30)), (time(13, 30), time(18))] for day in range(5)}
@@ -99,3 +105,56 @@ def test_a_moment_in_another_zone_is_read_in_the_clinics():
 )
 def test_reopening_text(now, next_open, text):
     assert reopening_text(at(next_open), now=at(now), zone=LONDON) == text
+
+
+# Business time, as waits are measured: Monday 2026-12-07, lunch 12:30 to 13:30.
+@pytest.mark.parametrize(
+    ("start", "end", "minutes"),
+    [
+        ("2026-12-07 09:00", "2026-12-07 10:00", 60),  # within a span
+        ("2026-12-07 12:00", "2026-12-07 14:00", 60),  # lunch does not count
+        ("2026-12-07 17:30", "2026-12-08 08:30", 60),  # the night does not count
+        ("2026-12-05 11:00", "2026-12-07 09:00", 120),  # Saturday's last hour, Monday's first
+        ("2026-12-07 10:00", "2026-12-07 09:00", 0),  # an end before the start
+    ],
+)
+def test_open_time_between(start, end, minutes):
+    spent = open_time_between(at(start), at(end), spans=HOURS, closures=(), zone=LONDON)
+    assert spent == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    ("start", "minutes", "until"),
+    [
+        ("2026-12-07 09:00", 30, "2026-12-07 09:30"),
+        ("2026-12-07 12:00", 60, "2026-12-07 14:00"),  # across lunch
+        ("2026-12-07 17:30", 60, "2026-12-08 08:30"),  # across the night
+        ("2026-12-07 19:00", 0, "2026-12-08 08:00"),  # closed: the next opening
+        ("2026-12-05 11:30", 60, "2026-12-07 08:30"),  # across Sunday
+    ],
+)
+def test_after_open_time(start, minutes, until):
+    moment = after_open_time(
+        at(start), timedelta(minutes=minutes), spans=HOURS, closures=(), zone=LONDON
+    )
+    assert moment == at(until)
+
+
+def test_a_closure_is_no_business_time():
+    closed = [date(2026, 12, 8)]
+    assert after_open_time(
+        at("2026-12-07 17:30"), timedelta(hours=1), spans=HOURS, closures=closed, zone=LONDON
+    ) == at("2026-12-09 08:30")
+    assert open_time_between(
+        at("2026-12-07 18:00"), at("2026-12-09 09:00"), spans=HOURS, closures=closed, zone=LONDON
+    ) == timedelta(hours=1)
+
+
+def test_touching_spans_are_one_period_and_no_hours_never_open():
+    spans = {0: [(time(8), time(12)), (time(12), time(16))]}
+    periods = open_periods(at("2026-12-07 07:00"), spans=spans, closures=(), zone=LONDON)
+    assert next(periods) == (at("2026-12-07 08:00"), at("2026-12-07 16:00"))
+    assert (
+        after_open_time(at("2026-12-07 09:00"), timedelta(), spans={}, closures=(), zone=LONDON)
+        is None
+    )
