@@ -51,6 +51,10 @@ def start_asgi(port: int = WS_PORT, **env: str) -> subprocess.Popen:
             *(gunicorn, "vetchat.asgi", "--bind", f"127.0.0.1:{port}"),
             *("--workers", "2", "--worker-class", "vetchat.workers.UvicornWorker"),
             *("--log-level", "warning"),
+            # A socket's handler sometimes outlives its closed socket, and uvicorn's shutdown waits
+            # for it: gunicorn's default of 30 s then passed in idle waiting at every stop() of a
+            # smoke run. Five, as scripts/run.sh gives the served app.
+            *("--graceful-timeout", "5"),
         ],
         cwd=ROOT,
         env={**os.environ, "DJANGO_DEBUG": "0", **env},
