@@ -20,6 +20,9 @@ class AuditEvent(models.Model):
         TRANSCRIPT_EXPORT = "transcript.export", "Transcript exported"
         ATTACHMENT_DOWNLOAD = "attachment.download", "Attachment downloaded"
         ADMIN_SEARCH = "admin.search", "Searched in the admin"
+        ONCALL_PAGED = "oncall.paged", "Paged on call"
+        ONCALL_ACKNOWLEDGED = "oncall.acknowledged", "Page acknowledged"
+        ONCALL_ESCALATED = "oncall.escalated", "Page escalated"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_events"

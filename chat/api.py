@@ -251,7 +251,11 @@ class MessageOutput(serializers.Serializer):
     isDelivered = serializers.BooleanField()
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
-    payload = serializers.DictField(child=serializers.CharField(), required=False)
+    payload = serializers.DictField(
+        required=False,
+        help_text="A structured message's fields: text for an assessment or a prescription; for "
+        "an intake its category, categoryLabel and answers ({questionId, question, answer}).",
+    )
     attachments = inline_serializer(
         "Attachment",
         {

@@ -60,6 +60,9 @@ class Message(models.Model):
         FILE = "file", "File"
         # Written by the clinic itself (a hand-over, an after-hours reply), never by a client.
         SYSTEM = "system", "Clinic notice"
+        # A pet parent's first message of a topic: its category and the intake's answers
+        # (`triage`), with their own words.
+        INTAKE = "intake", "Intake"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     chat = models.ForeignKey(Chat, on_delete=models.PROTECT, related_name="messages")

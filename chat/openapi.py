@@ -6,6 +6,7 @@ server checks: which types need attachments, what a payload holds when one is se
 schema fuzzer rely on it.
 """
 
+from copy import deepcopy
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -16,11 +17,13 @@ from chat.api import CLIENT_ID
 from chat.models import MAX_CONTENT_LENGTH, Message
 from chat.rules import (
     ATTACHMENT_TYPES,
+    FAMILY_ONLY_TYPES,
     MAX_ATTACHMENTS,
     PAYLOAD_FIELDS,
     SENDABLE_TYPES,
     SUMMARY_FIELDS,
     VET_ONLY_TYPES,
+    payload_checks,
 )
 
 Schema = dict[str, Any]
@@ -135,7 +138,8 @@ def message_schema(message_type: str, ref: dict[str, Schema]) -> Schema:
             "description": f"Always empty: {message_type} messages carry no attachments.",
         }
 
-    if message_type in PAYLOAD_FIELDS:
+    registered = payload_checks.get(message_type)
+    if message_type in PAYLOAD_FIELDS or registered is not None:
         properties["payload"] = ref["payload"]
     else:
         # Nothing but null (`not: {}` refuses every other value; OpenAPI 3.0 has no null type).
@@ -147,7 +151,12 @@ def message_schema(message_type: str, ref: dict[str, Schema]) -> Schema:
 
     schema: Schema = {"type": "object", "additionalProperties": False, "properties": properties}
     summary = summary_fields(message_type)
-    if needs_content(message_type) and not summary:
+    if registered is not None:
+        schema["anyOf"] = [
+            {"required": ["content"], "properties": {"content": {"pattern": NOT_BLANK}}},
+            {"required": ["payload"], "properties": {"payload": registered.fills_content}},
+        ]
+    elif needs_content(message_type) and not summary:
         properties["content"] = text(MAX_CONTENT_LENGTH, blank=False)
         required.append("content")
     elif needs_content(message_type):
@@ -180,6 +189,11 @@ def describe(message_type: str) -> str:
         parts.append(
             f"Needs 1-{MAX_ATTACHMENTS} attachments of {kind} media type; content may be empty."
         )
+    elif message_type in payload_checks:
+        parts.append(
+            "Needs content, or a payload whose answers say what it is. The payload's words are "
+            "added to the content, and the whole is checked against the length limit."
+        )
     elif summary_fields(message_type):
         names = " or ".join(f"`{name}`" for name in summary_fields(message_type))
         parts.append(
@@ -190,6 +204,8 @@ def describe(message_type: str) -> str:
         parts.append("Needs content that is not only whitespace.")
     if message_type in VET_ONLY_TYPES:
         parts.append("Only the appointment's veterinarian may send it (403 for anyone else).")
+    if message_type in FAMILY_ONLY_TYPES:
+        parts.append("Only the pet's owners may send it (403 for anyone else).")
     parts.append(
         f"Content is at most {MAX_CONTENT_LENGTH:,} characters as sent, surrounding whitespace "
         "is removed, and no text may contain a NUL character."
@@ -222,6 +238,11 @@ class SendMessageInputExtension(OpenApiSerializerExtension):
             if message_type in PAYLOAD_FIELDS:
                 ref["payload"] = component(
                     auto_schema, f"{title}Payload", payload_schema(message_type)
+                )
+            elif message_type in payload_checks:
+                # A copy: drf-spectacular's hooks rewrite a schema in place (enums to refs).
+                ref["payload"] = component(
+                    auto_schema, f"{title}Payload", deepcopy(payload_checks[message_type].schema)
                 )
             variants[message_type] = component(
                 auto_schema, f"{title}Message", message_schema(message_type, ref)

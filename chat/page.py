@@ -1,6 +1,7 @@
 """The chat box of the appointment page as the server paints it, and each message's HTML for
 the page's scripts: `templates/chat/_message.html` is the one drawing of a message."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,13 @@ from accounts.models import User
 from appointments.access import Action, may
 from appointments.participants import is_clinic
 from chat.models import MAX_CONTENT_LENGTH, Message
-from chat.rules import MAX_ATTACHMENTS, PAYLOAD_FIELDS, follow_up_closes_at, read_only_reason
+from chat.rules import (
+    MAX_ATTACHMENTS,
+    PAYLOAD_FIELDS,
+    follow_up_closes_at,
+    payload_checks,
+    read_only_reason,
+)
 from chat.selectors import amendable, amendments_of, chat_messages, message_window
 from chat.services import access_chat, chat_mark_read
 from chat.shapes import messages_json, other_side_read
@@ -32,6 +39,30 @@ AROUND = 25
 THUMB_BOX = 320
 # The size of the server's larger thumbnail, which the full-size viewer shows.
 VIEW_SIZE = 1280
+
+# Notes an app above the chat draws under messages (a reply's expected time, a red flag's
+# advice): `(chat_id, messages as chat.shapes shapes them, viewer) -> {message id: html}`. Each
+# is asked once per page of messages, so a page's queries do not grow with its length.
+MessageNotes = Callable[[int, list[dict[str, Any]], User], dict[str, str]]
+_note_sources: list[MessageNotes] = []
+
+
+def register_message_notes(source: MessageNotes) -> MessageNotes:
+    """Register a source of notes under messages, in the app's `AppConfig.ready()`."""
+    if source not in _note_sources:
+        _note_sources.append(source)
+    return source
+
+
+def message_notes(chat_id: int, messages: list[dict[str, Any]], user: User) -> dict[str, list]:
+    """Every registered source's notes for these messages, by message id, in sources' order."""
+    notes: dict[str, list] = {}
+    if not messages:
+        return notes
+    for source in _note_sources:
+        for message_id, html in source(chat_id, messages, user).items():
+            notes.setdefault(message_id, []).append(html)
+    return notes
 
 
 def attachment_item(attachment: dict[str, Any]) -> dict[str, Any]:
@@ -63,14 +94,17 @@ def message_item(
     is_parent: bool,
     amended_by: dict[str, list[int]],
     zone: ZoneInfo,
+    notes: dict[str, list] | None = None,
 ) -> dict[str, Any]:
     """A message (as `chat.shapes` shapes it) ready for `chat/_message.html`, with the later
-    messages that amend it when it is an assessment or prescription; `zone` is the clinic's."""
+    messages that amend it when it is an assessment or prescription; `zone` is the clinic's;
+    `notes` what other apps draw under messages (`message_notes`)."""
     kind = message["messageType"]
     payload = message.get("payload") or {}
     acknowledged = message.get("acknowledgedAt")
     return {
         **message,
+        **intake_card(kind, message, payload),
         "attachments": [attachment_item(a) for a in message.get("attachments") or []],
         "id": message["_id"],
         "mine": message["senderId"] == str(user.pk),
@@ -84,11 +118,26 @@ def message_item(
         "label": Message.Type(kind).label if kind in PAYLOAD_FIELDS else "",
         "amends_id": message["amends"]["_id"] if "amends" in message else "",
         "amended_by": amended_by.get(message["_id"], []),
+        "notes": (notes or {}).get(message["_id"], []),
         "details": [
             (field.label, payload[field.name])
             for field in PAYLOAD_FIELDS.get(kind, ())
             if payload.get(field.name)
         ],
+    }
+
+
+def intake_card(kind: str, message: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """An intake as a card the clinic reads at a glance: its category, each question with its
+    answer, and the parent's own words as its text."""
+    if kind != Message.Type.INTAKE or not payload or kind not in payload_checks:
+        return {}
+    return {
+        "intake": {
+            "category": payload.get("categoryLabel", ""),
+            "answers": [(a["question"], a["answer"]) for a in payload.get("answers") or []],
+        },
+        "content": payload_checks[kind].own_words(message["content"], payload),
     }
 
 
@@ -99,13 +148,16 @@ def message_items(
     is_parent: bool,
     amended_by: dict[str, list[int]],
     zone: ZoneInfo,
+    notes: dict[str, list] | None = None,
 ) -> list[dict[str, Any]]:
     """Messages ready for the template, with a day separator wherever the clinic's date
     changes."""
     items: list[dict[str, Any]] = []
     day = None
     for message in messages:
-        item = message_item(message, user, is_parent=is_parent, amended_by=amended_by, zone=zone)
+        item = message_item(
+            message, user, is_parent=is_parent, amended_by=amended_by, zone=zone, notes=notes
+        )
         if item["sent"].date() != day:
             day = item["sent"].date()
             items.append({"separator": True, "day": item["sent"]})
@@ -140,11 +192,12 @@ def add_message_html(*, chat: ChatHeader, user: User, messages: list[dict[str, A
     }
     drawing, day = get_template("chat/_message.html"), get_template("chat/_day.html")
     zone = clinic_zone(chat.clinic_id)
+    notes = message_notes(chat.chat_id, messages, user)
     # The templates' date filters show the active zone's time: the clinic's, whoever asks.
     with timezone.override(zone):
         for message in messages:
             item = message_item(
-                message, user, is_parent=is_parent, amended_by=amended_by, zone=zone
+                message, user, is_parent=is_parent, amended_by=amended_by, zone=zone, notes=notes
             )
             message["html"] = drawing.render({**context, "m": item})
             message["dayHtml"] = day.render({"day": item["sent"]})
@@ -218,6 +271,7 @@ def chat_box(
             is_parent=is_parent,
             amended_by=amendments_of(chat.chat_id, cards),
             zone=clinic_zone(chat.clinic_id),
+            notes=message_notes(chat.chat_id, messages, user),
         ),
         "has_more": has_more,
         "has_later": has_later,

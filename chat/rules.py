@@ -26,6 +26,8 @@ ATTACHMENT_TYPES = frozenset({Message.Type.IMAGE, Message.Type.VIDEO, Message.Ty
 VET_ONLY_TYPES = frozenset({Message.Type.ASSESSMENT, Message.Type.PRESCRIPTION})
 # What people may send; clinic notices come only from `chat.services.system_entry_post`.
 SENDABLE_TYPES = tuple(kind.value for kind in Message.Type if kind != Message.Type.SYSTEM)
+# Sent by the pet's owners alone: the intake opens a topic (`triage`).
+FAMILY_ONLY_TYPES = frozenset({Message.Type.INTAKE})
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,41 @@ class MessageTypeNotAllowed(NotPermitted):
     code = "message_type_not_allowed"
 
     def __init__(self, message_type: str) -> None:
-        super().__init__(
-            f"Only a veterinarian can send a {message_type}.",
-            fields={"messageType": "Not allowed for you."},
+        text = (
+            f"Only the pet's owners can send an {message_type}."
+            if message_type in FAMILY_ONLY_TYPES
+            else f"Only a veterinarian can send a {message_type}."
         )
+        super().__init__(text, fields={"messageType": "Not allowed for you."})
+
+
+@dataclass(frozen=True)
+class CheckedPayload:
+    """A payload a registered check accepted: as it is stored, and its words for the text."""
+
+    payload: dict[str, Any]
+    text: str
+
+
+class PayloadCheck(Protocol):
+    """The fields of a type another app defines (the intake's questions are the clinic's,
+    `triage`), registered by that app in `payload_checks`."""
+
+    def check(self, appointment: "ChatSubject", payload: Any) -> CheckedPayload:
+        """The payload as stored and its words, or `InvalidMessage` naming the field."""
+        ...
+
+    def own_words(self, content: str, payload: dict[str, Any]) -> str:
+        """The sender's own words of a stored message: its text before the payload's words."""
+        ...
+
+    # The payload as sent, as an OpenAPI 3.0 schema (`chat.openapi`), and what of it stands
+    # for empty content (its words become the text).
+    schema: dict[str, Any]
+    fills_content: dict[str, Any]
+
+
+payload_checks: dict[str, PayloadCheck] = {}
 
 
 @dataclass(frozen=True)
@@ -184,6 +217,8 @@ def check_message(
         raise InvalidMessage({"messageType": f"Use one of {', '.join(SENDABLE_TYPES)}."})
     if message_type in VET_ONLY_TYPES and not may(sender, appointment, Action.PRESCRIBE):
         raise MessageTypeNotAllowed(message_type)
+    if message_type in FAMILY_ONLY_TYPES and not may(sender, appointment, Action.START_TOPIC):
+        raise MessageTypeNotAllowed(message_type)
 
     errors: dict[str, str] = {}
     content_error = _content_error(content)
@@ -191,7 +226,18 @@ def check_message(
         errors["content"] = content_error
     content = content.strip()
 
-    payload, payload_error = _checked_payload(message_type, payload)
+    if message_type in payload_checks:
+        payload, payload_error, added = _registered_payload(message_type, appointment, payload)
+        # The answers in words after the sender's own, for readers of text: the red-flag
+        # matcher, search, transcripts and clients that show only text.
+        content = "\n\n".join(filter(None, (content.strip(), added)))
+        if not content_error and len(content) > MAX_CONTENT_LENGTH:
+            errors["content"] = (
+                f"With the answers, the message is over {MAX_CONTENT_LENGTH} characters: "
+                "shorten it."
+            )
+    else:
+        payload, payload_error = _checked_payload(message_type, payload)
     if payload_error:
         errors["payload"] = payload_error
 
@@ -301,6 +347,17 @@ def _checked_payload(message_type: str, payload: Any) -> tuple[dict[str, str] | 
         elif value.strip():
             clean[field.name] = value.strip()
     return (None, "; ".join(problems)) if problems else (clean or None, "")
+
+
+def _registered_payload(
+    message_type: str, appointment: ChatSubject, payload: Any
+) -> tuple[dict[str, Any] | None, str, str]:
+    """A payload checked by the check its app registered: (payload, error, its text)."""
+    try:
+        checked = payload_checks[message_type].check(appointment, payload)
+    except InvalidMessage as error:
+        return None, "; ".join(error.fields.values()), ""
+    return checked.payload, "", checked.text
 
 
 def _attachments_error(

@@ -121,8 +121,8 @@ class RedFlagSignAdmin(ForgetsSnapshot, ClinicScoped, admin.ModelAdmin):
     """A clinic's staff keep their clinic's signs; the shared default list (no clinic), which
     every clinic without signs of its own is checked against, is the platform's."""
 
-    list_display = ("name", "clinic", "species", "enabled", "position")
-    list_editable = ("enabled", "position")
+    list_display = ("name", "clinic", "species", "safe_wait_minutes", "enabled", "position")
+    list_editable = ("safe_wait_minutes", "enabled", "position")
     list_filter = ("enabled", "species")
     search_fields = ("name", "phrases")
 

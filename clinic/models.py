@@ -100,6 +100,12 @@ class RedFlagSign(models.Model):
     )
     enabled = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    safe_wait_minutes = models.PositiveIntegerField(
+        "safe wait (minutes)",
+        default=15,
+        help_text="The longest a pet with this sign may safely wait for a reply; when the "
+        "clinic cannot answer sooner, the chat points the family to emergency care at once.",
+    )
 
     class Meta:
         ordering = ["position", "pk"]

@@ -13,6 +13,7 @@ from chat.push import push_chat_alert
 from clinic.models import AfterHoursReply, CannedAnswer, RedFlagSign, UrgentChat
 from clinic.redflags import Match
 from clinic.selectors import after_hours_reply_text, hours_set, is_clinician, opening_now
+from clinic.signals import urgent_told
 from tenancy.models import Clinic
 from vetchat.errors import InvalidInput, NotFound, NotPermitted
 
@@ -36,6 +37,7 @@ def urgent_mark(*, event: MessageCreated, matches: tuple[Match, ...]) -> UrgentC
     )
     alert = {"kind": "urgent", "sign": signs, "seq": event.message.seq}
     transaction.on_commit(lambda: push_chat_alert(appointment_id=event.appointment_id, alert=alert))
+    transaction.on_commit(lambda: urgent_told(urgent))
     return urgent
 
 
@@ -96,6 +98,7 @@ def red_flag_signs_copy(*, clinic: Clinic) -> int:
                 species=sign.species,
                 enabled=sign.enabled,
                 position=sign.position,
+                safe_wait_minutes=sign.safe_wait_minutes,
             )
             for sign in shared
         )

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from metrics import views
+
+urlpatterns: list[URLPattern] = [
+    path("figures/", views.clinics, name="metrics_clinics"),
+    path("clinic/<int:clinic_id>/figures/", views.figures, name="metrics_figures"),
+]

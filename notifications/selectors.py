@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 
 from accounts.models import User, display_name
@@ -14,6 +14,7 @@ from appointments.participants import FAMILY_ROLES
 from chat.models import Chat, Message, ReadState
 from chat.selectors import unread_after
 from clinic.models import UrgentChat
+from triage.models import ChatRoute
 
 
 def _unread_subquery(user: User) -> Subquery:
@@ -73,6 +74,8 @@ class Waiting:
     unanswered: int
     urgent_sign: str | None = None  # a red flag the vet has not answered yet
     clinic_name: str = ""
+    pool_name: str | None = None  # the pool it waits in until someone takes it (`triage`)
+    may_take: bool = False  # the user is of that pool
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
     the same rows): the latest message is found backwards on the (chat, seq) index, past clinic
     notices (a hand-over or an after-hours reply answers nothing), and the wait starts at the
     owners' first message after the clinic's last one (anyone on the care team answers for the
-    clinic).
+    clinic). Chats waiting untaken in one of the user's pools (`triage`) are among them, each
+    row naming its pool and whether the user may take it.
     """
     people = Message.objects.exclude(message_type=Message.Type.SYSTEM)
     latest_role = people.filter(chat_id=OuterRef("pk")).order_by("-seq").values("sender__role")[:1]
@@ -118,8 +122,16 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
     urgent = UrgentChat.objects.filter(
         chat_id=OuterRef("pk"), seq__gt=Coalesce(Subquery(vets_last), 0)
     )
+    # A chat routed to a pool (`triage`) waits for each of its members until one takes it.
+    waiting_in_pool = ChatRoute.objects.filter(chat_id=OuterRef("pk"), taken_by__isnull=True)
+    my_pools = ChatRoute.objects.filter(
+        taken_by__isnull=True, pool__members=vet, clinic_id__in=vet.clinic_ids
+    )
     rows = (
-        _my_chats(vet)
+        Chat.objects.filter(
+            Q(appointment__in=appointments_of_participant(vet).values("pk"))
+            | Q(pk__in=my_pools.values("chat_id"))
+        )
         .filter(last_seq__gt=0)
         .annotate(latest_role=Subquery(latest_role))
         .filter(latest_role__in=FAMILY_ROLES)
@@ -128,6 +140,8 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
             unanswered=Subquery(unanswered.values("count")),
             urgent_sign=Subquery(urgent.values("sign")),
             urgent_at=Subquery(urgent.values("flagged_at")),
+            pool_name=Subquery(waiting_in_pool.values("pool__name")[:1]),
+            may_take=Exists(waiting_in_pool.filter(pool__members=vet)),
             total=Window(Count("*")),
         )
         .order_by(F("urgent_at").desc(nulls_last=True), "waiting_since")
@@ -141,13 +155,17 @@ def needs_reply(*, vet: User, limit: int | None = None) -> Inbox:
             "unanswered",
             "urgent_sign",
             "clinic__name",
+            "pool_name",
+            "may_take",
             "total",
         )
     )
     rows = list(rows if limit is None else rows[:limit])
     waiting = [
-        Waiting(pk, pet, display_name(name, email), starts_at, since, count, sign, clinic)
-        for pk, pet, name, email, starts_at, since, count, sign, clinic, _ in rows
+        Waiting(
+            pk, pet, display_name(name, email), starts_at, since, count, sign, clinic, pool, take
+        )
+        for pk, pet, name, email, starts_at, since, count, sign, clinic, pool, take, _ in rows
     ]
     return Inbox(waiting, rows[0][-1] if rows else 0, several_clinics=len(vet.clinic_ids) > 1)
 

@@ -63,12 +63,16 @@ from clinic.selectors import (
 )
 from clinic.services import canned_answer_create, canned_answer_delete, canned_answer_update
 from notifications.selectors import needs_reply, read_not_answered
+from oncall.context import pages_context
 from portal.clinic_card import clinic_card
 from portal.forms import CannedAnswerForm, PhoneForm, ProfilePhotoForm
 from portal.phone import phone_context, phone_saved_message, texts_offered
 from portal.scheduled import not_sent_of, scheduled_context
+from safety.page import composer_context
 from sms.phones import CONSENT_WORDS, phone_save
 from tenancy.zones import clinic_clock
+from triage.intake import intake_context, intake_form_draft
+from triage.pages import route_context
 from vetchat.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from vetchat.http import error_headers, status_of
 from vetchat.middleware import permissions_policy_allowing
@@ -401,6 +405,8 @@ def mark_unread(request: HttpRequest, appointment_id: UUID, message_id: UUID) ->
 def form_draft(post: Any) -> dict[str, Any]:
     """The composer's fields as the service takes them; kept to hand back if refused."""
     kind = post.get("messageType", Message.Type.TEXT)
+    if kind == Message.Type.INTAKE:
+        return intake_form_draft(post)  # the intake's category and answers (`triage`)
     fields = PAYLOAD_FIELDS.get(kind, ())
     payload = {f.name: post.get(f"{kind}-{f.name}", "") for f in fields}
     return {
@@ -455,6 +461,21 @@ def render_detail(
         context.update(
             scheduled_context(request.user, appointment, chat, scheduled_error, scheduled_draft)
         )
+        # When the family can expect a reply if they send now (`safety`).
+        context.update(
+            composer_context(
+                user=request.user,
+                chat=chat,
+                clinic_id=appointment.clinic_id,
+                appointment_id=appointment.pk,
+                now=timezone.now(),
+            )
+        )
+        # The intake step of a pet parent's composer; a routed chat's pool, Take and Keep.
+        context["intake"] = intake_context(
+            appointment=appointment, chat=chat, new_topic=request.GET.get("topic") == "new"
+        )
+        context.update(route_context(request.user, appointment, chat))
     if may(request.user, appointment, Action.MANAGE_TEAM):
         context["manage_team"] = {
             "candidates": team_candidates(appointment),
@@ -462,6 +483,7 @@ def render_detail(
             "error": team_error,
             "form": team_form or {},
         }
+    context.update(pages_context(request.user, appointment))
     error = error or team_error or (scheduled_error[1] if scheduled_error else None)
     status = status_of(error) if error else 200
     # Every date and time on the page is on the appointment's clinic's clock.

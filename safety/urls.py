@@ -1,3 +1,11 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from safety.views import promise_view
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "safety/chats/<uuid:appointment_id>/promise",
+        promise_view,
+        name="safety_promise",
+    ),
+]

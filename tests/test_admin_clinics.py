@@ -23,7 +23,10 @@ from audit.models import AuditEvent
 from calls.models import Call
 from chat.models import Chat, Message, ReadState
 from clinic.models import AfterHoursReply, CannedAnswer, RedFlagSign, UrgentChat
+from metrics.models import ReplyGoal
 from notifications.models import UndeliveredEmail
+from oncall.models import EmergencyContact, OnCallShift, Page
+from safety.models import ReplySettings, SafeWait
 from sms.models import Phone, Text
 from tenancy.admin import ClinicScoped, ClinicScopedInline, PlatformOnly
 from tenancy.models import Clinic, ClinicMembership
@@ -36,6 +39,7 @@ from tests.factories import (
     VetFactory,
     send_message,
 )
+from triage.models import CategoryRoute, ChatRoute, IntakeQuestion, Pool
 
 pytestmark = pytest.mark.django_db
 
@@ -116,11 +120,39 @@ def clinic_side(word: str) -> Side:
             flagged_at=timezone.now(),
         ),
         "clinic.afterhoursreply": AfterHoursReply.objects.create(chat=chat, period_ends=None),
+        "metrics.replygoal": ReplyGoal.objects.create(clinic=clinic, late_share=5),
+        "safety.replysettings": ReplySettings.objects.create(clinic=clinic),
+        "safety.safewait": SafeWait.objects.create(clinic=clinic, category="medical", minutes=240),
+        "oncall.oncallshift": OnCallShift.objects.create(
+            clinic=clinic,
+            clinician=vet,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timedelta(hours=8),
+        ),
+        "oncall.emergencycontact": EmergencyContact.objects.create(clinic=clinic, clinician=vet),
+        "oncall.page": Page.objects.create(
+            clinic=clinic,
+            chat=chat,
+            seq=message.seq,
+            round=1,
+            level=1,
+            person=vet,
+            paged_at=timezone.now(),
+            due_at=timezone.now() + timedelta(minutes=10),
+        ),
         "sms.phone": Phone.objects.create(
             user=parent, number="+1202555010" + ("1" if word == "alpha" else "2")
         ),
         "sms.text": Text.objects.create(
             clinic=clinic, user=parent, appointment=appointment, to="+12025550100", body=word
+        ),
+        "triage.intakequestion": IntakeQuestion.objects.create(
+            clinic=clinic, text=f"{word.title()} question?"
+        ),
+        "triage.pool": Pool.objects.create(clinic=clinic, name=f"{word.title()} pool"),
+        "triage.categoryroute": CategoryRoute.objects.get(clinic=clinic, category="medical"),
+        "triage.chatroute": ChatRoute.objects.create(
+            chat=chat, clinic=clinic, category="other", intake=message
         ),
         "notifications.undeliveredemail": UndeliveredEmail.objects.create(
             kind="invitation",
@@ -170,9 +202,19 @@ SCOPED = [
     "clinic.cannedanswer",
     "clinic.urgentchat",
     "clinic.afterhoursreply",
+    "metrics.replygoal",
+    "safety.replysettings",
+    "safety.safewait",
+    "oncall.oncallshift",
+    "oncall.emergencycontact",
+    "oncall.page",
     "notifications.undeliveredemail",
     "sms.phone",
     "sms.text",
+    "triage.intakequestion",
+    "triage.pool",
+    "triage.categoryroute",
+    "triage.chatroute",
 ]
 
 

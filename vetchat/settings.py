@@ -393,6 +393,9 @@ VETCHAT_TURN_TTL_SECONDS = int(os.environ.get("VETCHAT_TURN_TTL_SECONDS", "3600"
 VETCHAT_CALL_ICE_POLICY = os.environ.get("VETCHAT_CALL_ICE_POLICY", "all")
 if VETCHAT_CALL_ICE_POLICY not in ("all", "relay"):
     raise ImproperlyConfigured('VETCHAT_CALL_ICE_POLICY must be "all" or "relay".')
+# On call (oncall/): the minutes a paged clinician has to acknowledge before the next level of
+# the rota is paged.
+VETCHAT_ONCALL_ACK_MINUTES = int(os.environ.get("VETCHAT_ONCALL_ACK_MINUTES", "10"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

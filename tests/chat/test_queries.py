@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from chat.models import Message
 from chat.services import chat_get_or_create
 from clinic.selectors import clinic_snapshot
+from safety.selectors import reply_times
 from tests.chat.conftest import URL, post
 from tests.factories import first_clinic
 
@@ -78,8 +79,10 @@ def counts_for(size: int, client_for, parent, vet) -> dict[str, int]:
 
 
 def test_query_counts_do_not_grow_with_the_chat(client_for, parent, vet):
-    # The clinic's settings are read once per process, not per send.
+    # The clinic's settings (and its reply times beside them) are read once per process, not
+    # per send.
     clinic_snapshot(first_clinic().pk)
+    reply_times(first_clinic().pk)
     small = counts_for(5, client_for, parent, vet)
     large = counts_for(500, client_for, parent, vet)
     assert small == large
@@ -92,19 +95,22 @@ def test_query_counts_do_not_grow_with_the_chat(client_for, parent, vet):
     # form's, the second, finds it waiting. The page loads the appointment with its pet and
     # participants first, and the navigation's unread total; the clinic adds whether the chat
     # holds an unanswered red flag (its banner). The page's own polls, asking for each message's
-    # HTML (`render=html`), cost no more: the HTML is drawn from what was read.
+    # HTML (`render=html`), cost one more when they carry messages: the reply-time notes under
+    # them (`safety`, one query a batch). A parent's message also reads the chat's route and
+    # stores its promise (`safety.services.promise_record`), and the page reads the stored
+    # promises and the route for the composer's promise.
     assert large == {
         "latest page (first read)": 4,
         "latest page (already read)": 3,
         "poll, nothing new": 2,
         "poll, nothing new (html)": 2,
         "history page": 3,
-        "history page (html)": 3,
-        "send": 12,  # with the message's link in the chat's chain (chat/chain.py)
+        "history page (html)": 4,
+        "send": 14,  # with the message's link in the chat's chain (chat/chain.py)
         "poll, one new from the vet": 4,
-        "poll, one new from the vet (html)": 4,
-        "appointment page": 7,
-        "plain form send": 9,
+        "poll, one new from the vet (html)": 5,
+        "appointment page": 9,
+        "plain form send": 11,
     }
 
 

@@ -51,7 +51,7 @@ def test_a_sign_added_in_the_admin_matches_at_once(client_for, staff):
     response = client_for(staff).post(
         "/admin/clinic/redflagsign/add/",
         {"clinic": clinic.pk, "name": "Swallowed an object", "phrases": "swallow* ... sock*",
-         "species": "", "enabled": "on", "position": "20"},
+         "species": "", "enabled": "on", "position": "20", "safe_wait_minutes": "15"},
     )  # fmt: skip
     assert response.status_code == HTTPStatus.FOUND, response.content
     assert RedFlagSign.objects.filter(name="Swallowed an object").exists()

@@ -20,6 +20,7 @@ from clinic.selectors import forget_clinic_snapshot
 from sms.models import ConsentEvent, Phone
 from sms.phones import CONSENT_WORDS
 from tenancy.models import MEMBER_ROLES, Clinic, ClinicMembership
+from triage.models import Pool
 
 DEMO_PASSWORD = "vetchat-demo"  # noqa: S105 - published demo sign-in, see README
 # Texted instead of emailed when texts are on (`make run`: through the local Twilio stand-in).
@@ -62,8 +63,18 @@ CLINIC_ADMIN_APPS = (
     "notifications",
     "tenancy",
     "transcripts",
+    "triage",
 )
 CLINIC_ADMIN_WITHHELD = ("add_clinic", "delete_clinic")  # of tenancy
+# The pools a pet parent's intake routes chats to (`triage`, made with each clinic): members.
+DEMO_POOLS = [
+    (RIVERSIDE, "Vets", ["vet@example.com", "vet2@example.com"]),
+    (RIVERSIDE, "Nursing", ["nurse@example.com"]),
+    (RIVERSIDE, "Front desk", ["nurse@example.com"]),
+    (HARBOR, "Vets", ["vet3@example.com"]),
+    (HARBOR, "Nursing", ["vet3@example.com"]),
+    (HARBOR, "Front desk", ["vet3@example.com"]),
+]
 # appointment key: the clinic members on its care team besides its vet
 DEMO_TEAMS = {"biscuit-today": ["nurse@example.com"]}
 # pet: the people who co-own it with its owner
@@ -319,6 +330,9 @@ class Command(BaseCommand):
             self._clinic_admin_permissions(
                 [u for e, u in users.items() if u.is_staff and e not in DEMO_SUPERUSERS]
             )
+            for key, pool_name, emails in DEMO_POOLS:
+                pool, _ = Pool.objects.get_or_create(clinic=clinics[key], name=pool_name)
+                pool.members.add(*(users[email] for email in emails))
             pets = {
                 name: self._pet(users[owner], name, species, breed, born)
                 for owner, name, species, breed, born in DEMO_PETS

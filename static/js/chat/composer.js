@@ -2,6 +2,7 @@
 // and handed back with the server's reasons, each beside its field, when refused.
 
 import { attachmentKind } from "./view.js";
+import { Intake } from "./intake.js";
 
 const COUNTER_FROM = 9000;
 
@@ -22,6 +23,8 @@ export class Composer {
   constructor({ form, data, view, send, onSent, onSignedOut, uploads = null }) {
     this.form = form;
     this.uploads = uploads;
+    // A pet parent's first message of a topic goes as an intake (intake.js), when asked.
+    this.intake = Intake.of(form);
     this.waitingNote = form.querySelector(".send-waiting");
     this.waiting = false;
     if (uploads) {
@@ -208,6 +211,15 @@ export class Composer {
     if (this.uploads && !this.filesReady(draft)) return;
     const files = this.uploads ? this.uploads.take() : [];
     const body = this.body(draft, files);
+    // The intake step: the message opens a topic with its category and answers; with files,
+    // the intake goes first and the files in a message of their own after it.
+    let intake = null;
+    if (this.intake?.active) {
+      const payload = this.intake.payload(event.submitter);
+      intake = { ...body, messageType: "intake", payload, attachments: [] };
+      if (files.length) body.content = "";
+      else Object.assign(body, intake);
+    }
     const empty = !body.content && !(body.payload && Object.keys(body.payload).length);
     if (empty && !files.length) {
       this.showErrors("Write a message before sending.");
@@ -220,7 +232,18 @@ export class Composer {
       this.uploads?.putBack(files);
       return;
     }
-    const node = this.view.showPending({ text: this.pendingText(body, files) });
+    if (intake && files.length) {
+      const first = this.view.showPending({ text: intake.content || "Intake" });
+      const node = this.view.showPending({ text: this.pendingText(body, files) });
+      this.clear();
+      this.textarea.focus();
+      this.deliver(intake, first, { ...draft, files }).then(() => {
+        if (!this.intake.active) this.deliver(body, node, { content: "", files });
+        else this.view.dropped(node); // the intake was not sent: everything is back to send again
+      });
+      return;
+    }
+    const node = this.view.showPending({ text: this.pendingText(body, files) || "Intake" });
     this.clear();
     // Sent with the Send button or from a payload field: the next message is written here.
     this.textarea.focus();
@@ -263,6 +286,7 @@ export class Composer {
     }
     if (ok) {
       if (body.amends) this.endAmending();
+      if (body.messageType === "intake") this.intake?.done();
       this.onSent(reply.message, node);
       if (retry) this.view.say("Your message was sent.");
       return;

@@ -11,6 +11,7 @@ import { HttpTransport } from "./transport.js";
 import { Uploads, refuseDrops } from "./uploads.js";
 import { ChatView } from "./view.js";
 import { ImageViewer } from "./viewer.js";
+import "./promise.js"; // the composer's reply time for the chosen category
 import { connectLive } from "../live.js";
 
 const data = JSON.parse(document.getElementById("chat-data").textContent);

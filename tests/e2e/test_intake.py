@@ -1,0 +1,54 @@
+"""The intake step in a real browser: a pet parent's first message goes through it with the
+keyboard alone (axe over the step once), and the vet reads the answers as a card."""
+
+import pytest
+from playwright.sync_api import expect
+
+from chat.models import Message
+from tests.e2e.a11y import axe_violations, describe
+from triage.models import ChatRoute
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_first_message_goes_through_the_intake_and_the_vet_reads_the_card(
+    page_for, live_server, appointment, parent, vet
+):
+    page = page_for(parent)
+    page.goto(f"{live_server.url}/appointments/{appointment.pk}/")
+    step = page.get_by_role("group", name="What is your message about?")
+    expect(step).to_be_visible()
+    questions = page.get_by_role("group", name="For a medical question")
+    expect(questions).to_be_hidden()  # shown for a medical question only
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+    # Keyboard only: into the categories, the medical question, its questions, the message.
+    page.get_by_role("radio", name="Medical question").focus()
+    page.keyboard.press("Space")
+    expect(questions).to_be_visible()
+    page.get_by_role("radio", name="Struggling to breathe").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("radio", name="1 to 3 days").focus()
+    page.keyboard.press("Space")
+    page.get_by_label("Your message").focus()
+    page.keyboard.type("Bella is wheezing.")
+    page.keyboard.press("Enter")
+
+    mine = page.locator(".message.mine")
+    expect(mine.locator(".content")).to_have_text("Bella is wheezing.")
+    expect(step).to_have_count(0)  # the topic is open: plain messages from here
+    intake = Message.objects.get(message_type=Message.Type.INTAKE)
+    assert intake.payload["category"] == "medical"
+    assert ChatRoute.objects.get().pool.name == "Vets"
+
+    vet_page = page_for(vet)
+    vet_page.goto(f"{live_server.url}/appointments/{appointment.pk}/")
+    card = vet_page.locator(".message.theirs .intake-card")
+    expect(card.locator(".intake-category")).to_have_text("Medical question")
+    expect(card.locator("dt")).to_have_text(
+        ["How is their breathing?", "How long has this been going on?"]
+    )
+    expect(card.locator("dd")).to_have_text(["Struggling to breathe", "1 to 3 days"])
+    expect(vet_page.locator(".message.theirs .content")).to_have_text("Bella is wheezing.")
+    assert not page.js_errors and not vet_page.js_errors
