@@ -149,6 +149,27 @@ def test_the_demo_clinic_has_hours_emergency_numbers_and_shared_canned_answers()
 
 
 @pytest.mark.django_db
+def test_the_demo_clinics_have_pools_and_someone_on_call():
+    from oncall.selectors import has_rota, on_call_at
+    from triage.models import Pool
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice: one rota, not two
+    riverside = first_clinic()
+    vet2 = User.objects.get(email="vet2@example.com")
+    assert has_rota(riverside.pk)
+    assert on_call_at(riverside.pk, timezone.now(), level=1) == [vet2.pk]
+    assert on_call_at(riverside.pk, timezone.now() + timedelta(days=29), level=2) == [
+        User.objects.get(email="vet@example.com").pk
+    ]
+    vets = Pool.objects.get(clinic=riverside, name="Vets")
+    assert set(vets.members.values_list("email", flat=True)) == {
+        "vet@example.com",
+        "vet2@example.com",
+    }
+
+
+@pytest.mark.django_db
 def test_demo_clinic_has_a_nurse_on_a_team_and_a_co_owner():
     from appointments.access import appointments_of_participant
 

@@ -17,6 +17,7 @@ from appointments.models import Appointment, AppointmentMember, CoOwnership, Pet
 from chat.services import access_chat, message_send
 from clinic.models import CannedAnswer, Closure, EmergencyNumber, OpeningSpan
 from clinic.selectors import forget_clinic_snapshot
+from oncall.models import EmergencyContact, OnCallShift
 from sms.models import ConsentEvent, Phone
 from sms.phones import CONSENT_WORDS
 from tenancy.models import MEMBER_ROLES, Clinic, ClinicMembership
@@ -64,6 +65,9 @@ CLINIC_ADMIN_APPS = (
     "tenancy",
     "transcripts",
     "triage",
+    "oncall",
+    "safety",
+    "metrics",
 )
 CLINIC_ADMIN_WITHHELD = ("add_clinic", "delete_clinic")  # of tenancy
 # The pools a pet parent's intake routes chats to (`triage`, made with each clinic): members.
@@ -75,6 +79,14 @@ DEMO_POOLS = [
     (HARBOR, "Nursing", ["vet3@example.com"]),
     (HARBOR, "Front desk", ["vet3@example.com"]),
 ]
+# Who is on call, at which level (1 is paged first), from a day before the seed for a month;
+# then each clinic's emergency list, paged last.
+DEMO_ON_CALL = [
+    (RIVERSIDE, 1, "vet2@example.com"),
+    (RIVERSIDE, 2, "vet@example.com"),
+    (HARBOR, 1, "vet3@example.com"),
+]
+DEMO_EMERGENCY_LISTS = [(RIVERSIDE, "vet@example.com"), (HARBOR, "vet3@example.com")]
 # appointment key: the clinic members on its care team besides its vet
 DEMO_TEAMS = {"biscuit-today": ["nurse@example.com"]}
 # pet: the people who co-own it with its owner
@@ -333,6 +345,19 @@ class Command(BaseCommand):
             for key, pool_name, emails in DEMO_POOLS:
                 pool, _ = Pool.objects.get_or_create(clinic=clinics[key], name=pool_name)
                 pool.members.add(*(users[email] for email in emails))
+            now = timezone.now()
+            for key, level, email in DEMO_ON_CALL:
+                OnCallShift.objects.update_or_create(
+                    clinic=clinics[key],
+                    clinician=users[email],
+                    level=level,
+                    defaults={
+                        "starts_at": now - timedelta(days=1),
+                        "ends_at": now + timedelta(days=30),
+                    },
+                )
+            for key, email in DEMO_EMERGENCY_LISTS:
+                EmergencyContact.objects.get_or_create(clinic=clinics[key], clinician=users[email])
             pets = {
                 name: self._pet(users[owner], name, species, breed, born)
                 for owner, name, species, breed, born in DEMO_PETS
