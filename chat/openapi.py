@@ -191,8 +191,9 @@ def describe(message_type: str) -> str:
         )
     elif message_type in payload_checks:
         parts.append(
-            "Needs content, or a payload whose answers say what it is. The payload's words are "
-            "added to the content, and the whole is checked against the length limit."
+            "Needs content, or a payload whose chosen category (not other) says what it is. "
+            "The payload's words are added to the content, and the whole is checked against "
+            "the length limit."
         )
     elif summary_fields(message_type):
         names = " or ".join(f"`{name}`" for name in summary_fields(message_type))

@@ -125,6 +125,15 @@ class PayloadCheck(Protocol):
         """The sender's own words of a stored message: its text before the payload's words."""
         ...
 
+    def words(self, payload: dict[str, Any]) -> str:
+        """The payload's words, as the message's text carries them after the sender's."""
+        ...
+
+    def speaks(self, payload: dict[str, Any]) -> bool:
+        """Whether the stored payload says something without any words (an intake's chosen
+        category): the message may then go without content."""
+        ...
+
     # The payload as sent, as an OpenAPI 3.0 schema (`chat.openapi`), and what of it stands
     # for empty content (its words become the text).
     schema: dict[str, Any]
@@ -249,7 +258,8 @@ def check_message(
 
     if not content and not errors and message_type not in ATTACHMENT_TYPES:
         content = _summary(message_type, payload)
-        if not content:
+        registered = payload_checks.get(message_type)
+        if not content and not (registered and payload and registered.speaks(payload)):
             errors["content"] = "Write a message before sending."
     if errors:
         raise InvalidMessage(errors)
@@ -300,7 +310,8 @@ def check_edit(
 ) -> str:
     """The corrected text, if this message may be corrected so."""
     check_change(chat=chat, message=message, user=user, now=now)
-    if message.message_type != Message.Type.TEXT:
+    registered = payload_checks.get(message.message_type)
+    if message.message_type != Message.Type.TEXT and registered is None:
         raise MessageNotChangeable(
             f"Only text messages can be edited; send an amended {message.message_type} instead."
             if message.message_type in VET_ONLY_TYPES
@@ -309,7 +320,17 @@ def check_edit(
     error = _content_error(content) or ("" if content.strip() else "Write the corrected message.")
     if error:
         raise InvalidMessage({"content": error})
-    return content.strip()
+    if registered is None:
+        return content.strip()
+    # The sender corrects their own words; the payload's words (an intake's answers) stay.
+    corrected = "\n\n".join(
+        filter(None, (content.strip(), registered.words(message.payload or {})))
+    )
+    if len(corrected) > MAX_CONTENT_LENGTH:
+        raise InvalidMessage(
+            {"content": f"With the answers, the message is over {MAX_CONTENT_LENGTH} characters."}
+        )
+    return corrected
 
 
 def check_acknowledge(*, chat: ChatSubject, message: Message, user: User) -> None:

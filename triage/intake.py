@@ -74,10 +74,11 @@ class IntakeFields:
             },
         },
     }
-    # Answers to a medical question are words enough without the parent's own.
+    # A category chosen says what the message is about, without the parent's words (their
+    # words may go with files in the next message).
     fills_content = {
-        "required": ["category", "answers"],
-        "properties": {"category": {"enum": [Category.MEDICAL]}, "answers": {"minItems": 1}},
+        "required": ["category"],
+        "properties": {"category": {"enum": [c for c in Category.values if c != SKIPPED]}},
     }
 
     def check(self, appointment: ChatSubject, payload: Any) -> CheckedPayload:
@@ -85,6 +86,12 @@ class IntakeFields:
 
     def own_words(self, content: str, payload: dict[str, Any]) -> str:
         return intake_words(content, payload)
+
+    def words(self, payload: dict[str, Any]) -> str:
+        return intake_text(payload)
+
+    def speaks(self, payload: dict[str, Any]) -> bool:
+        return payload.get("category") != SKIPPED
 
 
 def intake_payload_check(appointment: ChatSubject, payload: Any) -> CheckedPayload:

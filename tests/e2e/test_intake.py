@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from chat.models import Message
 from tests.e2e.a11y import axe_violations, describe
+from tests.e2e.test_attachments import file_payload, photo
 from triage.models import ChatRoute
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,4 +52,20 @@ def test_a_first_message_goes_through_the_intake_and_the_vet_reads_the_card(
     )
     expect(card.locator("dd")).to_have_text(["Struggling to breathe", "1 to 3 days"])
     expect(vet_page.locator(".message.theirs .content")).to_have_text("Bella is wheezing.")
+
+    # A new topic with a photo: the intake says what it is about, the words go with the photo.
+    page.reload()
+    page.get_by_role("link", name="New topic").click()
+    page.get_by_role("radio", name="Medication or refill").check()
+    page.locator(".attach-input").set_input_files(
+        file_payload("box.png", "image/png", photo(40, 30))
+    )
+    expect(page.locator(".upload-chip.is-done")).to_have_count(1)
+    page.get_by_label("Your message").fill("The box is empty.")
+    page.get_by_label("Your message").press("Enter")
+    photo_message = page.locator(".message.mine").last
+    expect(photo_message.locator("img.thumb")).to_have_attribute("alt", "box.png")
+    expect(photo_message.locator(".content")).to_have_text("The box is empty.")
+    expect(page.get_by_role("group", name="New topic: what is it about?")).to_have_count(0)
+    assert ChatRoute.objects.get().category == "medication"
     assert not page.js_errors and not vet_page.js_errors

@@ -48,6 +48,46 @@ def test_parent_sends_a_medical_intake_through_the_api(client_for, appointment, 
     assert response.json()["message"]["payload"]["category"] == "medical"
 
 
+def test_the_parent_corrects_an_intake_s_words_and_its_answers_stay(
+    client_for, appointment, parent
+):
+    breathing = question(appointment, "How is their breathing")
+    body = intake_body(
+        appointment,
+        category="medical",
+        answers=[{"questionId": breathing.pk, "answer": "Normal"}],
+    )
+    client = client_for(parent)
+    sent = post_json(client, body).json()["message"]
+
+    response = client.patch(
+        f"/api/appointment-chat/messages/{sent['_id']}",
+        {"content": "Bella is not herself today."},
+        content_type="application/json",
+    )
+
+    assert response.status_code == HTTPStatus.OK, response.content
+    message = Message.objects.get(pk=sent["_id"])
+    assert message.content == "Bella is not herself today.\n\nHow is their breathing? Normal."
+    assert message.payload["answers"][0]["answer"] == "Normal"
+    assert message.edited_at is not None
+
+
+def test_a_chosen_category_goes_without_words_and_a_skipped_one_does_not(
+    client_for, appointment, parent
+):
+    # The words may follow in the files' message; "other" alone says nothing.
+    client = client_for(parent)
+    skipped = post_json(client, intake_body(appointment, category="other", content=""))
+    assert skipped.status_code == HTTPStatus.BAD_REQUEST
+    assert skipped.json()["error"]["fields"]["content"] == "Write a message before sending."
+
+    billing = post_json(client, intake_body(appointment, category="billing", content=""))
+
+    assert billing.status_code == HTTPStatus.CREATED, billing.content
+    assert ChatRoute.objects.get(chat__appointment=appointment).category == "billing"
+
+
 def test_skipped_intake_goes_as_other(client_for, appointment, parent):
     response = post_json(client_for(parent), intake_body(appointment))
 

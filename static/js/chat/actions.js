@@ -39,7 +39,9 @@ export class MessageActions {
     if (left <= 0) return;
     const bar = document.createElement("div");
     bar.className = "message-actions";
-    if (node.classList.contains("message-text")) bar.append(button("Edit", "edit"), " ");
+    // An intake's own words are corrected as a text's; its answers stay as they were.
+    const editable = node.classList.contains("message-text") || node.classList.contains("message-intake");
+    if (editable && node.querySelector(".content")) bar.append(button("Edit", "edit"), " ");
     bar.append(button("Remove", "remove"));
     node.querySelector(".bubble").append(bar);
     setTimeout(() => bar.remove(), left);

@@ -211,14 +211,18 @@ export class Composer {
     if (this.uploads && !this.filesReady(draft)) return;
     const files = this.uploads ? this.uploads.take() : [];
     const body = this.body(draft, files);
-    // The intake step: the message opens a topic with its category and answers; with files,
-    // the intake goes first and the files in a message of their own after it.
+    // The intake step: the message opens a topic with its category and answers. With files,
+    // the words stay with the files, and the intake goes first on its own when it says
+    // something (a category chosen, answers); skipped, the files' message opens the topic.
     let intake = null;
     if (this.intake?.active) {
       const payload = this.intake.payload(event.submitter);
-      intake = { ...body, messageType: "intake", payload, attachments: [] };
-      if (files.length) body.content = "";
-      else Object.assign(body, intake);
+      const opening = { ...body, messageType: "intake", payload, attachments: [] };
+      if (!files.length) Object.assign(body, opening);
+      else if (this.intake.speaks(payload)) {
+        intake = { ...opening, content: "", clientId: crypto.randomUUID() }; // a message of its own
+      }
+      else this.opensTopicWith = body.clientId;
     }
     const empty = !body.content && !(body.payload && Object.keys(body.payload).length);
     if (empty && !files.length) {
@@ -233,12 +237,12 @@ export class Composer {
       return;
     }
     if (intake && files.length) {
-      const first = this.view.showPending({ text: intake.content || "Intake" });
+      const first = this.view.showPending({ text: "Intake" });
       const node = this.view.showPending({ text: this.pendingText(body, files) });
       this.clear();
       this.textarea.focus();
       this.deliver(intake, first, { ...draft, files }).then(() => {
-        if (!this.intake.active) this.deliver(body, node, { content: "", files });
+        if (!this.intake.active) this.deliver(body, node, { ...draft, files });
         else this.view.dropped(node); // the intake was not sent: everything is back to send again
       });
       return;
@@ -286,7 +290,7 @@ export class Composer {
     }
     if (ok) {
       if (body.amends) this.endAmending();
-      if (body.messageType === "intake") this.intake?.done();
+      if (body.messageType === "intake" || body.clientId === this.opensTopicWith) this.intake?.done();
       this.onSent(reply.message, node);
       if (retry) this.view.say("Your message was sent.");
       return;

@@ -45,6 +45,11 @@ export class Intake {
     return { category, answers };
   }
 
+  // Whether the intake says something without the parent's words: a category chosen or answers.
+  speaks(payload) {
+    return payload.category !== "other" || payload.answers.length > 0;
+  }
+
   // Sent: the topic is open, and the step goes.
   done() {
     this.active = false;
