@@ -12,11 +12,11 @@ from triage.selectors import chat_route
 
 
 def route_context(user: User, appointment: Appointment, chat: dict[str, Any]) -> dict[str, Any]:
-    if chat.get("read_only") or chat.get("chat_id") is None:
+    if chat.get("read_only"):
         return {}
-    if chat.get("is_parent"):
+    if chat.get("is_parent"):  # shown once the family has written (the page's script shows it then)
         return {"triage": {"new_topic": bool(chat.get("items"))}}
-    if not user.is_clinic:
+    if chat.get("chat_id") is None or not user.is_clinic:
         return {}
     route = chat_route(chat["chat_id"])
     waiting = route is not None and route.pool_id is not None and route.taken_by_id is None

@@ -54,7 +54,6 @@ def test_a_first_message_goes_through_the_intake_and_the_vet_reads_the_card(
     expect(vet_page.locator(".message.theirs .content")).to_have_text("Bella is wheezing.")
 
     # A new topic with a photo: the intake says what it is about, the words go with the photo.
-    page.reload()
     page.get_by_role("link", name="New topic").click()
     page.get_by_role("radio", name="Medication or refill").check()
     page.locator(".attach-input").set_input_files(

@@ -54,6 +54,7 @@ export class Intake {
   done() {
     this.active = false;
     this.fieldset.remove();
+    document.querySelector(".new-topic-row")?.removeAttribute("hidden");
     // Opened for a new topic (`?topic=new`): a reload now shows the chat, not the step again.
     if (new URLSearchParams(window.location.search).get("topic") === "new") {
       history.replaceState(null, "", window.location.pathname + window.location.hash);
