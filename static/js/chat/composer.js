@@ -241,10 +241,9 @@ export class Composer {
       const node = this.view.showPending({ text: this.pendingText(body, files) });
       this.clear();
       this.textarea.focus();
-      this.deliver(intake, first, { ...draft, files }).then(() => {
-        if (!this.intake.active) this.deliver(body, node, { ...draft, files });
-        else this.view.dropped(node); // the intake was not sent: everything is back to send again
-      });
+      // The files' message goes once the intake is stored, after a Retry too.
+      const next = { body, node, draft: { ...draft, files } };
+      this.deliver(intake, first, { ...draft, files }, { next });
       return;
     }
     const node = this.view.showPending({ text: this.pendingText(body, files) || "Intake" });
@@ -278,7 +277,8 @@ export class Composer {
     return true;
   }
 
-  async deliver(body, node, draft, { retry = false } = {}) {
+  // `next`: a message that goes once this one is stored, and is dropped with it when refused.
+  async deliver(body, node, draft, { retry = false, next = null } = {}) {
     this.view.sending(node, { retry });
     const { ok, status, reply, retryAfter } = await this.send(body);
     if (ok && reply.held) {
@@ -293,11 +293,13 @@ export class Composer {
       if (body.messageType === "intake" || body.clientId === this.opensTopicWith) this.intake?.done();
       this.onSent(reply.message, node);
       if (retry) this.view.say("Your message was sent.");
+      if (next) this.deliver(next.body, next.node, next.draft);
       return;
     }
     if (status >= 400 && status < 500 && status !== 429) {
       // Refused for a reason retrying cannot fix: everything typed goes back to the composer.
       this.view.dropped(node);
+      if (next) this.view.dropped(next.node);
       this.clearErrors();
       this.restore(draft);
       this.uploads?.putBack(draft.files || []);
@@ -313,7 +315,7 @@ export class Composer {
       this.showErrors(retryAfter ? `${message} Try again in ${retryAfter} s.` : message);
     }
     // same clientId: never doubled
-    this.view.failed(node, () => this.deliver(body, node, draft, { retry: true }));
+    this.view.failed(node, () => this.deliver(body, node, draft, { retry: true, next }));
   }
 
   showRefusal(reply) {
