@@ -1,12 +1,10 @@
 """The clinic's on-call rota (shifts and the emergency list), and the pages sent, read-only: the
 chat's notices and the audit trail are their record."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from oncall.models import EmergencyContact, OnCallShift, Page
+from sms.admin import ReadOnly
 from tenancy.admin import ClinicScoped
 
 
@@ -29,7 +27,7 @@ class EmergencyContactAdmin(ClinicScoped, admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(ClinicScoped, admin.ModelAdmin):
+class PageAdmin(ReadOnly, ClinicScoped, admin.ModelAdmin):
     list_display = ("paged_at", "person", "level", "state", "acknowledged_at", "chat")
     list_filter = ("state", "level", ("paged_at", admin.DateFieldListFilter))
     list_select_related = ("person", "chat__appointment__pet")
@@ -52,12 +50,3 @@ class PageAdmin(ClinicScoped, admin.ModelAdmin):
     readonly_fields = fields
     ordering = ("-paged_at",)
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
