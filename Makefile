@@ -1,7 +1,13 @@
-.PHONY: run test bench lint format
+.PHONY: run cluster cluster-down test bench lint format
 
 run:  ## Serve vetchat with the demo clinic on http://127.0.0.1:8000
 	scripts/run.sh
+
+cluster:  ## The clinic group's layout on this machine: HAProxy, 3 nodes, Patroni, PgBouncer, Sentinel
+	scripts/cluster.sh up
+
+cluster-down:  ## Stop everything `make cluster` started
+	scripts/cluster.sh down
 
 test:  ## Lint, format check and every test, on a throwaway PostgreSQL
 	scripts/test.sh

@@ -48,6 +48,7 @@ from chat.services import (
 )
 from chat.shapes import chat_page_json, message_in_chat
 from chat.sql import ChatHeader
+from vetchat import observability
 from vetchat.errors import DomainError
 from vetchat.http import domain_error_response, json_response
 from vetchat.negotiation import asks_for_json
@@ -368,6 +369,8 @@ def messages_answer(
     headers = {"ETag": etag, "Cache-Control": "private, no-cache, no-store"}
     if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         return None, headers
+    if params["after"] is not None and page.rows:
+        observability.resynced(len(page.rows))
     changed = []
     if params["rev"] is not None:
         changed = message_changes(chat=chat, up_to_seq=params["after"], since_rev=params["rev"])

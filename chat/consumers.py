@@ -34,6 +34,7 @@ from calls.signalling import CALL_FRAMES, CallSocket, running_call_json
 from chat import access_versions
 from chat.push import chat_group, session_group, user_group
 from chat.services import access_chat
+from vetchat import observability
 from vetchat.errors import NotFound, NotPermitted
 from vetchat.socket_entry import SignedInConsumer, session_and_user
 
@@ -142,6 +143,8 @@ class ChatConsumer(SignedInConsumer):
         if call is not None:
             hello["call"] = call
         await self.accept()
+        observability.socket_opened("chat")
+        self.counted = True
         await self.send_json(hello)
         self.watch(session_ends_at(self.scope["session"], self.user))
 
@@ -151,6 +154,8 @@ class ChatConsumer(SignedInConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.gone = True
+        if self.counted:
+            observability.socket_closed("chat")
         if self.watcher is not None:
             self.watcher.cancel()
         for group in self.subscriptions:
@@ -163,6 +168,7 @@ class ChatConsumer(SignedInConsumer):
     watcher: asyncio.TimerHandle | None = None
     calls: CallSocket | None = None  # the video calls' frames, once the socket is open
     gone = False  # disconnected: a check still running must not wake it again
+    counted = False  # among the open sockets (vetchat.observability), once accepted as open
 
     def watch(self, ends: float) -> None:
         """Wake when the sign-in ends, or in time to renew the groups, whichever comes first."""
@@ -374,9 +380,15 @@ class InboxConsumer(SignedInConsumer):
         for group in self.subscriptions:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        observability.socket_opened("inbox")
+        self.counted = True
         await self.send_json({"type": "hello"})
 
+    counted = False
+
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            observability.socket_closed("inbox")
         for group in self.subscriptions:
             await self.channel_layer.group_discard(group, self.channel_name)
 

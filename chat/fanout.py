@@ -19,6 +19,8 @@ import redis.sentinel
 from asgiref.sync import async_to_sync
 from channels_redis.core import RedisChannelLayer
 
+from vetchat import observability
+
 # KEYS: groups' keys; ARGV[1]: the newest score to drop. Returns each group's channel names.
 _READ_GROUPS = """
 local members = {}
@@ -84,6 +86,17 @@ class Fanout:
             for group, message in sends:
                 async_to_sync(self.layer.group_send)(group, message)
             return 0
+        try:
+            sent, over = self._send(sends)
+        except Exception:
+            observability.pushes_failed(len(sends))
+            raise
+        observability.pushes_sent(sent=sent, over_capacity=over)
+        return over
+
+    def _send(self, sends: Sends) -> tuple[int, int]:
+        """The sends through Redis: how many channels (one per socket server process with
+        sockets listening) took their message, and how many were over capacity."""
         layer: RedisChannelLayer = self.layer
         by_host: dict[int, Sends] = defaultdict(list)
         for group, message in sends:
@@ -105,7 +118,8 @@ class Fanout:
                         fills[channel_host].extend(
                             (key, messages[key], capacities[key]) for key in keys
                         )
-        return sum(self._fill(index, items) for index, items in fills.items())
+        over = sum(self._fill(index, items) for index, items in fills.items())
+        return sum(len(items) for items in fills.values()) - over, over
 
     def _fill(self, index: int, items: list[tuple[str, bytes, int]]) -> int:
         now = time.time()

@@ -28,6 +28,7 @@ from accounts.models import User, display_name
 from appointments.access import appointments_of_participant
 from chat.models import SEARCH_CONFIG, Message
 from vetchat.errors import InvalidInput, NotPermitted
+from vetchat.routers import reading_from_replica
 
 MAX_QUERY_LENGTH = 200
 DEFAULT_PAGE = 20
@@ -139,6 +140,7 @@ def snippet_html(headline: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 - every text part escaped above
 
 
+@reading_from_replica()  # a message sent a moment ago may be found a moment later
 def message_search(
     *, user: User, text: str, cursor: str | None = None, limit: int = DEFAULT_PAGE
 ) -> SearchPage:

@@ -2,7 +2,8 @@
 # The Debian packages vetchat needs, installed when missing (as root, with apt-get), or named.
 #   scripts/packages.sh run    # what serving the app needs
 #   scripts/packages.sh bench  # that, the load tool and valgrind
-#   scripts/packages.sh test   # that, and the tests' browser and malware scanner
+#   scripts/packages.sh cluster  # that, and the cluster's parts (scripts/cluster.sh)
+#   scripts/packages.sh test   # all of it, and the tests' browser and malware scanner
 set -euo pipefail
 
 missing=()
@@ -19,6 +20,19 @@ command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 # coturn, the video calls' TURN relay: `make run` and the tests start their own (scripts/coturn.sh).
 command -v turnserver >/dev/null || missing+=(coturn)
 ls /usr/lib/*/libmagic.so.1 >/dev/null 2>&1 || [ -e /usr/lib/libmagic.so.1 ] || missing+=(libmagic1)
+case "${1:-run}" in cluster | test)
+  # The cluster (scripts/cluster.sh), which the failover tests start: HAProxy in front,
+  # PostgreSQL under Patroni with etcd, PgBouncer, Redis with Sentinel.
+  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  command -v patroni >/dev/null || missing+=(patroni)
+  command -v etcd >/dev/null || missing+=(etcd-server)
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
+  command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v curl >/dev/null || missing+=(curl)
+  ;;
+esac
 case "${1:-run}" in bench | test)
   # wrk for the load, valgrind to count instructions (bench/instructions.py)
   command -v wrk >/dev/null || missing+=(wrk)

@@ -17,6 +17,9 @@ def worker_redis_url(url: str, worker: str) -> str:
     if "db" in query or parts.path.strip("/").isdigit():
         return url
     database = int(worker.removeprefix("gw")) + 1
+    if parts.scheme == "redis+sentinel":  # /MASTER_NAME[/DB]
+        name, _, db = parts.path.strip("/").partition("/")
+        return url if db else urlunsplit(parts._replace(path=f"/{name}/{database}"))
     if parts.scheme == "unix":  # urlunsplit would drop the "//" of a URL with no host
         return f"{url}{'&' if parts.query else '?'}db={database}"
     return urlunsplit(parts._replace(path=f"/{database}"))

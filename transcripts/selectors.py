@@ -19,6 +19,7 @@ from chat.models import Chat, Message, MessageRevision
 from chat.rules import PAYLOAD_FIELDS
 from chat.selectors import MessageRow, message_page
 from transcripts.models import Transcript
+from vetchat.routers import reading_from_replica
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,7 @@ def _histories(chat_id: int) -> dict[UUID, list[Version]]:
     return histories
 
 
+@reading_from_replica()  # may end a moment before the chat does: it records how far it reads
 def transcript_document(*, appointment: Appointment, audience: str) -> TranscriptDocument:
     """The whole chat as `audience` may read it: four queries at most, whatever its length.
 

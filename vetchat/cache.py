@@ -6,6 +6,8 @@ cache call answers as an empty cache would (and logs it) instead of failing the 
 covers libraries that call the cache themselves. The exception is allauth's guessing limits
 (sign-in, second factor, sign-up, reset): they move to PostgreSQL (vetchat.limit_fallback).
 `/readyz` still tells a load balancer that Redis is away: what it writes does not read back.
+With Sentinel (a `redis+sentinel://` URL, vetchat.redis_hosts) the same holds for the seconds
+a failover takes, and the next connection goes to the promoted replica.
 """
 
 import logging
@@ -18,6 +20,7 @@ from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
 
 from vetchat.limit_fallback import fallback_cache, is_limit_key
+from vetchat.redis_hosts import connection_pool, is_sentinel_url
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,9 @@ class FailOpenClient(RedisCacheClient):
         if client is None:
             with _clients_lock:
                 if shared_key not in _clients:
-                    pool = self._pool_class.from_url(shared_key[0], **self._pool_options)
+                    pool = connection_pool(
+                        shared_key[0], pool_class=self._pool_class, **self._pool_options
+                    )
                     _clients[shared_key] = self._client(connection_pool=pool)
                 client = _clients[shared_key]
         return client
@@ -87,4 +92,7 @@ class FailOpenClient(RedisCacheClient):
 class FailOpenRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        if isinstance(server, str) and is_sentinel_url(server):
+            # One primary named by the sentinels the URL lists, not a server per comma.
+            self._servers = [server]
         self._class = FailOpenClient

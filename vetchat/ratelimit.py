@@ -19,6 +19,7 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 
+from vetchat import observability
 from vetchat.errors import RateLimited
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -63,6 +64,7 @@ def _count(*, scope: str, key: str, message: str) -> None:
         count = _counted(f"ratelimit:{scope}:{rate.seconds}:{window}:{digest}", rate.seconds + 1)
         if count > rate.limit:
             retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+            observability.rate_limit_refused(scope)
             raise RateLimited(message, retry_after=retry_after)
 
 

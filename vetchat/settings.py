@@ -8,6 +8,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from vetchat.redis_hosts import channel_layer_host
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +32,14 @@ def database_from_url(url: str) -> dict:
             f"DATABASE_URL must start with postgresql://, got {parts.scheme or 'nothing'}://"
         )
     query = dict(parse_qsl(parts.query))
+    # ?pooler=transaction: the URL is a transaction pooler's (PgBouncer, pool_mode=transaction),
+    # where each transaction may run on another server connection and nothing may outlive one.
+    pooler = query.pop("pooler", "")
+    if pooler not in {"", "transaction"}:
+        raise ImproperlyConfigured(
+            f"pooler={pooler} in a database URL: the one pooler setting is pooler=transaction "
+            "(PgBouncer's pool_mode=transaction); a session pool needs none."
+        )
     # An unreachable server fails a request in seconds instead of holding a worker.
     query.setdefault("connect_timeout", "5")
     return {
@@ -44,6 +54,11 @@ def database_from_url(url: str) -> dict:
         "CONN_MAX_AGE": int(os.environ.get("DJANGO_CONN_MAX_AGE", "600")),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": query,
+        # Behind a transaction pooler the hand-written queries are sent whole rather than
+        # prepared (vetchat/prepared.py), and .iterator() reads in chunks without a server-side
+        # cursor, which outside a transaction is a WITH HOLD cursor kept by the session.
+        "POOLER": pooler,
+        "DISABLE_SERVER_SIDE_CURSORS": pooler == "transaction",
     }
 
 
@@ -71,6 +86,20 @@ if "DATABASE_URL" not in os.environ:
         "or use `make run`, which starts a local cluster for you."
     )
 DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
+# A streaming replica of the same database, for the reads that may lag behind the primary by
+# its replication delay: search and transcripts, inside `vetchat.routers.reading_from_replica`.
+# Everything else, and every write, goes to the primary; without a replica, so do those reads.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **database_from_url(os.environ["DATABASE_REPLICA_URL"]),
+        # The test run reads the default test database through it.
+        "TEST": {"MIRROR": "default"},
+    }
+    if DATABASES["replica"]["NAME"] != DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must name the database DATABASE_URL names."
+        )
+DATABASE_ROUTERS = ["vetchat.routers.ReplicaRouter"]
 # Migrations run as the role that owns the tables (DATABASE_MIGRATION_URL, on the same database);
 # `migrate` then grants DATABASE_URL's role only the row rights the app uses
 # (vetchat/database_roles.py). Unset, DATABASE_URL's role does both.
@@ -87,7 +116,9 @@ if (
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis is shared by every app server: the cache (sessions, allauth's rate limits) and the
-# channel layer that carries pushes between them. It is never the source of truth.
+# channel layer that carries pushes between them. It is never the source of truth. REDIS_URL
+# names one server, or with redis+sentinel:// the sentinels that name its primary
+# (vetchat/redis_hosts.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -110,14 +141,14 @@ if REDIS_URL:
                 # redis-py's asyncio pool refuses a 101st connection, and 200 sockets
                 # connecting at once each take one for their group_add.
                 "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
-                        "socket_connect_timeout": 2,
+                    channel_layer_host(
+                        REDIS_URL,
+                        max_connections=int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000")),
+                        socket_connect_timeout=2,
                         # Each socket waits on Redis with BZPOPMIN for up to 5 s; redis-py 8's
                         # default read timeout is also 5 s, which kills idle sockets at random.
-                        "socket_timeout": 15,
-                    }
+                        socket_timeout=15,
+                    )
                 ],
                 "prefix": "vetchat:ws",
                 "capacity": 500,
@@ -167,6 +198,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vetchat.observability.RequestMetricsMiddleware",
     "vetchat.logs.RequestLogMiddleware",
     "vetchat.middleware.PermissionsPolicyMiddleware",
     "vetchat.http.ApiBodyLimitMiddleware",
@@ -375,6 +407,14 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": min(5.0, _stalled_seconds / 3),
     "delete_jobs": "successful",
 }
+# Prometheus metrics (vetchat/observability.py): GET /metrics answers only
+# `Authorization: Bearer <VETCHAT_METRICS_TOKEN>`, and is a 404 without one set. A job worker
+# started with VETCHAT_METRICS_PORT serves its own figures on that port, on
+# VETCHAT_METRICS_HOST (loopback unless set: that endpoint asks for no token).
+VETCHAT_METRICS_TOKEN = os.environ.get("VETCHAT_METRICS_TOKEN", "")
+VETCHAT_METRICS_PORT = int(os.environ.get("VETCHAT_METRICS_PORT") or "0")
+VETCHAT_METRICS_HOST = os.environ.get("VETCHAT_METRICS_HOST", "127.0.0.1")
+PROCRASTINATE_ON_APP_READY = "vetchat.observability.jobs_observed"
 
 # How often an open chat polls while its live socket is down.
 CHAT_POLL_SECONDS = int(os.environ.get("DJANGO_CHAT_POLL_SECONDS", "5"))

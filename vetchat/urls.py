@@ -15,6 +15,7 @@ from notifications.urls import api_urlpatterns as notifications_api_urlpatterns
 from portal.urls import api_urlpatterns as portal_api_urlpatterns
 from vetchat import (
     health,
+    observability,
     schema,  # noqa: F401  (registers the session scheme with drf-spectacular)
 )
 
@@ -72,6 +73,7 @@ urlpatterns = [
     path("api/", include((api_urlpatterns, "api"))),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
     path("manifest.webmanifest", web_manifest, name="web_manifest"),
     path("admin/login/", admin_login, name="admin_login"),
@@ -93,3 +95,5 @@ urlpatterns = [
 handler400 = "vetchat.http.bad_request"
 handler404 = "vetchat.http.not_found"
 handler500 = "vetchat.http.server_error"
+# allauth answers a sign-in limit through this (counted, then its usual page).
+handler429 = "vetchat.observability.too_many_requests"
