@@ -220,12 +220,14 @@ frontend web
   use_backend sockets if { path_beg /ws/ }
   default_backend pages
 
+# /readyz fails on every node at once while Redis fails over (seconds): three failed checks two
+# seconds apart leave them in. A dead node refuses connections, which HAProxy redispatches at once.
 backend pages
   balance roundrobin
   option httpchk
   http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
   http-check expect status 200
-  default-server inter 1s fall 3 rise 2
+  default-server inter 2s fall 3 rise 2
 CFG
   for n in 1 2 3; do
     echo "  server node$n 127.0.0.1:$(wsgi_port "$n") check"
@@ -237,7 +239,7 @@ backend sockets
   option httpchk
   http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
   http-check expect status 200
-  default-server inter 1s fall 3 rise 2 on-marked-down shutdown-sessions
+  default-server inter 2s fall 3 rise 2
 CFG
   for n in 1 2 3; do
     echo "  server node$n 127.0.0.1:$(asgi_port "$n") check"

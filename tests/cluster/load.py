@@ -226,6 +226,15 @@ class ChatLoad:
             listener.connected = False
             time.sleep(0.1)
 
+    def summary(self) -> str:
+        """The run in one line, shown with a failure (or `pytest -rP`)."""
+        resyncs = sorted(s for one in self.listeners for s in one.resync_seconds)
+        slowest = f"{resyncs[-1]:.2f} s" if resyncs else "none"
+        return (
+            f"{len(self.acked)} sends acknowledged, answers {dict(sorted(self.statuses.items()))}, "
+            f"{len(resyncs)} socket resyncs (slowest {slowest})"
+        )
+
     # --- the checks after -----------------------------------------------------------------
     def assert_nothing_lost_or_doubled(self, client: Browserless) -> None:
         history = self.fetch_after(client, 0)

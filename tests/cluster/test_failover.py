@@ -60,6 +60,7 @@ def test_a_node_killed_costs_no_message(cluster, people, load):
     )
     until_acked(load, 20)
     load.stop()
+    print(load.summary())
 
     load.assert_nothing_lost_or_doubled(people[0])
     reconnected = [one for one in load.listeners if one.resync_seconds]
@@ -79,9 +80,11 @@ def test_the_redis_primary_killed_costs_no_message(cluster, people, load):
         fresh = set(load.acked_after(killed_at))
         return any(fresh & one.pushed.keys() for one in load.listeners)
 
-    assert load.wait_until(pushed_after_kill, "a push after the failover", 10) < 10
+    resumed = load.wait_until(pushed_after_kill, "a push after the failover", 10)
+    print(f"pushes resumed {resumed:.1f} s after the kill")
     until_acked(load, 10)
     load.stop()
+    print(load.summary())
     load.assert_nothing_lost_or_doubled(people[0])
 
     # The sign-in limits count in the new primary: the sixth wrong password is refused.
@@ -107,11 +110,39 @@ def test_the_postgresql_primary_killed_costs_no_acknowledged_send(cluster, peopl
 
     # Patroni promotes the replica; sends retried by their clientId go through again.
     recovered = load.wait_until(lambda: load.acked_after(killed_at), "a send after the kill", 30)
-    assert recovered < 30
+    print(f"a retried send succeeded {recovered:.1f} s after the kill")
     until_acked(load, 10)
     load.stop()
+    print(load.summary())
 
     load.assert_nothing_lost_or_doubled(people[0])
     assert set(before) <= set(load.acked)
     assert load.statuses[HTTPStatus.INTERNAL_SERVER_ERROR] == 0
     assert cluster.restart(old) == old
+
+
+def test_a_node_restarted_hands_its_sockets_to_the_others(cluster, people):
+    """The deploy's case: SIGTERM, the node's sockets close, every page reconnects elsewhere and
+    resyncs (bench/cluster.py does it with 5,000 sockets on one node)."""
+    load = ChatLoad(
+        cluster.base,
+        str(demo_appointment_id("biscuit-today")),
+        people,
+        prefix=f"load{uuid.uuid4().hex[:8]}",
+        senders=1,
+        pollers=1,
+        sockets=30,
+    ).start()
+    try:
+        until_acked(load, 5)
+        assert cluster.restart("node1") == "node1"
+        until_acked(load, 5)
+        load.stop()
+        print(load.summary())
+        load.assert_nothing_lost_or_doubled(people[0])
+        resyncs = sorted(s for one in load.listeners for s in one.resync_seconds)
+        assert resyncs, "no socket was on the restarted node"
+        assert resyncs[-1] < 10
+        assert resyncs[int(0.99 * (len(resyncs) - 1))] < 2
+    finally:
+        load.stop()
