@@ -2,12 +2,14 @@
 # A project-local Redis with Sentinel (Debian's `redis-sentinel`), on loopback TCP only, keeping
 # nothing on disk but the configuration files Sentinel rewrites: a primary on PORT (redis1), a
 # replica on PORT+1 (redis2) and three sentinels on PORT+2..PORT+4 that watch them under the name
-# `vetchat` (quorum 2) and promote the replica about two seconds after the primary stops answering.
+# `vetchat` (quorum 2) and promote the replica about three seconds after the primary stops answering.
 #   scripts/sentinel.sh start DIR PORT   start what is stopped, print REDIS_URL
 #   scripts/sentinel.sh stop DIR         stop everything, forget the roles
 #   scripts/sentinel.sh status DIR       one line per process: name, up/down, port, role
 #   scripts/sentinel.sh primary DIR      redis1 or redis2: the primary two sentinels agree on
 # A stopped or killed Redis that is started again rejoins as a replica of the current primary.
+# Every process asks for one password, made at the first start and kept in DIR/password (mode
+# 600); the URL carries it (redis+sentinel://:PASSWORD@...), as production's would.
 set -euo pipefail
 
 usage="usage: sentinel.sh start DIR PORT | stop|status|primary DIR"
@@ -35,6 +37,7 @@ else
   port=
 fi
 
+passwordfile=$dir/password
 redises=(redis1 redis2)
 sentinels=(sentinel1 sentinel2 sentinel3)
 
@@ -63,7 +66,8 @@ running() {
 ask() { # ask NAME COMMAND...: a command to one process, empty output if it does not answer
   local name=$1
   shift
-  timeout 2 redis-cli -h 127.0.0.1 -p "$(port_of "$name")" "$@" 2>/dev/null || true
+  REDISCLI_AUTH=$(cat "$passwordfile" 2>/dev/null || true) \
+    timeout 2 redis-cli -h 127.0.0.1 -p "$(port_of "$name")" "$@" 2>/dev/null || true
 }
 
 role() {
@@ -144,6 +148,8 @@ repl-diskless-sync yes
 repl-diskless-sync-delay 0
 repl-diskless-load swapdb
 maxclients 10000
+requirepass $(cat "$passwordfile")
+masterauth $(cat "$passwordfile")
 CONF
   [ "$name" = redis2 ] && echo "replicaof 127.0.0.1 $port" >>"$dir/$name.conf"
   true
@@ -160,9 +166,12 @@ pidfile $dir/$name.pid
 logfile $dir/$name.log
 dir $dir
 sentinel monitor $master_name 127.0.0.1 $port 2
-sentinel down-after-milliseconds $master_name 1000
+sentinel down-after-milliseconds $master_name 2000
 sentinel failover-timeout $master_name 3000
 sentinel parallel-syncs $master_name 1
+sentinel auth-pass $master_name $(cat "$passwordfile")
+requirepass $(cat "$passwordfile")
+sentinel sentinel-pass $(cat "$passwordfile")
 CONF
 }
 
@@ -200,7 +209,7 @@ url() {
   for name in "${sentinels[@]}"; do
     hosts+=("127.0.0.1:$(port_of "$name")")
   done
-  echo "redis+sentinel://$(
+  echo "redis+sentinel://:$(cat "$passwordfile")@$(
     IFS=,
     echo "${hosts[*]}"
   )/$master_name/0"
@@ -215,6 +224,10 @@ case "$action" in
     fi
     mkdir -p "$dir"
     echo "$port" >"$portfile"
+    [ -s "$passwordfile" ] || (
+      umask 077
+      od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$passwordfile"
+    )
     # The replica first, in sync, so that each sentinel's first look at the primary finds it.
     for name in "${redises[@]}"; do start_redis "$name"; done
     for name in "${sentinels[@]}"; do start_sentinel "$name"; done

@@ -1,20 +1,21 @@
 """Where the shared Redis is: REDIS_URL names one server, or the sentinels that name the primary.
 
 One server: `redis://`, `rediss://` or `unix://`, used as given. With Sentinel:
-`redis+sentinel://HOST:PORT,HOST:PORT,HOST:PORT/MASTER_NAME/DB` (the sentinels to ask, the name
-they watch the primary under, the database number; the port defaults to 26379 and the database
-to 0). Every Redis user (the cache, and through it the cached sessions and the rate limits; the
-channel layer; the push fan-out; the access versions) then asks a sentinel which server is the
-primary each time it opens a connection. After a failover the connections to the old primary
+`redis+sentinel://[:PASSWORD@]HOST:PORT,HOST:PORT,HOST:PORT/MASTER_NAME/DB` (the password the
+servers and the sentinels ask for, the sentinels to ask, the name they watch the primary under,
+the database number; the port defaults to 26379 and the database to 0). Every Redis user (the
+cache, and through it the cached sessions and the rate limits; the channel layer; the push
+fan-out; the access versions) then asks a sentinel which server is the primary each time it
+opens a connection. After a failover the connections to the old primary
 fail once, and the next ones go to the promoted replica: nothing restarts. Until the sentinels
-have promoted it (about two seconds after the primary stops answering) each user fails as it
+have promoted it (about three seconds after the primary stops answering) each user fails as it
 does when its one Redis is down: the cache fails open (vetchat.cache) and pushes are dropped
 (pages catch up by seq).
 """
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import redis
 import redis.sentinel
@@ -22,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 SCHEME = "redis+sentinel"
 DEFAULT_SENTINEL_PORT = 26379
-FORM = f"{SCHEME}://HOST:PORT,HOST:PORT,.../MASTER_NAME/DB"
+FORM = f"{SCHEME}://[:PASSWORD@]HOST:PORT,HOST:PORT,.../MASTER_NAME/DB"
 # How long a sentinel may take to answer before the next one is asked: a sentinel on a machine
 # that is gone must not hold every new connection for the kernel's connect timeout.
 SENTINEL_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
@@ -33,6 +34,14 @@ class SentinelAddress:
     sentinels: tuple[tuple[str, int], ...]
     master_name: str
     db: int
+    password: str | None = None
+
+    def sentinel_options(self) -> dict[str, Any]:
+        """How to talk to a sentinel: quickly, and with the password when there is one."""
+        return {**SENTINEL_OPTIONS, **({"password": self.password} if self.password else {})}
+
+    def server_options(self) -> dict[str, Any]:
+        return {"password": self.password} if self.password else {}
 
 
 def is_sentinel_url(url: str) -> bool:
@@ -48,17 +57,28 @@ def sentinel_address(url: str) -> SentinelAddress | None:
         parts = urlsplit(url)
     except ValueError as error:
         raise ImproperlyConfigured(f"REDIS_URL: {error}: {FORM}") from error
-    if "@" in parts.netloc or parts.query or parts.fragment:
+    if parts.query or parts.fragment:
         raise ImproperlyConfigured(
-            f"REDIS_URL: a {SCHEME}:// URL takes no user, password, query or fragment: {FORM}"
+            f"REDIS_URL: a {SCHEME}:// URL takes no query or fragment: {FORM}"
         )
-    sentinels = tuple(_host_and_port(entry) for entry in parts.netloc.split(","))
+    credentials, at, hosts = parts.netloc.rpartition("@")
+    user, _, password = credentials.partition(":")
+    if at and (user or not password):
+        raise ImproperlyConfigured(
+            f"REDIS_URL: give the password alone, as :PASSWORD@, with no user name: {FORM}"
+        )
+    sentinels = tuple(_host_and_port(entry) for entry in hosts.split(","))
     master_name, _, db = parts.path.strip("/").partition("/")
     if not master_name:
         raise ImproperlyConfigured(f"REDIS_URL names no Sentinel master name: {FORM}")
     if db and not db.isdigit():
         raise ImproperlyConfigured(f"REDIS_URL: the database must be a number, got {db!r}: {FORM}")
-    return SentinelAddress(sentinels=sentinels, master_name=master_name, db=int(db or 0))
+    return SentinelAddress(
+        sentinels=sentinels,
+        master_name=master_name,
+        db=int(db or 0),
+        password=unquote(password) if at else None,
+    )
 
 
 def _host_and_port(entry: str) -> tuple[str, int]:
@@ -84,8 +104,9 @@ def channel_layer_host(url: str, **options: Any) -> dict[str, Any]:
     return {
         "sentinels": list(address.sentinels),
         "master_name": address.master_name,
-        "sentinel_kwargs": dict(SENTINEL_OPTIONS),
+        "sentinel_kwargs": address.sentinel_options(),
         "db": address.db,
+        **address.server_options(),
         **options,
     }
 
@@ -98,7 +119,9 @@ def connection_pool(
     address = sentinel_address(url)
     if address is None:
         return pool_class.from_url(url, **options)
-    sentinel = redis.sentinel.Sentinel(address.sentinels, sentinel_kwargs=dict(SENTINEL_OPTIONS))
+    sentinel = redis.sentinel.Sentinel(
+        address.sentinels, sentinel_kwargs=address.sentinel_options()
+    )
     return redis.sentinel.SentinelConnectionPool(
-        address.master_name, sentinel, db=address.db, **options
+        address.master_name, sentinel, db=address.db, **address.server_options(), **options
     )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCRIPT = ROOT / "scripts" / "sentinel.sh"
@@ -70,6 +71,11 @@ class SentinelSet:
         """Each process's name: "up <port> <role>" or "down <port>"."""
         lines = self.run("status").splitlines()
         return dict(line.split(" ", 1) for line in lines)
+
+    def client(self, name: str) -> redis.Redis:
+        """A client of redis1 or redis2 itself, past the sentinels."""
+        password = (self.folder / "password").read_text().strip()
+        return redis.Redis(port=self.port_of(name), password=password)
 
     def port_of(self, name: str) -> int:
         return self.port + {"redis1": 0, "redis2": 1}[name]

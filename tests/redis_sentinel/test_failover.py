@@ -13,7 +13,6 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-import redis
 from channels.layers import get_channel_layer
 from django.contrib.sessions.backends import cached_db
 from django.core.cache import cache
@@ -138,7 +137,7 @@ def test_a_killed_primary_is_replaced_within_ten_seconds_for_every_redis_user(
     for n in range(3):
         assert LOCKED not in try_password(f"192.0.2.{n + 1}", parent.email, f"guess-{n}")
     # all of it on the replica too, before the primary goes
-    assert redis.Redis(port=sentinel_set.port_of(old)).wait(1, 2000) == 1
+    assert sentinel_set.client(old).wait(1, 2000) == 1
 
     # when the primary is killed
     os.kill(sentinel_set.pid_of(old), signal.SIGKILL)
@@ -199,8 +198,8 @@ def test_a_killed_primary_started_again_rejoins_as_a_replica_of_the_new_one(
     assert sentinel_set.primary() == new
     cache.set("after-rejoin", "kept")
     key = cache.make_and_validate_key("after-rejoin")
-    assert redis.Redis(port=sentinel_set.port_of(new)).wait(1, 2000) == 1
-    assert redis.Redis(port=sentinel_set.port_of(old)).get(key) is not None
+    assert sentinel_set.client(new).wait(1, 2000) == 1
+    assert sentinel_set.client(old).get(key) is not None
     # and its own configuration file says so, for its next start
     config = (sentinel_set.folder / f"{old}.conf").read_text()
     assert f"replicaof 127.0.0.1 {sentinel_set.port_of(new)}" in config

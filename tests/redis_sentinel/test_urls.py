@@ -47,8 +47,9 @@ def test_the_sentinel_port_and_the_database_have_defaults():
         ("redis+sentinel://127.0.0.1:70000/vetchat/0", "'70000' is not a port"),
         ("redis+sentinel://127.0.0.1:26379,,127.0.0.1:26380/vetchat", "a sentinel without a host"),
         ("redis+sentinel:///vetchat/0", "a sentinel without a host"),
-        ("redis+sentinel://:secret@127.0.0.1:26379/vetchat", "takes no user, password"),
-        ("redis+sentinel://127.0.0.1:26379/vetchat?db=1", "takes no user, password, query"),
+        ("redis+sentinel://user:secret@127.0.0.1:26379/vetchat", "the password alone"),
+        ("redis+sentinel://user@127.0.0.1:26379/vetchat", "the password alone"),
+        ("redis+sentinel://127.0.0.1:26379/vetchat?db=1", "takes no query"),
         ("redis+sentinel://[::1:26379/vetchat", "Invalid IPv6 URL"),
     ],
 )
@@ -56,7 +57,23 @@ def test_a_malformed_sentinel_url_is_refused_with_what_is_wrong(url, message):
     with pytest.raises(ImproperlyConfigured, match="REDIS_URL") as refused:
         sentinel_address(url)
     assert message in str(refused.value)
-    assert "redis+sentinel://HOST:PORT,HOST:PORT,.../MASTER_NAME/DB" in str(refused.value)
+    assert "redis+sentinel://[:PASSWORD@]HOST:PORT,HOST:PORT,.../MASTER_NAME/DB" in str(
+        refused.value
+    )
+
+
+def test_a_password_goes_to_the_servers_and_the_sentinels():
+    url = "redis+sentinel://:s%40cret@127.0.0.1:26379,127.0.0.1:26380/vetchat/3"
+    assert sentinel_address(url).password == "s@cret"
+    host = channel_layer_host(url, socket_timeout=15)
+    assert host["password"] == "s@cret"
+    assert host["sentinel_kwargs"]["password"] == "s@cret"
+    pool = connection_pool(url, pool_class=redis.ConnectionPool)
+    assert pool.connection_kwargs["password"] == "s@cret"
+    assert all(
+        sentinel.connection_pool.connection_kwargs["password"] == "s@cret"
+        for sentinel in pool.sentinel_manager.sentinels
+    )
 
 
 @pytest.mark.parametrize(
