@@ -43,10 +43,16 @@ done
 
 pidfile() { echo "$dir/$1.pid"; }
 pid_of() { [ -s "$(pidfile "$1")" ] && cat "$(pidfile "$1")"; }
+# A process that has exited but waits to be reaped (by init, which is slow to) counts as gone.
+running_pid() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "$(echo "${stat##*) }" | cut -d' ' -f1)" != Z ]
+}
 alive() {
   local pid
   pid=$(pid_of "$1") || return 1
-  kill -0 "$pid" 2>/dev/null
+  running_pid "$pid"
 }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: retry COMMAND until it succeeds
@@ -390,13 +396,13 @@ stop_parts() { # stop_parts NAME...: SIGTERM to all at once, SIGKILL to those al
   done
   for _ in $(seq 200); do
     alive_pids=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive_pids+=("$pid"); done
+    for pid in "${pids[@]}"; do running_pid "$pid" && alive_pids+=("$pid"); done
     [ ${#alive_pids[@]} -eq 0 ] && break
     sleep 0.1
   done
   for name in "$@"; do
     pid=$(pid_of "$name") || continue
-    kill -0 "$pid" 2>/dev/null && signal_part KILL "$name"
+    running_pid "$pid" && signal_part KILL "$name"
     rm -f "$(pidfile "$name")"
   done
 }
@@ -473,8 +479,7 @@ up() {
 down() {
   stop_parts "${NODES[@]}"
   stop_parts haproxy pgbouncer
-  # The replica first, so that the primary's stop is not a failover.
-  stop_parts "$(pg_replica || echo pg2)"
+  # Both at once: neither takes over from the other while both are stopping.
   stop_parts pg1 pg2
   # A PostgreSQL whose Patroni was killed outlives it: its own postmaster.pid names it.
   signal_part KILL pg1
