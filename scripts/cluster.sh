@@ -242,6 +242,9 @@ CFG
 
 backend sockets
   balance leastconn
+  # A handshake whose client gave up is dropped, not answered: in a reconnect storm, answering
+  # them would keep the nodes busy for nobody.
+  option abortonclose
   option httpchk
   http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
   http-check expect status 200
@@ -311,6 +314,7 @@ VETCHAT_METRICS_TOKEN=$token
 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 DJANGO_TRUSTED_PROXY_COUNT=1
 DJANGO_LOG_FORMAT=json
+DJANGO_RATE_LIMITS=${DJANGO_RATE_LIMITS:-on}
 VETCHAT_BASE_URL=http://127.0.0.1:$web_port
 DATABASE_URL=postgresql://vetchat_app@127.0.0.1:$bouncer_port/vetchat?pooler=transaction
 DATABASE_DIRECT_URL=postgresql://vetchat_app@127.0.0.1:$pg_rw_port/vetchat

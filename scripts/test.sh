@@ -55,5 +55,4 @@ export VETCHAT_INTEGRITY_KEYS=${VETCHAT_INTEGRITY_KEYS:-test:$(.venv/bin/python 
 export DJANGO_STATIC_COMPRESS=0
 .venv/bin/python manage.py collectstatic --no-input -v0
 
-# loadgroup: the tests of one xdist_group (the cluster's failovers) share a worker and their cluster.
-.venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist loadgroup "$@"
+.venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist load "$@"

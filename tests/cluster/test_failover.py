@@ -1,45 +1,53 @@
 """Each part of the cluster dies under load (senders, pollers and sockets on every node) and
 nothing is lost: every acknowledged send is stored once, and every open page hears it.
 
-The tests share one cluster and run in order in one test worker (the xdist group): each leaves
-the cluster whole again for the next."""
+The four failures run in one test, in order, on one cluster: a cluster is a minute to start and
+the machine's whole, and the test workers share nothing else. Each leaves the cluster whole
+again for the next, under a load of its own."""
 
+import contextlib
 import time
 import uuid
+from collections.abc import Iterator
 from http import HTTPStatus
 
 import pytest
 
 from portal.management.commands.seed_demo import DEMO_PASSWORD, demo_appointment_id
+from tests.cluster.conftest import Cluster
 from tests.cluster.load import ChatLoad
 from tests.faults.conftest import Browserless
-
-pytestmark = [pytest.mark.faults, pytest.mark.xdist_group("cluster")]
 
 # Two people of one chat: the pet parent and the co-owner (both sign in without a second factor).
 PEOPLE = ["parent@example.com", "coowner@example.com"]
 
 
-@pytest.fixture(scope="module")
-def people(cluster) -> list[Browserless]:
-    clients = []
+@pytest.mark.faults
+def test_each_part_of_the_cluster_dies_under_load_and_nothing_is_lost(cluster):
+    people = []
     for email in PEOPLE:
         client = Browserless(cluster.base)
         client.sign_in(email, DEMO_PASSWORD)
-        clients.append(client)
-    return clients
+        people.append(client)
+    a_node_killed(cluster, people)
+    the_redis_primary_killed(cluster, people)
+    the_postgresql_primary_killed(cluster, people)
+    a_node_restarted(cluster, people)
 
 
-@pytest.fixture
-def load(cluster, people):
-    running = ChatLoad(
+@contextlib.contextmanager
+def loaded(cluster: Cluster, people: list[Browserless], **sizes: int) -> Iterator[ChatLoad]:
+    load = ChatLoad(
         cluster.base,
         str(demo_appointment_id("biscuit-today")),
         people,
         prefix=f"load{uuid.uuid4().hex[:8]}",  # a clientId is at most 64 characters
+        **sizes,
     )
-    yield running.start()
-    running.stop()
+    try:
+        yield load.start()
+    finally:
+        load.stop()
 
 
 def until_acked(load: ChatLoad, count: int, within: float = 30) -> float:
@@ -48,7 +56,13 @@ def until_acked(load: ChatLoad, count: int, within: float = 30) -> float:
     return load.wait_until(lambda: len(load.acked) >= target, f"{count} sends", within)
 
 
-def test_a_node_killed_costs_no_message(cluster, people, load):
+def a_node_killed(cluster: Cluster, people: list[Browserless]) -> None:
+    with loaded(cluster, people) as load:
+        node_killed_under(load, cluster, people)
+    cluster.restart("node2")
+
+
+def node_killed_under(load: ChatLoad, cluster: Cluster, people: list[Browserless]) -> None:
     until_acked(load, 10)
     assert cluster.kill("node2") == "node2"
     killed_at = time.monotonic()
@@ -67,10 +81,16 @@ def test_a_node_killed_costs_no_message(cluster, people, load):
     assert reconnected, "no socket was on the killed node"
     assert max(s for one in reconnected for s in one.resync_seconds) < 10
     assert load.acked_after(killed_at)
-    cluster.restart("node2")
 
 
-def test_the_redis_primary_killed_costs_no_message(cluster, people, load):
+def the_redis_primary_killed(cluster: Cluster, people: list[Browserless]) -> None:
+    with loaded(cluster, people) as load:
+        old = redis_primary_killed_under(load, cluster, people)
+    signing_in_is_still_limited(cluster)
+    assert cluster.restart(old) == old  # it rejoins as the new primary's replica
+
+
+def redis_primary_killed_under(load: ChatLoad, cluster: Cluster, people: list[Browserless]) -> str:
     until_acked(load, 10)
     old = cluster.kill("redis-primary")
     killed_at = time.monotonic()
@@ -86,8 +106,11 @@ def test_the_redis_primary_killed_costs_no_message(cluster, people, load):
     load.stop()
     print(load.summary())
     load.assert_nothing_lost_or_doubled(people[0])
+    return old
 
-    # The sign-in limits count in the new primary: the sixth wrong password is refused.
+
+def signing_in_is_still_limited(cluster: Cluster) -> None:
+    """The sign-in limits count in the new primary: the sixth wrong password is refused."""
     stranger = Browserless(cluster.base)
     for _ in range(6):
         page = stranger.request("GET", "/accounts/login/")[2].decode()
@@ -99,10 +122,17 @@ def test_the_redis_primary_killed_costs_no_message(cluster, people, load):
             {"Content-Type": "application/x-www-form-urlencoded", "Referer": cluster.base + "/"},
         )
     assert "Too many failed login attempts" in answer[2].decode()
+
+
+def the_postgresql_primary_killed(cluster: Cluster, people: list[Browserless]) -> None:
+    with loaded(cluster, people) as load:
+        old = postgresql_primary_killed_under(load, cluster, people)
     assert cluster.restart(old) == old  # it rejoins as the new primary's replica
 
 
-def test_the_postgresql_primary_killed_costs_no_acknowledged_send(cluster, people, load):
+def postgresql_primary_killed_under(
+    load: ChatLoad, cluster: Cluster, people: list[Browserless]
+) -> str:
     until_acked(load, 10)
     before = dict(load.acked)
     old = cluster.kill("pg-primary")
@@ -118,22 +148,13 @@ def test_the_postgresql_primary_killed_costs_no_acknowledged_send(cluster, peopl
     load.assert_nothing_lost_or_doubled(people[0])
     assert set(before) <= set(load.acked)
     assert load.statuses[HTTPStatus.INTERNAL_SERVER_ERROR] == 0
-    assert cluster.restart(old) == old
+    return old
 
 
-def test_a_node_restarted_hands_its_sockets_to_the_others(cluster, people):
+def a_node_restarted(cluster: Cluster, people: list[Browserless]) -> None:
     """The deploy's case: SIGTERM, the node's sockets close, every page reconnects elsewhere and
     resyncs (bench/cluster.py times it with 5,000 sockets on one node)."""
-    load = ChatLoad(
-        cluster.base,
-        str(demo_appointment_id("biscuit-today")),
-        people,
-        prefix=f"load{uuid.uuid4().hex[:8]}",
-        senders=1,
-        pollers=1,
-        sockets=30,
-    ).start()
-    try:
+    with loaded(cluster, people, senders=1, pollers=1, sockets=30) as load:
         until_acked(load, 5)
         assert cluster.restart("node1") == "node1"
         until_acked(load, 5)
@@ -143,5 +164,3 @@ def test_a_node_restarted_hands_its_sockets_to_the_others(cluster, people):
         resyncs = sorted(s for one in load.listeners for s in one.resync_seconds)
         assert resyncs, "no socket was on the restarted node"
         assert resyncs[-1] < 10  # the p99 under 2 s is bench/cluster.py's to measure
-    finally:
-        load.stop()
