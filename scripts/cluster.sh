@@ -195,8 +195,42 @@ SQL
 }
 
 # --- HAProxy: the web front, and the way to whichever PostgreSQL is primary -------------------
-haproxy_config() {
+# The app nodes' servers behind one backend, each checked through /readyz. It fails on every
+# node at once while Redis fails over (seconds): three failed checks two seconds apart leave them
+# in. A dead node refuses connections, which HAProxy redispatches at once.
+app_servers() { # app_servers PORT_FUNCTION
   local n
+  cat <<CFG
+  option httpchk
+  http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
+  http-check expect status 200
+  default-server inter 2s fall 3 rise 2
+CFG
+  for n in 1 2 3; do echo "  server node$n 127.0.0.1:$("$1" "$n") check"; done
+}
+
+# PostgreSQL in TCP, to whichever node's Patroni answers 200 on URI. A server marked down loses
+# its sessions, so nothing keeps writing to a demoted primary.
+postgres_listener() { # postgres_listener NAME PORT URI
+  local n
+  cat <<CFG
+
+listen $1
+  bind 127.0.0.1:$2
+  mode tcp
+  timeout client 30m
+  timeout server 30m
+  option httpchk
+  http-check send meth OPTIONS uri $3
+  http-check expect status 200
+  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+CFG
+  for n in 1 2; do
+    echo "  server pg$n 127.0.0.1:$(pg_port "$n") check port $(patroni_port "$n")"
+  done
+}
+
+haproxy_config() {
   cat <<CFG
 global
   # Two descriptors a connection, under the usual hard limit of 20,000.
@@ -226,18 +260,10 @@ frontend web
   use_backend sockets if { path_beg /ws/ }
   default_backend pages
 
-# /readyz fails on every node at once while Redis fails over (seconds): three failed checks two
-# seconds apart leave them in. A dead node refuses connections, which HAProxy redispatches at once.
 backend pages
   balance roundrobin
-  option httpchk
-  http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
-  http-check expect status 200
-  default-server inter 2s fall 3 rise 2
 CFG
-  for n in 1 2 3; do
-    echo "  server node$n 127.0.0.1:$(wsgi_port "$n") check"
-  done
+  app_servers wsgi_port
   cat <<CFG
 
 backend sockets
@@ -245,48 +271,12 @@ backend sockets
   # A handshake whose client gave up is dropped, not answered: in a reconnect storm, answering
   # them would keep the nodes busy for nobody.
   option abortonclose
-  option httpchk
-  http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
-  http-check expect status 200
-  default-server inter 2s fall 3 rise 2
 CFG
-  for n in 1 2 3; do
-    echo "  server node$n 127.0.0.1:$(asgi_port "$n") check"
-  done
-  cat <<CFG
-
-# PostgreSQL in TCP: the primary is the one whose Patroni answers 200 on /primary. A server
-# marked down loses its sessions, so nothing keeps writing to a demoted primary.
-listen postgres-primary
-  bind 127.0.0.1:$pg_rw_port
-  mode tcp
-  timeout client 30m
-  timeout server 30m
-  option httpchk
-  http-check send meth OPTIONS uri /primary
-  http-check expect status 200
-  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-CFG
-  for n in 1 2; do
-    echo "  server pg$n 127.0.0.1:$(pg_port "$n") check port $(patroni_port "$n")"
-  done
-  cat <<CFG
-
-# Reads that may lag (search, transcripts): any node that serves reads, the replica or, while
-# it is away, the primary.
-listen postgres-replica
-  bind 127.0.0.1:$pg_ro_port
-  mode tcp
-  timeout client 30m
-  timeout server 30m
-  option httpchk
-  http-check send meth OPTIONS uri /read-only
-  http-check expect status 200
-  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-CFG
-  for n in 1 2; do
-    echo "  server pg$n 127.0.0.1:$(pg_port "$n") check port $(patroni_port "$n")"
-  done
+  app_servers asgi_port
+  postgres_listener postgres-primary "$pg_rw_port" /primary
+  # Reads that may lag (search, transcripts): any node that serves reads, the replica or, while
+  # it is away, the primary.
+  postgres_listener postgres-replica "$pg_ro_port" /read-only
 }
 
 start_haproxy() {
