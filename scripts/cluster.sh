@@ -322,6 +322,19 @@ load_env() {
   set +a
 }
 
+# keep_running COMMAND...: COMMAND, started again a second after it stops. procrastinate's worker
+# stops when its database connection is lost (a PostgreSQL failover); SIGTERM ends both for good.
+keep_running() {
+  local pid
+  trap 'kill "$pid" 2>/dev/null; wait "$pid"; exit 0' TERM
+  while :; do
+    "$@" &
+    pid=$!
+    wait "$pid" || true
+    sleep 1
+  done
+}
+
 # `scripts/cluster.sh node N`, in a session of its own: the node's web servers and job workers.
 # SIGTERM stops them gently; `kill nodeN` ends the whole session at once.
 run_node() {
@@ -342,11 +355,12 @@ run_node() {
   # The job workers LISTEN for new jobs, which a transaction pooler cannot carry: they reach
   # the primary through HAProxy alone. Each serves its own figures on a port of its own.
   DATABASE_URL=$DATABASE_DIRECT_URL VETCHAT_METRICS_PORT=$(worker_metrics_port "$n" 0) \
-    env -u PROMETHEUS_MULTIPROC_DIR .venv/bin/python manage.py procrastinate worker \
+    keep_running env -u PROMETHEUS_MULTIPROC_DIR .venv/bin/python manage.py procrastinate worker \
     --queues notifications,transcripts,attachments &
   children+=($!)
   DATABASE_URL=$DATABASE_DIRECT_URL VETCHAT_METRICS_PORT=$(worker_metrics_port "$n" 1) \
-    env -u PROMETHEUS_MULTIPROC_DIR .venv/bin/python manage.py procrastinate worker --queues push &
+    keep_running env -u PROMETHEUS_MULTIPROC_DIR .venv/bin/python manage.py procrastinate worker \
+    --queues push &
   children+=($!)
   trap 'kill "${children[@]}" 2>/dev/null; wait' TERM INT
   wait

@@ -55,6 +55,4 @@ export VETCHAT_INTEGRITY_KEYS=${VETCHAT_INTEGRITY_KEYS:-test:$(.venv/bin/python 
 export DJANGO_STATIC_COMPRESS=0
 .venv/bin/python manage.py collectstatic --no-input -v0
 
-# One test at a time to each worker (two at the start): the longest tests, sorted first
-# (tests/conftest.py), then start on different workers instead of all in the first one's batch.
-.venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist load --maxschedchunk 1 "$@"
+.venv/bin/python -m pytest --numprocesses "${TEST_WORKERS:-4}" --dist load "$@"

@@ -103,3 +103,24 @@ def test_without_a_database_the_app_says_unavailable_and_stays_alive(server_with
     status, headers, body = fetch(base + "/appointments/", signed_in)
     assert status == HTTPStatus.SERVICE_UNAVAILABLE
     assert b"Briefly unavailable" in body
+
+
+@pytest.mark.django_db
+def test_a_write_refused_by_a_server_in_recovery_is_a_503_not_a_500(rf):
+    """In a failover's seconds a write may reach a replica being promoted, or a primary being
+    demoted: PostgreSQL refuses it as it refuses one in a read-only transaction."""
+    from django.db import DatabaseError, connection, transaction
+
+    from vetchat.http import server_error
+
+    request = rf.post("/api/appointment-chat/messages")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION READ ONLY")
+            cursor.execute("CREATE TEMPORARY TABLE refused (id int)")
+    except DatabaseError as refused:
+        assert refused.__cause__.sqlstate == "25006"
+        response = server_error(request)
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert json.loads(response.content)["error"]["code"] == "unavailable"
+    assert response["Retry-After"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
@@ -265,9 +265,23 @@ OUTAGE_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 sent has been lost. Try again in a few seconds.</p></main></body></html>"""
 
 
+# A write that reached a server still in recovery: a replica being promoted, or a primary being
+# demoted, in the seconds a failover takes.
+READ_ONLY_TRANSACTION = "25006"
+
+
+def database_away(error: BaseException | None) -> bool:
+    """The database is down, restarting or changing primaries: a connection lost or refused, or a
+    write refused by a server that is not the primary (yet, or any more)."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    sqlstate = getattr(getattr(error, "__cause__", None), "sqlstate", None)
+    return isinstance(error, DatabaseError) and sqlstate == READ_ONLY_TRANSACTION
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this while handling the exception, so it is still the current one.
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    if database_away(sys.exc_info()[1]):
         return database_unavailable(request)
     if not _is_api(request):
         return defaults.server_error(request)

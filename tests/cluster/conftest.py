@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,18 @@ class Cluster:
     def restart(self, name: str) -> str:
         return self.run("restart", name).splitlines()[-1]
 
+    def job_workers_answering(self) -> int:
+        """How many of the nodes' six job workers serve their figures now (each on its port)."""
+        base = int(self.env["CLUSTER_PORT"])
+        answering = 0
+        for port in (base + 40 + 2 * node + worker for node in (1, 2, 3) for worker in (0, 1)):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2):  # nosec B310  # our own loopback worker
+                    answering += 1
+            except OSError:
+                pass
+        return answering
+
     def node_env(self) -> dict[str, str]:
         """What the nodes run with (secrets, URLs), for a command run beside them."""
         pairs = (line.split("=", 1) for line in (self.dir / "env").read_text().splitlines())
@@ -89,4 +102,9 @@ def cluster() -> Iterator[Cluster]:
         yield running
     finally:
         subprocess.run([str(CLUSTER), "down"], cwd=ROOT, env=env, timeout=120, check=False)
+        # The parts' logs outlive the cluster, for a failure's story.
+        logs = ROOT / "artifacts" / f"cluster-{env['CLUSTER_PORT']}"
+        logs.mkdir(parents=True, exist_ok=True)
+        for log in work.glob("*.log"):
+            shutil.copy(log, logs)
         shutil.rmtree(work, ignore_errors=True)

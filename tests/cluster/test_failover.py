@@ -127,6 +127,8 @@ def signing_in_is_still_limited(cluster: Cluster) -> None:
 def the_postgresql_primary_killed(cluster: Cluster, people: list[Browserless]) -> None:
     with loaded(cluster, people) as load:
         old = postgresql_primary_killed_under(load, cluster, people)
+        # The job workers lost their database too, and are working again.
+        load.wait_until(lambda: cluster.job_workers_answering() == 6, "six job workers", 30)
     assert cluster.restart(old) == old  # it rejoins as the new primary's replica
 
 
