@@ -124,3 +124,40 @@ def test_a_write_refused_by_a_server_in_recovery_is_a_503_not_a_500(rf):
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert json.loads(response.content)["error"]["code"] == "unavailable"
     assert response["Retry-After"]
+
+
+@pytest.mark.django_db
+def test_a_connection_out_of_step_with_its_pooler_is_a_503_and_is_dropped(rf):
+    """psycopg's own InternalError (no SQLSTATE), as when PgBouncer's server connection dies
+    mid-command in a failover: 'received 2 results from command BEGIN'."""
+    import psycopg
+    from django.db import InternalError, connection
+
+    from vetchat.http import server_error
+
+    connection.ensure_connection()
+    request = rf.post("/api/appointment-chat/messages")
+    try:
+        raise InternalError("out of step") from psycopg.InternalError(
+            "received 2 results from command 'BEGIN'"
+        )
+    except InternalError:
+        response = server_error(request)
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    # closed: the next request opens a fresh one
+    assert connection.connection is None or connection.connection.closed
+
+
+@pytest.mark.django_db
+def test_the_requests_own_database_error_is_still_a_500(rf):
+    from django.db import DataError, connection, transaction
+
+    from vetchat.http import server_error
+
+    request = rf.post("/api/appointment-chat/messages")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1/0")
+    except DataError:
+        response = server_error(request)
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR

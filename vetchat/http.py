@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, InternalError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
@@ -271,17 +271,22 @@ READ_ONLY_TRANSACTION = "25006"
 
 
 def database_away(error: BaseException | None) -> bool:
-    """The database is down, restarting or changing primaries: a connection lost or refused, or a
-    write refused by a server that is not the primary (yet, or any more)."""
+    """The database is down, restarting or changing primaries: a connection lost or refused, a
+    write refused by a server that is not the primary (yet, or any more), or a connection out of
+    step with its server (the driver's own error, with no SQLSTATE: a pooler's server connection
+    died in the middle of a command)."""
     if isinstance(error, OperationalError | InterfaceError):
         return True
     sqlstate = getattr(getattr(error, "__cause__", None), "sqlstate", None)
+    if isinstance(error, InternalError) and sqlstate is None:
+        return True
     return isinstance(error, DatabaseError) and sqlstate == READ_ONLY_TRANSACTION
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this while handling the exception, so it is still the current one.
     if database_away(sys.exc_info()[1]):
+        connection.close()  # the next request starts on a fresh connection
         return database_unavailable(request)
     if not _is_api(request):
         return defaults.server_error(request)
