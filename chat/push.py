@@ -5,6 +5,7 @@ PostgreSQL's `(chat, seq)` is the log, so a client that missed a push catches up
 `after=<lastSeq>`. Nothing here ever fails or rolls back the change that caused it.
 """
 
+import atexit
 import functools
 import hashlib
 import logging
@@ -59,8 +60,19 @@ class _Pusher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[Sends] | None = None
+        self._queue: queue.SimpleQueue[Sends | threading.Event] | None = None
         self._pid = 0
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until what this process queued so far has gone to Redis (or failed); False
+        when `timeout` seconds were not enough."""
+        with self._lock:
+            if self._queue is None or self._pid != os.getpid():
+                return True
+            pending = self._queue
+        done = threading.Event()
+        pending.put(done)
+        return done.wait(timeout)
 
     def push(self, sends: Sends) -> None:
         """Queue pushes that go to Redis together, in this order."""
@@ -71,11 +83,11 @@ class _Pusher:
             return
         pending.put(sends)
 
-    def _started(self) -> "queue.SimpleQueue[Sends]":
+    def _started(self) -> "queue.SimpleQueue[Sends | threading.Event]":
         with self._lock:
             # A forked worker inherits the object but not the thread.
             if self._queue is None or self._pid != os.getpid():
-                pending: queue.SimpleQueue[Sends] = queue.SimpleQueue()
+                pending: queue.SimpleQueue[Sends | threading.Event] = queue.SimpleQueue()
                 thread = threading.Thread(target=self._run, args=(pending,), daemon=True)
                 thread.name = "chat-push"
                 thread.start()
@@ -83,27 +95,46 @@ class _Pusher:
             return self._queue
 
     @staticmethod
-    def _run(pending: "queue.SimpleQueue[Sends]") -> None:
+    def _run(pending: "queue.SimpleQueue[Sends | threading.Event]") -> None:
         fanout = Fanout(get_channel_layer())
         while True:
-            sends = pending.get()
+            sends: Sends = []
+            flushed: list[threading.Event] = []
+            item = pending.get()
             # Whatever else waits goes in the same round trips.
-            while len(sends) < _Pusher.MAX_TOGETHER:
+            while True:
+                if isinstance(item, threading.Event):
+                    flushed.append(item)
+                else:
+                    sends += item
+                if len(sends) >= _Pusher.MAX_TOGETHER:
+                    break
                 try:
-                    sends = sends + pending.get_nowait()
+                    item = pending.get_nowait()
                 except queue.Empty:
                     break
-            try:
-                over = fanout.group_send_many(sends)
-            except Exception:
-                groups = ", ".join(group for group, _ in sends)
-                logger.exception("Push to %s failed; clients catch up by seq", groups)
-            else:
-                if over:
-                    logger.info("%s channels over capacity; their pushes dropped", over)
+            if sends:
+                _Pusher._send(fanout, sends)
+            for done in flushed:
+                done.set()
+
+    @staticmethod
+    def _send(fanout: Fanout, sends: Sends) -> None:
+        try:
+            over = fanout.group_send_many(sends)
+        except Exception:
+            groups = ", ".join(group for group, _ in sends)
+            logger.exception("Push to %s failed; clients catch up by seq", groups)
+        else:
+            if over:
+                logger.info("%s channels over capacity; their pushes dropped", over)
 
 
 _pusher = _Pusher()
+# A process that stops (a deploy's SIGTERM, a job worker's restart) first hands on what it
+# queued: an open page hears of a message by its push, and polls no more while its socket is up.
+EXIT_FLUSH_SECONDS = 5
+atexit.register(_pusher.flush, EXIT_FLUSH_SECONDS)
 
 
 def group_send(group: str, event: dict[str, Any]) -> None:
