@@ -174,9 +174,9 @@ def _lost(call_id: UUID, channel: str) -> bool:
     return services.call_connection_lost(call_id=call_id, channel=channel, now=timezone.now())
 
 
-@database_sync_to_async
 def running_call_json(appointment_id: UUID) -> dict[str, Any] | None:
-    """The chat's running call for the socket's `hello`, so a reloaded page can rejoin it."""
+    """The chat's running call for the socket's `hello` (from its database thread), so that a
+    reloaded page can rejoin it."""
     call = services.running_call(appointment_id=appointment_id)
     return services.call_json(call) if call is not None else None
 

@@ -1,14 +1,19 @@
-"""The live chat socket: `/ws/appointment-chat/<appointmentId>/`.
+"""The live chat socket: `/ws/appointment-chat/<appointmentId>/[?after=<lastSeq>]`.
 
 A doorbell beside the HTTP API, which stays the one write path: messages are sent with
-`POST /api/appointment-chat/messages`, and a client that connects (or reconnects) fetches
-`after=<lastSeq>` once its socket is registered, so nothing is lost between the two.
+`POST /api/appointment-chat/messages`. The socket joins its chat's groups before it reads the
+chat, so whatever commits later is pushed; its `hello` carries the chat's cursors (`lastSeq`,
+`rev`, `otherLastReadSeq`) as they stood then, and, with `after=<lastSeq>` in the URL, the
+messages since (`messages`, up to `RESYNC_LIMIT`, with `hasMore` when there are more to fetch
+with `GET …?after=`). A reconnect that missed nothing costs two queries: the user, and the chat
+with its running call. A push may repeat a message of the `hello`; clients keep each seq once.
 
 Close codes (after the handshake, so a browser can tell them from a server that is down):
-4401 not signed in or signed out since; 4404 no such appointment, or one this user may not see
-(the same answer for both, as at every other door); 4403 one this user may see but not chat in
-(clinic staff, who read chats in the admin; the API answers them 403); 4429 more frames than
-the per-connection budget.
+4400 an `after` that is not a seq (an `error` frame says so first); 4401 not signed in or
+signed out since; 4404 no such appointment, or one this user may not see (the same answer for
+both, as at every other door); 4403 one this user may see but not chat in (clinic staff, who
+read chats in the admin; the API answers them 403); 4429 more frames than the per-connection
+budget.
 
 Access ends everywhere at once: a change of who may read a chat pushes a re-check to the user's
 sockets, every event from the chat passes the access versions' guard first (`chat.access_versions`:
@@ -22,6 +27,7 @@ import logging
 import os
 import time
 from typing import Any
+from urllib.parse import parse_qs
 from uuid import UUID
 
 from channels.db import database_sync_to_async
@@ -32,14 +38,18 @@ from accounts.models import User
 from appointments.access import Action
 from calls.signalling import CALL_FRAMES, CallSocket, running_call_json
 from chat import access_versions
+from chat.api import MAX_SEQ
 from chat.push import chat_group, session_group, user_group
+from chat.selectors import chat_messages
 from chat.services import access_chat
+from chat.shapes import messages_json, other_side_read
 from vetchat import observability
 from vetchat.errors import NotFound, NotPermitted
 from vetchat.socket_entry import SignedInConsumer, session_and_user
 
 logger = logging.getLogger(__name__)
 
+CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_PERMITTED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -52,6 +62,8 @@ FRAME_WINDOW = 10
 TYPING_INTERVAL = 3
 # A ping re-checks the session, the user and their access at most this often.
 RECHECK_INTERVAL = 20
+# Messages a `hello` carries at most; a client fetches the rest with `after=`.
+RESYNC_LIMIT = 200
 # Off only for `make bench`, which compares delivery with and without the per-event guard.
 GUARD = os.environ.get("VETCHAT_SOCKET_GUARD", "on") != "off"
 
@@ -60,10 +72,38 @@ def display_name(user: User) -> str:
     return user.name or user.email.split("@", 1)[0]
 
 
+def after_param(scope: dict[str, Any]) -> int | None:
+    """The socket URL's `after`: None when absent; ValueError when it is not a seq."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin1")).get("after")
+    if not values:
+        return None
+    after = int(values[-1])  # ValueError for anything but a whole number
+    if not 0 <= after <= MAX_SEQ:
+        raise ValueError(after)
+    return after
+
+
 @database_sync_to_async
-def open_chat(user: User, appointment_id: UUID) -> int:
-    """The chat's last seq when this user may chat in it; the access module's error if not."""
-    return access_chat(user=user, appointment_id=appointment_id, action=Action.CHAT).last_seq
+def hello_for(user: User, appointment_id: UUID, after: int | None) -> dict[str, Any]:
+    """The `hello` of a socket whose user may chat here (the access module's error if not), read
+    in one trip to the database thread: the chat's cursors, its running call (so that a
+    reloaded page rejoins it) and, with `after`, the messages since."""
+    chat = access_chat(user=user, appointment_id=appointment_id, action=Action.CHAT)
+    hello: dict[str, Any] = {
+        "type": "hello",
+        "lastSeq": chat.last_seq,
+        "rev": chat.rev,
+        "otherLastReadSeq": other_side_read(chat, user)["otherLastReadSeq"],
+    }
+    if chat.running_call_id is not None:
+        hello["call"] = running_call_json(appointment_id)
+    if after is not None:
+        page = chat_messages(chat, limit=RESYNC_LIMIT, after=after)
+        hello["messages"] = messages_json(page.rows, chat)
+        hello["hasMore"] = page.has_more
+        if page.rows:
+            observability.resynced(len(page.rows))
+    return hello
 
 
 def signed_in(session_key: str | None, user_id: UUID) -> tuple[User, float] | None:
@@ -110,25 +150,30 @@ class ChatConsumer(SignedInConsumer):
         if mfa_pending(self.user, self.scope["session"]):
             await self.refuse(CLOSE_NOT_PERMITTED)
             return
+        try:
+            after = after_param(self.scope)
+        except ValueError:
+            await self.refuse_bad_after()
+            return
         # Read before access is decided: a change committed after this read is a new version.
         self.versions = await access_versions.current(
             self.channel_layer, appointment_id=self.appointment_id, user_id=self.user.pk
         )
+        # Joined before the chat is read: whatever commits from here on is pushed, whatever
+        # committed before is in the hello. Nothing is passed on before the socket is open.
+        self.subscriptions = [chat_group(self.appointment_id), user_group(self.user.pk)]
+        if self.scope["session"].session_key:
+            self.subscriptions.append(session_group(self.scope["session"].session_key))
+        for group in self.subscriptions:
+            await self.channel_layer.group_add(group, self.channel_name)
         try:
-            last_seq = await open_chat(self.user, self.appointment_id)
+            hello = await hello_for(self.user, self.appointment_id, after)
         except NotFound:
             await self.refuse(CLOSE_NOT_FOUND)
             return
         except NotPermitted:
             await self.refuse(CLOSE_NOT_PERMITTED)
             return
-        # Registered before saying hello: whatever commits from here on is pushed, whatever
-        # committed before is in the client's next `after=<lastSeq>` fetch.
-        self.subscriptions = [chat_group(self.appointment_id), user_group(self.user.pk)]
-        if self.scope["session"].session_key:
-            self.subscriptions.append(session_group(self.scope["session"].session_key))
-        for group in self.subscriptions:
-            await self.channel_layer.group_add(group, self.channel_name)
         self.checked_at = time.monotonic()
         self.calls = CallSocket(
             user=self.user,
@@ -137,16 +182,25 @@ class ChatConsumer(SignedInConsumer):
             channel_layer=self.channel_layer,
             send=self.send_json,
         )
-        hello: dict[str, Any] = {"type": "hello", "lastSeq": last_seq}
-        # A running call is named so that a reloaded page rejoins it.
-        call = await running_call_json(self.appointment_id)
-        if call is not None:
-            hello["call"] = call
         await self.accept()
+        self.opened = True
         observability.socket_opened("chat")
         self.counted = True
         await self.send_json(hello)
         self.watch(session_ends_at(self.scope["session"], self.user))
+
+    async def refuse_bad_after(self) -> None:
+        await self.accept()
+        await self.send_json(
+            {
+                "type": "error",
+                "error": {
+                    "code": "invalid",
+                    "message": f"after must be a whole number from 0 to {MAX_SEQ}.",
+                },
+            }
+        )
+        await self.close(code=CLOSE_BAD_REQUEST)
 
     async def refuse(self, code: int) -> None:
         await self.accept()
@@ -168,6 +222,7 @@ class ChatConsumer(SignedInConsumer):
     watcher: asyncio.TimerHandle | None = None
     calls: CallSocket | None = None  # the video calls' frames, once the socket is open
     gone = False  # disconnected: a check still running must not wake it again
+    opened = False  # accepted as the user's chat socket: events are passed on from then
     counted = False  # among the open sockets (vetchat.observability), once accepted as open
 
     def watch(self, ends: float) -> None:
@@ -198,7 +253,10 @@ class ChatConsumer(SignedInConsumer):
         self.watch(ends)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Every event from the chat passes the access guard before it is sent on."""
+        """Every event from the chat passes the access guard before it is sent on; none is
+        passed on to a socket not (or never) opened."""
+        if not self.opened and not message["type"].startswith("websocket."):
+            return
         guarded = GUARD and message["type"].startswith("chat.")
         if guarded and not await self.versions_unchanged():
             return

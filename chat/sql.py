@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cache
 from uuid import UUID
 
+from django.apps import apps
 from django.db import connection
 
 from accounts.models import User, display_name
@@ -38,7 +39,7 @@ class ChatHeader:
     `chat_id` is None until the chat exists; `read_seqs` holds how far each participant has
     read (0 when they have not yet), `readers` who each of them is, `unread_from` where a user
     marked the chat unread from. The care team and the pet's co-owners are `Participants` for
-    the access module.
+    the access module. `running_call_id` names the chat's call while one rings or runs.
     """
 
     appointment_id: UUID
@@ -55,6 +56,7 @@ class ChatHeader:
     last_seq: int
     rev: int
     reopened_until: datetime | None
+    running_call_id: UUID | None = None
     read_seqs: dict[UUID, int] = field(default_factory=dict)
     readers: dict[UUID, Reader] = field(default_factory=dict)
     unread_from: dict[UUID, int] = field(default_factory=dict)
@@ -99,6 +101,11 @@ class ChatHeader:
 @cache
 def _chat_header_sql() -> str:
     a, p, u, c, r = Appointment, Pet, User, Chat, ReadState
+    k = apps.get_model("calls", "Call")  # calls builds on chat, so it is not imported here
+    running_call = f"""(
+        SELECT k.{_column(k, "id")} FROM {_table(k)} k
+        WHERE k.{_column(k, "chat")} = c.{_column(c, "id")}
+          AND k.{_column(k, "outcome")} = '{k.Outcome.RUNNING}')"""  # noqa: S608  # nosec B608
     readers = f"""(
         SELECT json_agg(json_build_array(
                    r.{_column(r, "user")}, r.{_column(r, "last_read_seq")},
@@ -123,7 +130,7 @@ def _chat_header_sql() -> str:
                a.{_column(a, "veterinarian")}, vet.{_column(u, "name")},
                vet.{_column(u, "email")},
                c.{_column(c, "id")}, c.{_column(c, "last_seq")}, c.{_column(c, "rev")},
-               c.{_column(c, "reopened_until")},
+               c.{_column(c, "reopened_until")}, {running_call},
                {readers}, {team_vets}, {technicians}, {co_owners}
         FROM {_table(a)} a
         JOIN {_table(p)} pet ON pet.{_column(p, "id")} = a.{_column(a, "pet")}
@@ -147,8 +154,8 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
     if row is None:
         return None
     (pk, clinic_id, status, starts_at, ends_at, pet_name, parent_id, parent_name, parent_email,
-     vet_id, vet_name, vet_email, chat_id, last_seq, rev, reopened_until, read_states, team_vet_ids,
-     technician_ids, co_owner_ids) = row  # fmt: skip
+     vet_id, vet_name, vet_email, chat_id, last_seq, rev, reopened_until, running_call_id,
+     read_states, team_vet_ids, technician_ids, co_owner_ids) = row  # fmt: skip
     parent = display_name(parent_name, parent_email)
     vet = display_name(vet_name, vet_email)
     read_seqs = {parent_id: 0, vet_id: 0}
@@ -177,6 +184,7 @@ def chat_header(appointment_id: UUID) -> ChatHeader | None:
         last_seq=last_seq or 0,
         rev=rev or 0,
         reopened_until=reopened_until,
+        running_call_id=running_call_id,
         read_seqs=read_seqs,
         readers=readers,
         unread_from=unread_from,

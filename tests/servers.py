@@ -163,9 +163,12 @@ class SignedIn:
             {"appointmentId": str(appointment_id), "content": content},
         )
 
-    def socket(self, server: AsgiServer, appointment_id: Any) -> ClientConnection:
+    def socket(
+        self, server: AsgiServer, appointment_id: Any, *, after: int | None = None
+    ) -> ClientConnection:
+        query = "" if after is None else f"?after={after}"
         return connect(
-            f"ws://127.0.0.1:{server.port}/ws/appointment-chat/{appointment_id}/",
+            f"ws://127.0.0.1:{server.port}/ws/appointment-chat/{appointment_id}/{query}",
             additional_headers={"Cookie": self.cookie},
             origin=server.url,  # type: ignore[arg-type]
             open_timeout=5,

@@ -3,8 +3,9 @@
 // that to be worth saying ("polling": where a proxy strips the upgrade or the server has no
 // socket route it may never come up, and the caller's polling carries everything). It pings
 // every 25 s so a dead connection is noticed, and retries with backoff for as long as the page
-// is open. It never decides what is shown: the caller fetches after its last seq on every
-// hello, so a push missed while the socket was down costs only latency.
+// is open. It never decides what is shown: every hello carries the chat's cursors, and the
+// caller fetches whatever it lacks, so a push missed while the socket was down costs only
+// latency.
 
 const HEARTBEAT_MS = 25000;
 const PONG_TIMEOUT_MS = 10000;

@@ -365,4 +365,9 @@ async def test_a_chat_without_a_call_says_hello_as_before(appointment, parent):
     cookie = await database_sync_to_async(session_cookie)(parent)
     communicator = socket(appointment.pk, cookie=cookie)
     await communicator.connect()
-    assert await communicator.receive_json_from() == {"type": "hello", "lastSeq": 0}
+    assert await communicator.receive_json_from() == {
+        "type": "hello",
+        "lastSeq": 0,
+        "rev": 0,
+        "otherLastReadSeq": 0,
+    }

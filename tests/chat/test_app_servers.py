@@ -45,7 +45,7 @@ def test_a_socket_on_one_server_hears_a_message_posted_to_another_within_a_secon
     a, b = servers(), servers()
     vet_side, parent_side = signed_in(vet), signed_in(parent)
     with vet_side.socket(a, appointment.pk) as socket:
-        assert receive(socket) == {"type": "hello", "lastSeq": 0}
+        assert receive(socket) == {"type": "hello", "lastSeq": 0, "rev": 0, "otherLastReadSeq": 0}
         # when the parent sends
         started = time.monotonic()
         status, body = parent_side.send(b, appointment.pk, "Rex ate a sock")
@@ -91,7 +91,7 @@ def test_after_a_server_restart_a_client_catches_up_on_everything_once_in_order(
     a.start()
     # then a new socket says how far the chat is, and one fetch after what was seen fills the gap
     with vet_side.socket(a, appointment.pk) as socket:
-        assert receive(socket) == {"type": "hello", "lastSeq": 21}
+        assert receive(socket) == {"type": "hello", "lastSeq": 21, "rev": 21, "otherLastReadSeq": 0}
         status, page = vet_side.request(
             a, "GET", f"/api/appointment-chat/messages?appointmentId={appointment.pk}&after=1"
         )
@@ -99,6 +99,10 @@ def test_after_a_server_restart_a_client_catches_up_on_everything_once_in_order(
     assert [m["seq"] for m in page["messages"]] == list(range(2, 22))
     assert [m["content"] for m in page["messages"]] == [f"meanwhile {n}" for n in range(20)]
     assert seen == [1]
+    # and a socket that says what it saw gets the same in its hello, with no fetch at all
+    with vet_side.socket(a, appointment.pk, after=1) as socket:
+        hello = receive(socket)
+    assert (hello["messages"], hello["hasMore"]) == (page["messages"], False)
 
 
 def test_sending_works_while_redis_is_down_and_pushes_resume_when_it_returns(
@@ -125,7 +129,12 @@ def test_sending_works_while_redis_is_down_and_pushes_resume_when_it_returns(
         # and when Redis is back, sockets open and pushes flow again
         redis.start()
         with vet_side.socket(server, appointment.pk) as socket:
-            assert receive(socket) == {"type": "hello", "lastSeq": 1}
+            assert receive(socket) == {
+                "type": "hello",
+                "lastSeq": 1,
+                "rev": 1,
+                "otherLastReadSeq": 0,
+            }
             status, _ = parent_side.send(server, appointment.pk, "back")
             assert status == 201
             assert receive(socket)["message"]["content"] == "back"

@@ -13,12 +13,15 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from appointments.models import AppointmentMember, CoOwnership
 from appointments.services import co_owner_revoke, team_member_remove
+from chat import consumers
 from chat.consumers import (
+    CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
     CLOSE_NOT_PERMITTED,
     CLOSE_TOO_MANY,
@@ -87,13 +90,12 @@ def session_cookie(user, *, mfa_checked: bool = True) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def socket(appointment_id, *, cookie: str | None = None, origin: str = ORIGIN):
+def socket(appointment_id, *, cookie: str | None = None, origin: str = ORIGIN, query: str = ""):
     headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
     if cookie:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    return tracked(
-        WebsocketCommunicator(application(), f"/ws/appointment-chat/{appointment_id}/", headers)
-    )
+    path = f"/ws/appointment-chat/{appointment_id}/" + (f"?{query}" if query else "")
+    return tracked(WebsocketCommunicator(application(), path, headers))
 
 
 async def opened(appointment_id, user):
@@ -131,8 +133,90 @@ async def test_hello_carries_the_chat_last_seq(appointment, parent):
     cookie = await database_sync_to_async(session_cookie)(parent)
     communicator = socket(appointment.pk, cookie=cookie)
     await communicator.connect()
-    assert await communicator.receive_json_from() == {"type": "hello", "lastSeq": 2}
+    assert await communicator.receive_json_from() == {
+        "type": "hello",
+        "lastSeq": 2,
+        "rev": 2,
+        "otherLastReadSeq": 0,
+    }
     await communicator.disconnect()
+
+
+async def hello_after(user, appointment, after: str) -> tuple[dict, list[str]]:
+    """The hello of a socket opened with `?after=`, and the queries its opening made (on the
+    consumers' one database thread, where they are captured)."""
+    cookie = await database_sync_to_async(session_cookie)(user)
+    capture = CaptureQueriesContext(connection)
+    await database_sync_to_async(capture.__enter__)()
+    communicator = socket(appointment.pk, cookie=cookie, query=f"after={after}")
+    connected, _ = await communicator.connect()
+    assert connected
+    hello = await communicator.receive_json_from()
+
+    def captured() -> list[str]:
+        capture.__exit__(None, None, None)
+        return [query["sql"] for query in capture.captured_queries]
+
+    queries = await database_sync_to_async(captured)()
+    await communicator.disconnect()
+    return hello, queries
+
+
+async def test_a_reconnect_gets_what_it_missed_in_the_hello_as_the_api_shows_it(
+    appointment, parent, vet
+):
+    # given a parent whose page holds the first message, and two more sent since
+    for content in ("one", "two", "three"):
+        await database_sync_to_async(post_message)(vet, appointment, content)
+
+    # when the parent's socket comes back after seq 1
+    hello, queries = await hello_after(parent, appointment, "1")
+
+    # then the hello carries the two it missed, as the GET would have answered them
+    def missed_by_get() -> list[dict]:
+        response = signed_in_client(parent).get(
+            URL, {"appointmentId": str(appointment.pk), "after": 1, "markRead": "false"}
+        )
+        return response.json()["messages"]
+
+    assert hello["messages"] == await database_sync_to_async(missed_by_get)()
+    assert [m["content"] for m in hello["messages"]] == ["two", "three"]
+    assert (hello["lastSeq"], hello["hasMore"]) == (3, False)
+    assert len(queries) == 3, queries  # the user, the chat, its messages after seq 1
+
+
+async def test_a_reconnect_that_missed_nothing_costs_two_queries(appointment, parent, vet):
+    await database_sync_to_async(post_message)(vet, appointment, "one")
+    hello, queries = await hello_after(parent, appointment, "1")
+    assert (hello["messages"], hello["hasMore"], hello["lastSeq"]) == ([], False, 1)
+    assert len(queries) == 2, queries  # the user, and the chat with its running call
+
+
+async def test_a_long_absence_gets_the_first_messages_and_fetches_the_rest(
+    appointment, parent, vet, monkeypatch
+):
+    monkeypatch.setattr(consumers, "RESYNC_LIMIT", 2)
+    for content in ("one", "two", "three"):
+        await database_sync_to_async(post_message)(vet, appointment, content)
+    hello, _ = await hello_after(parent, appointment, "0")
+    assert [m["content"] for m in hello["messages"]] == ["one", "two"]
+    assert hello["hasMore"] is True
+
+
+@pytest.mark.parametrize("after", ["x", "-1", "1.5", "2147483648", ""])
+async def test_an_after_that_is_no_seq_gets_an_error_and_a_close(after, appointment, parent):
+    cookie = await database_sync_to_async(session_cookie)(parent)
+    communicator = socket(appointment.pk, cookie=cookie, query=f"after={after}&x=1")
+    connected, _ = await communicator.connect()
+    assert connected
+    if after == "":  # an empty value means no cursor, as in the API
+        assert "messages" not in await communicator.receive_json_from()
+        return
+    error = await communicator.receive_json_from()
+    assert error["type"] == "error" and error["error"]["code"] == "invalid"
+    assert "2147483647" in error["error"]["message"]
+    output = await communicator.receive_output(timeout=2)
+    assert (output["type"], output["code"]) == ("websocket.close", CLOSE_BAD_REQUEST)
 
 
 @pytest.mark.parametrize("who", ["other_parent", "other_vet"])

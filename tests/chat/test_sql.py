@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.models import CLINIC_ROLES, User, display_name
 from appointments.models import Appointment, AppointmentMember, CoOwnership
+from calls.models import Call
 from chat.models import Chat, ReadState
 from chat.services import access_chat, chat_get_or_create, chat_mark_read, chat_mark_unread
 from chat.sql import ChatHeader, Reader, chat_header
@@ -53,6 +54,11 @@ def header_by_orm(appointment_id) -> ChatHeader:
         last_seq=chat.last_seq if chat else 0,
         rev=chat.rev if chat else 0,
         reopened_until=chat.reopened_until if chat else None,
+        running_call_id=(
+            Call.objects.filter(chat=chat, outcome=Call.Outcome.RUNNING)
+            .values_list("pk", flat=True)
+            .first()
+        ),
         read_seqs=read_seqs,
         readers=readers,
         unread_from={
@@ -79,6 +85,25 @@ def test_a_chat_with_messages_and_one_reader(appointment, parent, vet, send):
     header = chat_header(appointment.pk)
     assert header == header_by_orm(appointment.pk)
     assert (header.last_seq, header.read_seqs[parent.pk], header.read_seqs[vet.pk]) == (3, 3, 0)
+
+
+def test_a_running_call_is_named_and_an_ended_one_is_not(appointment, vet):
+    chat = chat_get_or_create(appointment_id=appointment.pk)
+    ended = Call.objects.create(
+        clinic_id=appointment.clinic_id,
+        chat=chat,
+        caller=vet,
+        started_at=timezone.now(),
+        ended_at=timezone.now(),
+        outcome=Call.Outcome.MISSED,
+    )
+    assert chat_header(appointment.pk).running_call_id is None
+    running = Call.objects.create(
+        clinic_id=appointment.clinic_id, chat=chat, caller=vet, started_at=timezone.now()
+    )
+    header = chat_header(appointment.pk)
+    assert header == header_by_orm(appointment.pk)
+    assert header.running_call_id == running.pk != ended.pk
 
 
 def test_a_participant_without_a_name_is_called_by_their_address(vet):

@@ -1,6 +1,6 @@
 """Load on one chat through the cluster's one URL, as its pages make it: senders that retry a
 send with its clientId until it is acknowledged, pollers asking `after=<lastSeq>`, and sockets
-that reconnect after a failure and resync with `after=<lastSeq>` once registered.
+that reconnect after a failure with `?after=<lastSeq>`, whose `hello` brings what they missed.
 
 Everything runs in threads until `stop()`; what each side acknowledged, heard and refused is
 kept for the checks after a part of the cluster died."""
@@ -190,23 +190,26 @@ class ChatLoad:
     def _listen(self, listener: Listener) -> None:
         client = next(c for c in self.clients if self._session(c) == listener.session)
         url = self.base.replace("http://", "ws://") + (
-            f"/ws/appointment-chat/{self.appointment_id}/"
+            f"/ws/appointment-chat/{self.appointment_id}/?after="
         )
         while not self._stop.is_set():
             try:
                 with connect(
-                    url,
+                    f"{url}{listener.last_seq}",
                     additional_headers={"Cookie": f"sessionid={listener.session}"},
                     origin=self.base,  # type: ignore[arg-type]
                     open_timeout=5,
                     ping_interval=None,
                 ) as socket:
-                    assert json.loads(socket.recv(timeout=5))["type"] == "hello"
-                    # Registered: what was sent while it was away is fetched now.
-                    missed = self.fetch_after(client, listener.last_seq)
-                    if missed is None:
-                        raise ConnectionError("the resync was not answered")
-                    listener.take(missed, pushed=False)
+                    hello = json.loads(socket.recv(timeout=5))
+                    assert hello["type"] == "hello"
+                    # What was sent while it was away; more than a hello holds is fetched.
+                    listener.take(hello["messages"], pushed=False)
+                    if hello["hasMore"]:
+                        missed = self.fetch_after(client, listener.last_seq)
+                        if missed is None:
+                            raise ConnectionError("the resync was not answered")
+                        listener.take(missed, pushed=False)
                     if listener.lost_at is not None:
                         listener.resync_seconds.append(time.monotonic() - listener.lost_at)
                         listener.lost_at = None

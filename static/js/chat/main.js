@@ -75,8 +75,10 @@ const gone = () => window.location.reload();
 transport.onGone(gone);
 
 // Live: the socket rings, HTTP fetches ---------------------------------------------------
-// While the socket is live, polling stops: every hello is followed by one catch-up fetch (the
-// socket is registered first, so nothing committed in between is missed). A pushed message,
+// While the socket is live, polling stops. Every hello says how far the chat stood once the
+// socket was registered: a page that holds less catches up with one fetch, so nothing committed
+// in between is missed, and a page that holds it all (a reconnect that missed nothing) asks
+// nothing. A pushed message,
 // change or read mark only rings: the page fetches what is new after what it holds, drawn by the
 // server (`render=html`), and pushes that arrive during a fetch wait for it. A tab that shows a
 // pushed message reads it through the same fetch, which moves the read cursor.
@@ -147,7 +149,7 @@ const liveHandlers = {
     }
   },
   onHello(event) {
-    catchUp();
+    if (!store.holdsAllOf(event, { reading: reading() })) catchUp();
     call.hello(event);
   },
   onCall: (event) => call.receive(event),

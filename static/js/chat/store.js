@@ -91,6 +91,17 @@ export class ChatStore {
     });
   }
 
+  // Whether a socket's hello finds nothing this store lacks: no newer message, no change, no
+  // further read mark, and nothing shown unread that a fetch should now mark read.
+  holdsAllOf({ lastSeq, rev, otherLastReadSeq }, { reading }) {
+    return (
+      lastSeq <= this.lastSeq &&
+      rev <= this.rev &&
+      otherLastReadSeq <= this.otherLastReadSeq &&
+      this.resumeAfter({ reading }) === this.lastSeq
+    );
+  }
+
   // Returns whether the other participant's read cursor moved.
   readUpTo(seq) {
     if (seq <= this.otherLastReadSeq) return false;
