@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -89,3 +90,27 @@ async def current(layer: Any, *, appointment_id: UUID, user_id: UUID) -> Version
     connection = layer.connection(0)
     values = await connection.mget(appointment_key(layer, appointment_id), user_key(layer, user_id))
     return values[0], values[1]
+
+
+async def joined(
+    layer: Any, *, channel: str, groups: list[str], appointment_id: UUID, user_id: UUID
+) -> Versions:
+    """`current()`, then the socket's channel added to its groups, as `group_add` adds it:
+    in one round trip to a single Redis (a reconnect storm pays for each), one after the
+    other otherwise."""
+    if not isinstance(layer, RedisChannelLayer) or len(layer.hosts) > 1:
+        versions = await current(layer, appointment_id=appointment_id, user_id=user_id)
+        for group in groups:
+            await layer.group_add(group, channel)
+        return versions
+    layer.require_valid_channel_name(channel)
+    now = time.time()
+    async with layer.connection(0).pipeline(transaction=False) as pipe:
+        pipe.mget(appointment_key(layer, appointment_id), user_key(layer, user_id))
+        for group in groups:
+            layer.require_valid_group_name(group)
+            key = layer._group_key(group)
+            pipe.zadd(key, {channel: now})
+            pipe.expire(key, layer.group_expiry)
+        answers = await pipe.execute()
+    return answers[0][0], answers[0][1]

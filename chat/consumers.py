@@ -155,17 +155,20 @@ class ChatConsumer(SignedInConsumer):
         except ValueError:
             await self.refuse_bad_after()
             return
-        # Read before access is decided: a change committed after this read is a new version.
-        self.versions = await access_versions.current(
-            self.channel_layer, appointment_id=self.appointment_id, user_id=self.user.pk
-        )
-        # Joined before the chat is read: whatever commits from here on is pushed, whatever
-        # committed before is in the hello. Nothing is passed on before the socket is open.
+        # The versions are read before access is decided: a change committed after this read
+        # is a new version. The groups are joined before the chat is read: whatever commits
+        # from here on is pushed, whatever committed before is in the hello. Nothing is passed
+        # on before the socket is open.
         self.subscriptions = [chat_group(self.appointment_id), user_group(self.user.pk)]
         if self.scope["session"].session_key:
             self.subscriptions.append(session_group(self.scope["session"].session_key))
-        for group in self.subscriptions:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.versions = await access_versions.joined(
+            self.channel_layer,
+            channel=self.channel_name,
+            groups=self.subscriptions,
+            appointment_id=self.appointment_id,
+            user_id=self.user.pk,
+        )
         try:
             hello = await hello_for(self.user, self.appointment_id, after)
         except NotFound:
