@@ -4,6 +4,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.core.cache import cache
 from django.core.management import CommandError
 from django.test import Client, TransactionTestCase, override_settings
@@ -106,6 +109,15 @@ def fresh_clinic_settings():
     forget_clinic_snapshot()
     yield
     forget_clinic_snapshot()
+
+
+@pytest_asyncio.fixture
+async def redis_layer():
+    """The channel layer on the tests' Redis, emptied after the test."""
+    layer = get_channel_layer()
+    assert isinstance(layer, RedisChannelLayer), "the tests run with REDIS_URL set"
+    yield layer
+    await layer.flush()
 
 
 @pytest.fixture

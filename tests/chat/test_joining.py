@@ -6,22 +6,16 @@ import asyncio
 import uuid
 
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
-from channels_redis.core import RedisChannelLayer
 
 from chat import access_versions
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db]
 
 
-@pytest_asyncio.fixture
-async def layer():
-    layer = get_channel_layer()
-    assert isinstance(layer, RedisChannelLayer), "the tests run with REDIS_URL set"
-    yield layer
-    await layer.flush()
+@pytest.fixture
+def layer(redis_layer):
+    return redis_layer
 
 
 async def test_joining_reads_the_versions_and_joins_every_group(layer):

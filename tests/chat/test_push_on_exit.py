@@ -6,9 +6,6 @@ import subprocess
 import sys
 
 import pytest
-import pytest_asyncio
-from channels.layers import get_channel_layer
-from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db]
@@ -24,12 +21,9 @@ for n in range({PUSHES}):
 """
 
 
-@pytest_asyncio.fixture
-async def layer():
-    layer = get_channel_layer()
-    assert isinstance(layer, RedisChannelLayer), "the tests run with REDIS_URL set"
-    yield layer
-    await layer.flush()
+@pytest.fixture
+def layer(redis_layer):
+    return redis_layer
 
 
 async def test_a_process_that_exits_first_sends_what_it_queued(layer):

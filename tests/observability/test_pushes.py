@@ -2,8 +2,6 @@
 capacity, or a round trip to Redis that failed."""
 
 import pytest
-import pytest_asyncio
-from channels.layers import get_channel_layer
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 
@@ -13,12 +11,9 @@ from tests.observability.figures import figure
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db]
 
 
-@pytest_asyncio.fixture
-async def layer():
-    layer = get_channel_layer()
-    assert isinstance(layer, RedisChannelLayer), "the tests run with REDIS_URL set"
-    yield layer
-    await layer.flush()
+@pytest.fixture
+def layer(redis_layer):
+    return redis_layer
 
 
 async def test_a_push_is_counted_once_per_socket_server_it_reaches(layer):
