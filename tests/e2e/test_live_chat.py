@@ -39,10 +39,17 @@ def session_key(user) -> str:
     return signed_in_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
 
 
+def fetched_messages(page: Page, request) -> None:
+    if request.method == "GET" and "/api/appointment-chat/messages?" in request.url:
+        page.fetched.append(request.url)
+
+
 @pytest.fixture
 def open_chat(new_context):
     def make(server: AsgiServer, user, appointment) -> Page:
         page = new_page(new_context(user, server.url))
+        page.fetched = []  # the page's catch-up fetches of messages
+        page.on("request", lambda request: fetched_messages(page, request))
         page.goto(f"{server.url}/appointments/{appointment.pk}/")
         expect(page.locator(".live-status")).to_have_text("Live")
         return page
@@ -57,6 +64,10 @@ def test_messages_typing_and_read_marks_arrive_by_push(
     a, b = servers(), servers()
     parent_page = open_chat(a, parent, appointment)
     vet_page = open_chat(b, vet, appointment)
+    # each page held everything its socket's hello named, and so fetched nothing
+    for page in (parent_page, vet_page):
+        page.evaluate("1")  # every request event delivered
+    assert parent_page.fetched == [] and vet_page.fetched == []
 
     # when the parent types, then the vet sees it
     parent_page.get_by_label("Your message").press_sequentially("Biscuit ate")

@@ -78,10 +78,10 @@ transport.onGone(gone);
 // While the socket is live, polling stops. Every hello says how far the chat stood once the
 // socket was registered: a page that holds less catches up with one fetch, so nothing committed
 // in between is missed, and a page that holds it all (a reconnect that missed nothing) asks
-// nothing. A pushed message,
-// change or read mark only rings: the page fetches what is new after what it holds, drawn by the
-// server (`render=html`), and pushes that arrive during a fetch wait for it. A tab that shows a
-// pushed message reads it through the same fetch, which moves the read cursor.
+// nothing. A pushed message, change or read mark only rings: the page fetches what is new after
+// what it holds, drawn by the server (`render=html`), and pushes that arrive during a fetch wait
+// for it. A tab that shows a pushed message reads it through the same fetch, which moves the
+// read cursor.
 
 const TYPING_SHOWN_MS = 6000;
 const TYPING_SENT_EVERY_MS = 2000;
