@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from appointments.access import AppointmentNotFound
 from chat.limits import edit_allowed, poll_allowed, send_allowed
-from chat.models import Message
+from chat.models import MAX_SEQ, Message
 from chat.page import add_message_html, read_receipt_html
 from chat.rules import MAX_ATTACHMENTS, SENDABLE_TYPES, MessageNotFound
 from chat.scheduled import reply_send, scheduled_json
@@ -54,7 +54,6 @@ from vetchat.http import domain_error_response, json_response
 from vetchat.negotiation import asks_for_json
 from vetchat.schema import error_responses
 
-MAX_SEQ = 2**31 - 1
 MAX_REV = 2**63 - 1
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50

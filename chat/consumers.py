@@ -38,7 +38,7 @@ from accounts.models import User
 from appointments.access import Action
 from calls.signalling import CALL_FRAMES, CallSocket, running_call_json
 from chat import access_versions
-from chat.api import MAX_SEQ
+from chat.models import MAX_SEQ
 from chat.push import chat_group, session_group, user_group
 from chat.selectors import chat_messages
 from chat.services import access_chat

@@ -12,6 +12,8 @@ from appointments.models import Appointment
 from tenancy.models import Clinic
 
 MAX_CONTENT_LENGTH = 10_000
+# The largest seq: PostgreSQL's integer, which a `PositiveIntegerField` is.
+MAX_SEQ = 2**31 - 1
 # The text search configuration of the messages' index, and so of every search. English: the
 # clinic writes and searches in English, and stemming lets "vomiting" find "vomited" and
 # "vomits"; drug and pet names are not English words and are kept whole. Changing it means a

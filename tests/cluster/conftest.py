@@ -61,6 +61,20 @@ class Cluster:
     def restart(self, name: str) -> str:
         return self.run("restart", name).splitlines()[-1]
 
+    def busiest_node(self) -> str:
+        """The node holding the most sockets now, by HAProxy's own count: the one whose death
+        the sockets feel (a node marked up late, or down for a moment, may hold none)."""
+        stats = f"http://127.0.0.1:{int(self.env['CLUSTER_PORT']) + 1}/;csv"
+        with urllib.request.urlopen(stats, timeout=5) as answer:  # nosec B310  # our loopback HAProxy
+            header, *rows = answer.read().decode().splitlines()
+        names = header.removeprefix("# ").split(",")
+        sockets = {}
+        for row in rows:
+            values = dict(zip(names, row.split(","), strict=False))
+            if values["pxname"] == "sockets" and values["svname"].startswith("node"):
+                sockets[values["svname"]] = int(values["scur"] or 0)
+        return max(sockets, key=lambda node: sockets[node])
+
     def job_workers_answering(self) -> int:
         """How many of the nodes' six job workers serve their figures now (each on its port)."""
         base = int(self.env["CLUSTER_PORT"])

@@ -58,13 +58,14 @@ def until_acked(load: ChatLoad, count: int, within: float = 30) -> float:
 
 def a_node_killed(cluster: Cluster, people: list[Browserless]) -> None:
     with loaded(cluster, people) as load:
-        node_killed_under(load, cluster, people)
-    cluster.restart("node2")
+        killed = node_killed_under(load, cluster, people)
+    cluster.restart(killed)
 
 
-def node_killed_under(load: ChatLoad, cluster: Cluster, people: list[Browserless]) -> None:
+def node_killed_under(load: ChatLoad, cluster: Cluster, people: list[Browserless]) -> str:
     until_acked(load, 10)
-    assert cluster.kill("node2") == "node2"
+    node = cluster.busiest_node()
+    assert cluster.kill(node) == node
     killed_at = time.monotonic()
     # Its sockets reconnect through HAProxy to the other nodes and resync.
     load.wait_until(
@@ -81,6 +82,7 @@ def node_killed_under(load: ChatLoad, cluster: Cluster, people: list[Browserless
     assert reconnected, "no socket was on the killed node"
     assert max(s for one in reconnected for s in one.resync_seconds) < 10
     assert load.acked_after(killed_at)
+    return node
 
 
 def the_redis_primary_killed(cluster: Cluster, people: list[Browserless]) -> None:
@@ -158,7 +160,8 @@ def a_node_restarted(cluster: Cluster, people: list[Browserless]) -> None:
     resyncs (bench/cluster.py times it with 5,000 sockets on one node)."""
     with loaded(cluster, people, senders=1, pollers=1, sockets=30) as load:
         until_acked(load, 5)
-        assert cluster.restart("node1") == "node1"
+        node = cluster.busiest_node()
+        assert cluster.restart(node) == node
         until_acked(load, 5)
         load.stop()
         print(load.summary())
