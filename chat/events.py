@@ -30,6 +30,16 @@ class MessageCreated:
 
 
 @dataclass(frozen=True)
+class MessageResent:
+    """A send retried with its `clientId` found the message stored the first time. The first
+    answer may have been lost with a server that died after the commit, and its push with it:
+    the message is pushed again (clients keep each seq once), and nothing else happens."""
+
+    appointment_id: UUID
+    message: MessageRow
+
+
+@dataclass(frozen=True)
 class MessageChanged:
     """A stored message was edited, retracted or acknowledged; `message` is how it now stands."""
 
@@ -61,7 +71,7 @@ class ChatMarkedUnread:
     from_seq: int
 
 
-Event = MessageCreated | MessageChanged | ChatRead | ChatMarkedUnread
+Event = MessageCreated | MessageResent | MessageChanged | ChatRead | ChatMarkedUnread
 Subscriber = Callable[[Event], None]
 
 _in_transaction: list[Subscriber] = []

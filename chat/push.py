@@ -1,6 +1,7 @@
 """Pushes to open sockets through the channel layer (Redis): a doorbell, never the record.
 
-Every push is sent after the change has committed, and a push that fails is logged and dropped:
+Every push is sent after the change has committed, before the request that made it answers (or
+at most `ANSWER_AFTER_PUSH_SECONDS` later), and a push that fails is logged and dropped:
 PostgreSQL's `(chat, seq)` is the log, so a client that missed a push catches up with
 `after=<lastSeq>`. Nothing here ever fails or rolls back the change that caused it.
 """
@@ -20,7 +21,14 @@ from channels.layers import get_channel_layer
 
 from appointments.access import with_participants
 from appointments.models import Appointment
-from chat.events import ChatMarkedUnread, ChatRead, Event, MessageChanged, MessageCreated
+from chat.events import (
+    ChatMarkedUnread,
+    ChatRead,
+    Event,
+    MessageChanged,
+    MessageCreated,
+    MessageResent,
+)
 from chat.fanout import Fanout, Sends
 from chat.shapes import message_json
 
@@ -46,10 +54,11 @@ def session_group(session_key: str) -> str:
 class _Pusher:
     """One thread per process that hands pushes to the channel layer, in order.
 
-    A request only queues its pushes: it pays neither a new event loop and Redis connection per
-    push (`async_to_sync` costs both, about 3 ms each, measured) nor any wait on Redis, and a Redis
-    that is slow or down never holds a send. Pushes from one process reach Redis in the order they
-    were queued, so a chat's messages arrive in seq order and clients rarely need to backfill.
+    A request queues its pushes and waits for them: it pays no new event loop and Redis
+    connection per push (`async_to_sync` costs both, about 3 ms each, measured), and a Redis that
+    is slow or down holds a send `ANSWER_AFTER_PUSH_SECONDS` at most. Pushes from one process
+    reach Redis in the order they were queued, so a chat's messages arrive in seq order and
+    clients rarely need to backfill.
     The thread's own work is kept small too (`chat.fanout`: blocking calls, no event loop, one
     or two round trips for all of a message's pushes), since it shares the interpreter with the
     requests.
@@ -135,6 +144,10 @@ _pusher = _Pusher()
 # queued: an open page hears of a message by its push, and polls no more while its socket is up.
 EXIT_FLUSH_SECONDS = 5
 atexit.register(_pusher.flush, EXIT_FLUSH_SECONDS)
+# A request answers once its pushes reached Redis (a millisecond or two): a server killed after
+# answering can then not take an acknowledged message's push with it. A Redis that is slow or
+# away holds an answer this long at most, and the push goes on in the background.
+ANSWER_AFTER_PUSH_SECONDS = 0.2
 
 
 def group_send(group: str, event: dict[str, Any]) -> None:
@@ -143,9 +156,11 @@ def group_send(group: str, event: dict[str, Any]) -> None:
 
 
 def group_send_together(sends: Sends) -> None:
-    """Queue pushes that reach Redis in the same round trips, in this order; never raises."""
+    """Queue pushes that reach Redis in the same round trips, in this order, and wait (at most
+    `ANSWER_AFTER_PUSH_SECONDS`) until they have; never raises."""
     try:
         _pusher.push(sends)
+        _pusher.flush(ANSWER_AFTER_PUSH_SECONDS)
     except Exception:
         groups = ", ".join(group for group, _ in sends)
         logger.exception("Push to %s not queued; clients catch up by seq", groups)
@@ -214,6 +229,9 @@ def push_chat_event(event: Event) -> None:
                 ),
             ]
         )
+    elif isinstance(event, MessageResent):
+        message = message_json(event.message, is_read=False)
+        group_send_together([_message(appointment_id=event.appointment_id, message=message)])
     elif isinstance(event, MessageChanged):
         push_changed(appointment_id=event.appointment_id, rev=event.message.rev)
     elif isinstance(event, ChatRead):

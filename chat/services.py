@@ -21,7 +21,14 @@ from attachments.selectors import attachments_unsent
 from attachments.services import attachments_attach, attachments_withdraw
 from attachments.shapes import attachment_json
 from chat.chain import chain_append
-from chat.events import ChatMarkedUnread, ChatRead, MessageChanged, MessageCreated, publish
+from chat.events import (
+    ChatMarkedUnread,
+    ChatRead,
+    MessageChanged,
+    MessageCreated,
+    MessageResent,
+    publish,
+)
 from chat.models import MAX_CONTENT_LENGTH, ChainLink, Chat, Message, MessageRevision, ReadState
 from chat.rules import (
     InvalidMessage,
@@ -167,7 +174,11 @@ def _stored(chat: ChatHeader, sender: User, client_id: str) -> Sent | None:
     stored = Message.objects.filter(
         chat_id=chat.chat_id, sender=sender, client_id=client_id
     ).first()
-    return None if stored is None else Sent(MessageRow.of(stored, sender), created=False)
+    if stored is None:
+        return None
+    row = MessageRow.of(stored, sender)
+    publish(MessageResent(appointment_id=chat.appointment_id, message=row))
+    return Sent(row, created=False)
 
 
 def message_edit(*, chat: ChatHeader, user: User, message_id: UUID, content: str) -> MessageRow:

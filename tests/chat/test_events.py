@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from chat import events
-from chat.events import ChatRead, MessageCreated
+from chat.events import ChatRead, MessageCreated, MessageResent
 from chat.models import Message
 from chat.services import access_chat, chat_mark_read, message_send
 from tests.chat.conftest import post
@@ -39,7 +39,7 @@ def test_a_rolled_back_send_publishes_nothing(appointment, parent, heard):
     assert not Message.objects.exists()
 
 
-def test_a_repeated_client_id_publishes_nothing_new(
+def test_a_repeated_client_id_creates_nothing_and_names_the_stored_message_again(
     appointment, parent, heard, django_capture_on_commit_callbacks
 ):
     chat = access_chat(user=parent, appointment_id=appointment.pk)
@@ -47,7 +47,10 @@ def test_a_repeated_client_id_publishes_nothing_new(
         first = message_send(chat=chat, sender=parent, content="once", client_id="c-1")
         again = message_send(chat=chat, sender=parent, content="once", client_id="c-1")
     assert (first.created, again.created) == (True, False)
-    assert [type(event) for event in heard] == [MessageCreated]
+    # no second MessageCreated (no second notification, red flag or record entry); only the
+    # push subscriber acts on MessageResent
+    assert [type(event) for event in heard] == [MessageCreated, MessageResent]
+    assert heard[1].message.id == first.message.id
 
 
 def test_reading_publishes_only_when_the_cursor_moves(
