@@ -91,9 +91,17 @@ let pushed = [];
 let typingTimer = null;
 let retryTimer = null;
 
+// Rung while a fetch was out (a read mark, a change): that fetch may have been answered before
+// what rang, so another follows it.
+let rungAgain = false;
+
 async function catchUp() {
-  if (catching) return;
+  if (catching) {
+    rungAgain = true;
+    return;
+  }
   catching = true;
+  rungAgain = false;
   clearTimeout(retryTimer);
   try {
     await transport.poll();
@@ -110,6 +118,7 @@ async function catchUp() {
   }
   // Rung while the fetch was out: rings again for anything committed after it read.
   for (const message of waiting) takePushed(message);
+  if (rungAgain) catchUp();
 }
 
 function takePushed(message) {
