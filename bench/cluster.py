@@ -131,21 +131,7 @@ class Cluster:
         return sum(int(row.split("\t")[column]) for row in rows if "\t" in row)
 
     def sockets_backend(self) -> dict[str, dict[str, int]]:
-        """HAProxy's figures of its `sockets` backend, by server (node1..node3) and for the
-        backend: sockets open now (scur), connection errors (econ), retries (wretr) and
-        redispatches (wredis) since HAProxy started."""
-        stats = f"http://127.0.0.1:{self.base + 1}/;csv"
-        with urllib.request.urlopen(stats, timeout=5) as answer:  # nosec B310  # our loopback HAProxy
-            header, *rows = answer.read().decode().splitlines()
-        names = header.removeprefix("# ").split(",")
-        figures = {}
-        for row in rows:
-            values = dict(zip(names, row.split(","), strict=False))
-            if values.get("pxname") == "sockets":
-                figures[values["svname"]] = {
-                    key: int(values[key] or 0) for key in ("scur", "econ", "wretr", "wredis")
-                }
-        return figures
+        return sockets_backend(self.base + 1)
 
     def node_rss_mb(self, node: int) -> dict[str, float]:
         """The resident memory of a node's processes by part: web (gunicorn's sync WSGI master
@@ -185,6 +171,24 @@ class Cluster:
                 totals[part] += rss / 1024
                 totals["all"] += rss / 1024
         return {part: totals[part] for part in ("web", "sockets", "jobs", "shell", "all")}
+
+
+def sockets_backend(stats_port: int) -> dict[str, dict[str, int]]:
+    """HAProxy's figures of its `sockets` backend, by server (node1..node3) and for the
+    backend: sockets open now (scur), connection errors (econ), retries (wretr) and
+    redispatches (wredis) since HAProxy started."""
+    stats = f"http://127.0.0.1:{stats_port}/;csv"
+    with urllib.request.urlopen(stats, timeout=5) as answer:  # nosec B310  # our loopback HAProxy
+        header, *rows = answer.read().decode().splitlines()
+    names = header.removeprefix("# ").split(",")
+    figures = {}
+    for row in rows:
+        values = dict(zip(names, row.split(","), strict=False))
+        if values.get("pxname") == "sockets":
+            figures[values["svname"]] = {
+                key: int(values[key] or 0) for key in ("scur", "econ", "wretr", "wredis")
+            }
+    return figures
 
 
 def signed_in(cluster: Cluster, email: str, password: str) -> Browserless:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.cluster import sockets_backend
+
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = ROOT / "scripts" / "cluster.sh"
 PORTS_USED = 70  # CLUSTER_PORT and the ones above it (scripts/cluster.sh)
@@ -64,16 +66,9 @@ class Cluster:
     def busiest_node(self) -> str:
         """The node holding the most sockets now, by HAProxy's own count: the one whose death
         the sockets feel (a node marked up late, or down for a moment, may hold none)."""
-        stats = f"http://127.0.0.1:{int(self.env['CLUSTER_PORT']) + 1}/;csv"
-        with urllib.request.urlopen(stats, timeout=5) as answer:  # nosec B310  # our loopback HAProxy
-            header, *rows = answer.read().decode().splitlines()
-        names = header.removeprefix("# ").split(",")
-        sockets = {}
-        for row in rows:
-            values = dict(zip(names, row.split(","), strict=False))
-            if values["pxname"] == "sockets" and values["svname"].startswith("node"):
-                sockets[values["svname"]] = int(values["scur"] or 0)
-        return max(sockets, key=lambda node: sockets[node])
+        figures = sockets_backend(int(self.env["CLUSTER_PORT"]) + 1)
+        nodes = [name for name in figures if name.startswith("node")]
+        return max(nodes, key=lambda node: figures[node]["scur"])
 
     def job_workers_answering(self) -> int:
         """How many of the nodes' six job workers serve their figures now (each on its port)."""
